@@ -1,0 +1,136 @@
+"""The dotmac-isp command."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+
+from dotmac_isp import db_migrate
+from dotmac_isp.config import get_settings
+from dotmac_isp.modules.identity import audit, schemas, service
+from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.errors import AppError
+
+app = typer.Typer(help="DotMac ISP: operations platform for internet service providers.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (one per ISP).", no_args_is_help=True)
+user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(demo_app, name="demo")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def _database() -> Database:
+    audit.install()
+    settings = get_settings()
+    return Database.from_url(settings.database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    db_migrate.upgrade(get_settings().database_url, revision=revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="target, e.g. -1 or base")) -> None:
+    """Undo migrations down to REVISION."""
+    db_migrate.downgrade(get_settings().database_url, revision=revision)
+    typer.echo(f"database at {revision}")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: str = typer.Option(..., help="The ISP's name"),
+    slug: str = typer.Option(..., help="Short unique id: lowercase letters, digits, hyphens"),
+    currency: str = typer.Option("USD", help="ISO 4217 currency code"),
+    timezone: str = typer.Option("UTC", help="IANA time zone, e.g. Africa/Lagos"),
+) -> None:
+    """Create a tenant with the built-in roles."""
+    db = _database()
+    try:
+        with db.unit_of_work() as session:
+            tenant = service.create_tenant(session, name=name, slug=slug,
+                                           currency=currency.upper(), timezone=timezone)
+            typer.echo(f"tenant {tenant.slug} created (id {tenant.id})")
+    except AppError as exc:
+        _fail(exc.detail)
+
+
+@user_app.command("create-admin")
+def user_create_admin(
+    tenant: str = typer.Option(..., help="Tenant slug"),
+    email: str = typer.Option(...),
+    full_name: str = typer.Option("", help="Display name"),
+    password: str | None = typer.Option(None, help="Omit to be prompted"),
+) -> None:
+    """Create a staff user with the admin role in a tenant."""
+    if password is None:
+        if not sys.stdin.isatty():
+            _fail("--password is required when not run from a terminal")
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            _fail("the passwords differ")
+    db = _database()
+    try:
+        with db.unit_of_work() as session:
+            t = service.tenant_by_slug(session, tenant)
+            role = service.role_by_name(session, t.id, "admin")
+            data = schemas.UserCreate(email=email, full_name=full_name, password=password or "",
+                                      role_id=role.id)
+            user = service.create_user(session, get_settings(), t.id, data)
+            typer.echo(f"admin {user.email} created in tenant {t.slug}")
+    except AppError as exc:
+        _fail(exc.detail)
+    except ValueError as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else "invalid input")
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """Fill a demo ISP (idempotent: running it again adds nothing)."""
+    from dotmac_isp import demo
+
+    db = _database()
+    with db.unit_of_work() as session:
+        result = demo.seed(session, get_settings())
+    typer.echo(result.summary())
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default DOTMAC_HOST)"),
+    port: int | None = typer.Option(None, help="HTTP port (default DOTMAC_PORT)"),
+    demo: bool = typer.Option(False, "--demo", help="Seed the demo ISP before starting"),
+    migrate: bool = typer.Option(True, help="Apply migrations first"),
+) -> None:
+    """Start the platform: HTTP API and pages (migrations are applied first)."""
+    import uvicorn
+
+    from dotmac_isp.main import create_app
+
+    settings = get_settings()
+    if migrate:
+        db_migrate.upgrade(settings.database_url)
+    if demo:
+        demo_seed()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
+               f"API docs at /docs)")
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None,
+                access_log=False, proxy_headers=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,52 @@
+"""The demo ISP a newcomer sees on first start. Seeding twice adds nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity import schemas, service
+from dotmac_isp.modules.identity.models import Tenant, User
+
+DEMO_TENANT_SLUG = "demo"
+DEMO_ADMIN_EMAIL = "admin@demo.dotmac.example"
+DEMO_ADMIN_PASSWORD = "demo-admin-pass"
+DEMO_STAFF = (
+    ("billing@demo.dotmac.example", "Bola Billing", "billing"),
+    ("support@demo.dotmac.example", "Sam Support", "support"),
+    ("noc@demo.dotmac.example", "Nia Network", "network_engineer"),
+    ("viewer@demo.dotmac.example", "Vic Viewer", "read_only"),
+)
+
+
+@dataclass
+class SeedResult:
+    created: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = ["demo data: " + (", ".join(self.created) if self.created else "already present")]
+        lines.append(f"sign in at /admin as {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+        return "\n".join(lines)
+
+
+def seed(session: Session, settings: Settings) -> SeedResult:
+    """Create the demo tenant and its staff if they are not there yet."""
+    result = SeedResult()
+    tenant = session.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT_SLUG)).one_or_none()
+    if tenant is None:
+        tenant = service.create_tenant(session, name="Demo Fibre & Wireless",
+                                       slug=DEMO_TENANT_SLUG, currency="USD",
+                                       timezone="Africa/Lagos")
+        result.created.append("tenant")
+    staff = [(DEMO_ADMIN_EMAIL, "Ada Admin", "admin"), *DEMO_STAFF]
+    for email, name, role_name in staff:
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            continue
+        role = service.role_by_name(session, tenant.id, role_name)
+        service.create_user(session, settings, tenant.id, schemas.UserCreate(
+            email=email, full_name=name, password=DEMO_ADMIN_PASSWORD, role_id=role.id))
+        result.created.append(f"user {email}")
+    return result

@@ -1,0 +1,104 @@
+"""The application factory: routers, middleware, error handlers, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
+
+from dotmac_isp import __version__
+from dotmac_isp.config import Settings, get_settings
+from dotmac_isp.modules.identity import api as identity_api
+from dotmac_isp.modules.identity import audit
+from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.observability.http import RequestContextMiddleware
+from dotmac_isp.observability.logs import configure_logging
+from dotmac_isp.observability.tracing import setup_tracing
+from dotmac_isp.sdks.services import metrics
+from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.web_errors import install_error_handlers
+from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None,
+               *, configure_logs: bool = True) -> FastAPI:
+    """Build the ASGI application. Tests pass their own settings and database."""
+    settings = settings or get_settings()
+    db = database or Database.from_url(settings.database_url, echo=settings.database_echo)
+    if configure_logs:
+        configure_logging(settings.log_level, json_lines=settings.log_json)
+    audit.install()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        provider = getattr(app.state, "tracer_provider", None)
+        if provider is not None:
+            provider.shutdown()
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="DotMac ISP",
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    install_web_handlers(app)
+
+    app.include_router(identity_api.router, prefix=API_PREFIX)
+    app.include_router(identity_web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _add_operational_routes(app)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="dotmac_session",
+        max_age=int(timedelta(hours=12).total_seconds()),
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    if settings.otlp_endpoint:
+        app.state.tracer_provider = setup_tracing(app, db.engine, settings.otlp_endpoint,
+                                                  settings.service_name)
+    return app
+
+
+def _add_operational_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        """The process can serve: the database answers."""
+        db: Database = request.app.state.db
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means not ready
+            log.warning("readiness check failed", extra={"error": str(exc)})
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)

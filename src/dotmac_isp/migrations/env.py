@@ -1,0 +1,40 @@
+"""Alembic environment: runs on a connection handed in by dotmac_isp.db_migrate, or a URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from dotmac_isp.models_registry import metadata
+from dotmac_isp.shared.db import make_engine
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as conn:
+        _run(conn)
+        conn.commit()
+    engine.dispose()
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+        compare_server_default=True,
+        user_module_prefix="dotmac_isp.shared.types.",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run dotmac-isp db upgrade")
+run_migrations_online()

@@ -1,0 +1,9 @@
+"""Imports every model module so the metadata Alembic compares against is complete."""
+
+from __future__ import annotations
+
+from dotmac_isp.modules.identity import models as identity_models
+from dotmac_isp.shared.db import Base
+
+metadata = Base.metadata
+MODEL_MODULES = (identity_models,)

@@ -1,0 +1,1 @@
+"""Identity and access: tenants, staff users, roles, login, API keys, audit log."""

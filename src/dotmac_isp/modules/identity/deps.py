@@ -1,0 +1,136 @@
+"""Request dependencies: the unit of work, the settings, and who is calling."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity import auth
+from dotmac_isp.modules.identity.audit import AuditActor, set_actor
+from dotmac_isp.modules.identity.models import User
+from dotmac_isp.modules.identity.principal import Principal
+from dotmac_isp.sdks.platform.repositories.auth import CredentialLookup
+from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.errors import Forbidden, Unauthorized
+from dotmac_isp.web.templating import LoginRequired
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed after the handler, rolled back on error."""
+    db = get_database(request)
+    with db.unit_of_work(write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+_bearer = HTTPBearer(auto_error=False, description="JWT access token or API key (dmk_...)")
+
+
+def actor_for(request: Request, principal: Principal) -> AuditActor:
+    return AuditActor(
+        actor_type=principal.actor_type,
+        actor_id=principal.actor_id,
+        label=principal.label,
+        request_id=getattr(request.state, "request_id", None),
+        ip_address=request.client.host if request.client else None,
+    )
+
+
+def current_principal(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("sign in first: send an Authorization: Bearer token or API key")
+    principal = auth.authenticate_bearer(session, settings, credentials.credentials)
+    set_actor(session, actor_for(request, principal))
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(session: DbSession, principal: CurrentPrincipal) -> User:
+    """The signed-in staff user; API keys are refused for personal endpoints."""
+    if principal.user_id is None:
+        raise Forbidden("this endpoint is for signed-in users, not API keys")
+    user = CredentialLookup(session).user_by_id(principal.user_id)
+    if user is None:
+        raise Unauthorized("account no longer exists")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(permission: str) -> Any:
+    """A dependency that admits only principals holding the permission."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        principal.require(permission)
+        return principal
+
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+def permission_of(dependency: Callable[..., Any]) -> str | None:
+    return getattr(dependency, "required_permission", None)
+
+
+# Pages (cookie sessions) ---------------------------------------------------------------
+
+def start_web_session(request: Request, user: User) -> None:
+    """Sign a user in to the pages; a fresh session (and CSRF token) guards against fixation."""
+    request.session.clear()
+    request.session.update({
+        "uid": str(user.id),
+        "tid": str(user.tenant_id),
+        "pwd": int(user.password_changed_at.timestamp()),
+    })
+
+
+def current_admin(request: Request, session: DbSession) -> User:
+    """The staff user signed in to the pages, or a redirect to the sign-in page."""
+    uid = request.session.get("uid")
+    user = CredentialLookup(session).user_by_id(_uuid(uid)) if uid else None
+    tenant = CredentialLookup(session).tenant(user.tenant_id) if user else None
+    if (user is None or not user.is_active or tenant is None or not tenant.is_active
+            or str(user.tenant_id) != request.session.get("tid")
+            or int(user.password_changed_at.timestamp()) != request.session.get("pwd")):
+        request.session.clear()
+        raise LoginRequired(request.url.path)
+    principal = auth.principal_for_user(user)
+    set_actor(session, actor_for(request, principal))
+    request.state.principal = principal
+    return user
+
+
+CurrentAdmin = Annotated[User, Depends(current_admin)]
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return uuid.UUID(int=0)

@@ -1,0 +1,56 @@
+"""Permissions and the built-in roles every tenant starts with."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    TENANT_READ = "tenant:read"
+    TENANT_WRITE = "tenant:write"
+    USERS_READ = "users:read"
+    USERS_WRITE = "users:write"
+    ROLES_READ = "roles:read"
+    ROLES_WRITE = "roles:write"
+    API_KEYS_READ = "api_keys:read"
+    API_KEYS_WRITE = "api_keys:write"
+    AUDIT_READ = "audit:read"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    SERVICES_READ = "services:read"
+    SERVICES_WRITE = "services:write"
+    BILLING_READ = "billing:read"
+    BILLING_WRITE = "billing:write"
+    NETWORK_READ = "network:read"
+    NETWORK_WRITE = "network:write"
+    SUPPORT_READ = "support:read"
+    SUPPORT_WRITE = "support:write"
+
+
+ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)
+READ_PERMISSIONS: frozenset[str] = frozenset(p for p in ALL_PERMISSIONS if p.endswith(":read"))
+
+P = Permission
+BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
+    "admin": ("Owner / administrator: everything", ALL_PERMISSIONS),
+    "billing": (
+        "Billing clerk: invoices, payments, customer accounts",
+        frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.SERVICES_READ,
+                   P.BILLING_READ, P.BILLING_WRITE, P.SUPPORT_READ}),
+    ),
+    "support": (
+        "Support agent: tickets, customers, subscriber status",
+        frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.SERVICES_READ,
+                   P.BILLING_READ, P.NETWORK_READ, P.SUPPORT_READ, P.SUPPORT_WRITE}),
+    ),
+    "network_engineer": (
+        "Network engineer: RADIUS, IPAM, devices, subscriptions",
+        frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.SERVICES_READ, P.SERVICES_WRITE,
+                   P.NETWORK_READ, P.NETWORK_WRITE, P.SUPPORT_READ}),
+    ),
+    "read_only": ("Read-only: can look at everything, change nothing", READ_PERMISSIONS),
+}
+
+
+def unknown_permissions(perms: list[str] | set[str] | frozenset[str]) -> list[str]:
+    return sorted(set(perms) - ALL_PERMISSIONS)

@@ -1,0 +1,277 @@
+"""Tenants, users, roles, API keys and the audit log. Services flush; callers commit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity import auth, schemas, security
+from dotmac_isp.modules.identity.models import ApiKey, AuditLog, Role, Tenant, User
+from dotmac_isp.modules.identity.permissions import BUILTIN_ROLES, unknown_permissions
+from dotmac_isp.modules.identity.principal import Principal
+from dotmac_isp.sdks.platform.repositories.auth import (
+    ApiKeyRepository,
+    CredentialLookup,
+    RoleRepository,
+    UserRepository,
+    normalize_email,
+)
+from dotmac_isp.shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from dotmac_isp.shared.pagination import Page, PageParams
+from dotmac_isp.shared.tenancy import TenantRepository
+from dotmac_isp.shared.types import utcnow
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+# Tenants -------------------------------------------------------------------------------
+
+def create_tenant(session: Session, *, name: str, slug: str, currency: str = "USD",
+                  timezone: str = "UTC") -> Tenant:
+    """Create an ISP tenant with the built-in roles."""
+    if not SLUG_RE.match(slug):
+        raise ValidationFailed("slug must be lowercase letters, digits and hyphens")
+    if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        raise Conflict(f"a tenant with slug {slug!r} already exists")
+    tenant = Tenant(name=name, slug=slug, currency=currency, timezone=timezone)
+    session.add(tenant)
+    session.flush()
+    for role_name, (description, perms) in BUILTIN_ROLES.items():
+        session.add(Role(tenant_id=tenant.id, name=role_name, description=description,
+                         permissions=sorted(perms), is_builtin=True))
+    session.flush()
+    return tenant
+
+
+def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
+    tenant = session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant not found")
+    return tenant
+
+
+def tenant_by_slug(session: Session, slug: str) -> Tenant:
+    tenant = session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
+    if tenant is None:
+        raise NotFound(f"no tenant with slug {slug!r}")
+    return tenant
+
+
+def update_tenant(session: Session, tenant_id: uuid.UUID, data: schemas.TenantUpdate) -> Tenant:
+    tenant = get_tenant(session, tenant_id)
+    for key, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(tenant, key, value)
+    session.flush()
+    return tenant
+
+
+# Roles ---------------------------------------------------------------------------------
+
+def _check_permissions(perms: list[str], actor: Principal | None) -> list[str]:
+    unknown = unknown_permissions(perms)
+    if unknown:
+        raise ValidationFailed(f"unknown permissions: {', '.join(unknown)}")
+    if actor is not None and not set(perms) <= actor.permissions:
+        missing = sorted(set(perms) - actor.permissions)
+        raise Forbidden(f"you cannot grant permissions you do not hold: {', '.join(missing)}")
+    return sorted(set(perms))
+
+
+def list_roles(session: Session, tenant_id: uuid.UUID, params: PageParams) -> Page[Role]:
+    repo = RoleRepository(session, tenant_id)
+    return repo.list(params, repo.select().order_by(Role.is_builtin.desc(), Role.name))
+
+
+def get_role(session: Session, tenant_id: uuid.UUID, role_id: uuid.UUID) -> Role:
+    return RoleRepository(session, tenant_id).get(role_id)
+
+
+def role_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Role:
+    role = RoleRepository(session, tenant_id).by_name(name)
+    if role is None:
+        raise NotFound(f"role {name!r} not found")
+    return role
+
+
+def create_role(session: Session, actor: Principal, data: schemas.RoleCreate) -> Role:
+    repo = RoleRepository(session, actor.tenant_id)
+    if repo.by_name(data.name) is not None:
+        raise Conflict(f"a role named {data.name!r} already exists")
+    perms = _check_permissions(data.permissions, actor)
+    return repo.add(Role(name=data.name, description=data.description, permissions=perms))
+
+
+def update_role(session: Session, actor: Principal, role_id: uuid.UUID,
+                data: schemas.RoleUpdate) -> Role:
+    repo = RoleRepository(session, actor.tenant_id)
+    role = repo.get(role_id)
+    if role.is_builtin:
+        raise Conflict("built-in roles cannot be changed; create a custom role instead")
+    if data.name is not None and data.name != role.name:
+        if repo.by_name(data.name) is not None:
+            raise Conflict(f"a role named {data.name!r} already exists")
+        role.name = data.name
+    if data.description is not None:
+        role.description = data.description
+    if data.permissions is not None:
+        role.permissions = _check_permissions(data.permissions, actor)
+    session.flush()
+    return role
+
+
+def delete_role(session: Session, actor: Principal, role_id: uuid.UUID) -> None:
+    repo = RoleRepository(session, actor.tenant_id)
+    role = repo.get(role_id)
+    if role.is_builtin:
+        raise Conflict("built-in roles cannot be deleted")
+    in_use = UserRepository(session, actor.tenant_id).count_with_role(role.id)
+    if in_use:
+        raise Conflict(f"role is assigned to {in_use} user(s); reassign them first")
+    repo.delete(role)
+
+
+# Users ---------------------------------------------------------------------------------
+
+def list_users(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
+               query: str | None = None, active: bool | None = None,
+               role_id: uuid.UUID | None = None) -> Page[User]:
+    repo = UserRepository(session, tenant_id)
+    return repo.list(params, repo.search(query, active=active, role_id=role_id))
+
+
+def get_user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    return UserRepository(session, tenant_id).get(user_id)
+
+
+def _assignable_role(session: Session, actor: Principal | None, tenant_id: uuid.UUID,
+                     role_id: uuid.UUID) -> Role:
+    role = RoleRepository(session, tenant_id).find(role_id)
+    if role is None:
+        raise ValidationFailed("role_id does not name a role of this tenant")
+    if actor is not None and not set(role.permissions) <= actor.permissions:
+        raise Forbidden("you cannot assign a role with permissions you do not hold")
+    return role
+
+
+def create_user(session: Session, settings: Settings, tenant_id: uuid.UUID,
+                data: schemas.UserCreate, actor: Principal | None = None) -> User:
+    """Create a staff user; actor None means the CLI (no permission ceiling)."""
+    email = normalize_email(data.email)
+    if CredentialLookup(session).email_taken(email):
+        raise Conflict("a user with this email already exists")
+    role = _assignable_role(session, actor, tenant_id, data.role_id)
+    auth.check_password_policy(data.password, settings, email=email)
+    user = User(email=email, full_name=data.full_name, role_id=role.id, role=role,
+                password_hash=security.hash_password(data.password))
+    return UserRepository(session, tenant_id).add(user)
+
+
+def update_user(session: Session, actor: Principal, user_id: uuid.UUID,
+                data: schemas.UserUpdate) -> User:
+    user = UserRepository(session, actor.tenant_id).get(user_id)
+    if data.email is not None and normalize_email(data.email) != user.email:
+        email = normalize_email(data.email)
+        if CredentialLookup(session).email_taken(email, excluding=user.id):
+            raise Conflict("a user with this email already exists")
+        user.email = email
+    if data.full_name is not None:
+        user.full_name = data.full_name
+    if data.role_id is not None and data.role_id != user.role_id:
+        if user.id == actor.user_id:
+            raise Conflict("you cannot change your own role")
+        role = _assignable_role(session, actor, actor.tenant_id, data.role_id)
+        user.role_id, user.role = role.id, role
+    if data.is_active is not None and data.is_active != user.is_active:
+        if user.id == actor.user_id:
+            raise Conflict("you cannot deactivate yourself")
+        user.is_active = data.is_active
+    session.flush()
+    return user
+
+
+def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
+    repo = UserRepository(session, actor.tenant_id)
+    user = repo.get(user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot delete yourself")
+    repo.delete(user)
+
+
+def unlock_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
+    user = UserRepository(session, actor.tenant_id).get(user_id)
+    user.locked_until = None
+    user.failed_login_count = 0
+    session.flush()
+    return user
+
+
+def admin_password_reset(session: Session, settings: Settings, actor: Principal,
+                         user_id: uuid.UUID) -> tuple[str, datetime]:
+    """An administrator issues a reset token for a user (to pass on out of band)."""
+    user = UserRepository(session, actor.tenant_id).get(user_id)
+    raw, token = auth.issue_password_reset(session, settings, user)
+    return raw, token.expires_at
+
+
+# API keys ------------------------------------------------------------------------------
+
+def list_api_keys(session: Session, tenant_id: uuid.UUID, params: PageParams) -> Page[ApiKey]:
+    repo = ApiKeyRepository(session, tenant_id)
+    return repo.list(params, repo.select().order_by(ApiKey.created_at.desc()))
+
+
+def get_api_key(session: Session, tenant_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    return ApiKeyRepository(session, tenant_id).get(key_id)
+
+
+def create_api_key(session: Session, actor: Principal,
+                   data: schemas.ApiKeyCreate) -> tuple[ApiKey, str]:
+    """Create an API key; the raw key is returned once and never stored."""
+    scopes = _check_permissions(data.scopes, actor)
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise ValidationFailed("expires_at must be in the future")
+    prefix, raw = security.new_api_key()
+    key = ApiKey(name=data.name, prefix=prefix, key_hash=security.sha256_hex(raw),
+                 scopes=scopes, created_by_id=actor.user_id, expires_at=data.expires_at)
+    return ApiKeyRepository(session, actor.tenant_id).add(key), raw
+
+
+def revoke_api_key(session: Session, actor: Principal, key_id: uuid.UUID) -> ApiKey:
+    key = ApiKeyRepository(session, actor.tenant_id).get(key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    return key
+
+
+# Audit log -----------------------------------------------------------------------------
+
+class AuditRepository(TenantRepository[AuditLog]):
+    model = AuditLog
+
+
+def list_audit_log(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
+                   entity_type: str | None = None, entity_id: str | None = None,
+                   action: str | None = None, actor_id: uuid.UUID | None = None,
+                   since: datetime | None = None, until: datetime | None = None,
+                   ) -> Page[AuditLog]:
+    repo = AuditRepository(session, tenant_id)
+    stmt = repo.select().order_by(AuditLog.created_at.desc(), AuditLog.id)
+    if entity_type:
+        stmt = stmt.where(AuditLog.entity_type == entity_type)
+    if entity_id:
+        stmt = stmt.where(AuditLog.entity_id == entity_id)
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    if actor_id:
+        stmt = stmt.where(AuditLog.actor_id == actor_id)
+    if since:
+        stmt = stmt.where(AuditLog.created_at >= since)
+    if until:
+        stmt = stmt.where(AuditLog.created_at < until)
+    return repo.list(params, stmt)

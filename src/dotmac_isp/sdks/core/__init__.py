@@ -1,0 +1,1 @@
+"""Core SDK pieces: the exception hierarchy."""

@@ -1,0 +1,1 @@
+"""Platform SDK: repositories the platform services build on."""

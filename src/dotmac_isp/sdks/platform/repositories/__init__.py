@@ -1,0 +1,1 @@
+"""Repositories backed by the database."""

@@ -1,0 +1,1 @@
+"""Service SDK: cross-cutting interfaces (metrics)."""

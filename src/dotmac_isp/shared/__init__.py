@@ -1,0 +1,1 @@
+"""Domain-free kit shared by every module."""

@@ -1,0 +1,64 @@
+"""The tenant-scoping chokepoint: every read of a tenant-owned table goes through here."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from dotmac_isp.shared.db import TenantOwned
+from dotmac_isp.shared.errors import NotFound
+from dotmac_isp.shared.pagination import Page, PageParams
+
+ModelT = TypeVar("ModelT", bound=TenantOwned)
+
+
+class TenantRepository(Generic[ModelT]):
+    """Reads and writes rows of one model for one tenant; no query escapes the tenant filter."""
+
+    model: type[ModelT]
+    not_found_message = "not found"
+
+    def __init__(self, session: Session, tenant_id: uuid.UUID):
+        self.session = session
+        self.tenant_id = tenant_id
+
+    def select(self, *entities: Any) -> Select[Any]:
+        stmt = select(*entities) if entities else select(self.model)
+        return stmt.where(self.model.tenant_id == self.tenant_id)
+
+    def get(self, obj_id: uuid.UUID, *, for_update: bool = False) -> ModelT:
+        stmt = self.select().where(self.model.id == obj_id)  # type: ignore[attr-defined]
+        if for_update:
+            stmt = stmt.with_for_update()
+        obj = self.session.scalars(stmt).one_or_none()
+        if obj is None:
+            raise NotFound(self.not_found_message)
+        return obj
+
+    def find(self, obj_id: uuid.UUID) -> ModelT | None:
+        stmt = self.select().where(self.model.id == obj_id)  # type: ignore[attr-defined]
+        return self.session.scalars(stmt).one_or_none()
+
+    def list(self, params: PageParams, stmt: Select[Any] | None = None) -> Page[ModelT]:
+        return paginate(self.session, stmt if stmt is not None else self.select(), params)
+
+    def add(self, obj: ModelT) -> ModelT:
+        obj.tenant_id = self.tenant_id
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def delete(self, obj: ModelT) -> None:
+        if obj.tenant_id != self.tenant_id:
+            raise NotFound(self.not_found_message)
+        self.session.delete(obj)
+        self.session.flush()
+
+
+def paginate(session: Session, stmt: Select[Any], params: PageParams) -> Page[Any]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(params.limit).offset(params.offset)))
+    return Page(items=items, total=total, limit=params.limit, offset=params.offset)

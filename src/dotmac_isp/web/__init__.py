@@ -1,0 +1,1 @@
+"""Server-rendered pages: the Jinja environment, base layout and static assets."""

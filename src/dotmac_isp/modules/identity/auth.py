@@ -190,7 +190,7 @@ def authenticate_bearer(session: Session, settings: Settings, token: str) -> Pri
     if user is None or user.tenant_id != claims.tenant_id or not user.is_active:
         raise Unauthorized("account is disabled or no longer exists")
     # A password change ends every session started before it.
-    if claims.issued_at.timestamp() < int(user.password_changed_at.timestamp()):
+    if claims.issued_at < user.password_changed_at:
         raise Unauthorized("session ended by a password change; sign in again")
     tenant = lookup.tenant(user.tenant_id)
     if tenant is None or not tenant.is_active:

@@ -63,7 +63,7 @@ def encode_access_token(secret: str, user_id: uuid.UUID, tenant_id: uuid.UUID,
         "sub": str(user_id),
         "tid": str(tenant_id),
         "typ": "access",
-        "iat": int(now.timestamp()),
+        "iat": round(now.timestamp(), 6),  # sub-second, so a password change ends older tokens
         "exp": int((now + lifetime).timestamp()),
         "jti": uuid.uuid4().hex,
     }

@@ -1,0 +1,148 @@
+"""Test fixtures: both databases, a transaction rolled back after each test, the app, users.
+
+Every test that touches the database runs once on SQLite and once on PostgreSQL. Set
+DOTMAC_TEST_DATABASES=sqlite (or postgresql) to run one of them only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dotmac_isp import db_migrate
+from dotmac_isp.config import Settings
+from dotmac_isp.main import create_app
+from dotmac_isp.modules.identity import audit
+from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.shared.db import make_engine, unit_of_work
+from tests.support.factories import StaffUser, make_tenant, make_user
+from tests.support.postgres import postgres_server, scratch_database
+
+BACKENDS = [b.strip() for b in os.environ.get("DOTMAC_TEST_DATABASES",
+                                              "sqlite,postgresql").split(",") if b.strip()]
+_skipped_backends: dict[str, str] = {}
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"databases: {', '.join(BACKENDS)}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for backend, reason in _skipped_backends.items():
+        terminalreporter.write_line(f"SKIPPED backend {backend}: {reason}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(environment="test", log_json=True, log_level="WARNING",
+                    secret_key="test-secret-key-for-the-suite-0123456789")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def _postgres() -> Iterator[Any]:
+    with postgres_server() as (server, reason):
+        if server is None:
+            _skipped_backends["postgresql"] = reason
+        yield server, reason
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 _postgres: Any) -> Iterator[str]:
+    """A migrated, empty database of each backend, shared by the whole run."""
+    backend = request.param
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        db_migrate.upgrade(url)
+        yield url
+        return
+    server, reason = _postgres
+    if server is None:
+        pytest.skip(f"PostgreSQL unavailable: {reason}")
+    with scratch_database(server) as url:
+        db_migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    audit.install()
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+class RollbackDatabase:
+    """The app's Database, but every session joins one outer transaction that is rolled back."""
+
+    def __init__(self, engine: Engine, connection: Connection):
+        self.engine = engine
+        self.factory = sessionmaker(bind=connection, expire_on_commit=False,
+                                    join_transaction_mode="create_savepoint")
+
+    def unit_of_work(self, *, write: bool = True) -> Any:
+        return unit_of_work(self.factory, write=write)
+
+    def dispose(self) -> None:
+        pass
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[RollbackDatabase]:
+    connection = engine.connect()
+    outer = connection.begin()
+    try:
+        yield RollbackDatabase(engine, connection)
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(db: RollbackDatabase) -> Iterator[Session]:
+    s = db.factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def app(settings: Settings, db: RollbackDatabase) -> FastAPI:
+    return create_app(settings, db, configure_logs=False)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def tenant(session: Session) -> Tenant:
+    return make_tenant(session, "tenant-a", name="Tenant A Fibre")
+
+
+@pytest.fixture
+def other_tenant(session: Session) -> Tenant:
+    return make_tenant(session, "tenant-b", name="Tenant B Wireless")
+
+
+@pytest.fixture
+def admin(session: Session, settings: Settings, tenant: Tenant) -> StaffUser:
+    return make_user(session, settings, tenant, "admin", email="admin@tenant-a.example")
+
+
+@pytest.fixture
+def other_admin(session: Session, settings: Settings, other_tenant: Tenant) -> StaffUser:
+    return make_user(session, settings, other_tenant, "admin", email="admin@tenant-b.example")

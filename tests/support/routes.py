@@ -1,0 +1,68 @@
+"""Walk the app's API routes: which permission each needs, which path parameters it takes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from dotmac_isp.modules.identity.deps import current_principal, permission_of
+
+# Endpoints anyone may call, and endpoints any signed-in user may call for themselves.
+PUBLIC = {
+    ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/password-reset/request"),
+    ("POST", "/api/v1/auth/password-reset/confirm"),
+}
+SELF_SERVICE = {
+    ("GET", "/api/v1/auth/me"), ("POST", "/api/v1/auth/password"),
+    ("POST", "/api/v1/auth/totp/setup"), ("POST", "/api/v1/auth/totp/enable"),
+    ("POST", "/api/v1/auth/totp/disable"),
+}
+PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+
+
+def _calls(dependant: Any) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _calls(sub)
+
+
+def api_operations(app: FastAPI) -> Iterator[tuple[str, Any]]:
+    """(method, route) for every API operation, routers included under their prefixes."""
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if path.startswith("/api/v1") and getattr(route, "dependant", None) is not None:
+            for method in sorted(route.methods or ()):
+                yield method, route
+
+
+def required_permission(route: Any) -> str | None:
+    for call in _calls(route.dependant):
+        perm = permission_of(call)
+        if perm:
+            return perm
+    return None
+
+
+def is_authenticated(route: Any) -> bool:
+    return any(call is current_principal for call in _calls(route.dependant))
+
+
+def path_params(route: Any) -> list[str]:
+    return PATH_PARAM.findall(route.path)
+
+
+def fill_path(route: Any, values: dict[str, str]) -> str:
+    return PATH_PARAM.sub(lambda m: values[m.group(1)], route.path)
+
+
+def request(client: Any, method: str, url: str, headers: dict[str, str]) -> Any:
+    kwargs: dict[str, Any] = {"headers": headers}
+    if method in ("POST", "PATCH", "PUT"):
+        kwargs["json"] = {}
+    return client.request(method, url, **kwargs)

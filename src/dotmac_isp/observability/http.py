@@ -8,6 +8,7 @@ import time
 import uuid
 from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,13 +24,27 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics", "/static"})
 
 
+def _full_paths(app: Any) -> dict[int, str]:
+    """Route object -> its full template; routes of included routers only know their own part."""
+    cached: dict[int, str] | None = getattr(app.state, "route_templates", None)
+    if cached is None:
+        cached = {id(ctx.original_route): ctx.path for ctx in iter_route_contexts(app.routes)
+                  if ctx.path is not None}
+        app.state.route_templates = cached
+    return cached
+
+
 def route_template(scope: Scope) -> str:
     """The matched route's path template ('/api/v1/users/{user_id}'), never the raw path."""
     route: Any = scope.get("route")
-    path = getattr(route, "path", None)
-    if path is None:
+    if route is None:
         return "unmatched"
-    return path or "/"
+    app = scope.get("app")
+    if app is not None and hasattr(app, "state"):
+        full = _full_paths(app).get(id(route))
+        if full:
+            return full
+    return getattr(route, "path", None) or "/"
 
 
 class RequestContextMiddleware:

@@ -106,7 +106,7 @@ def start_web_session(request: Request, user: User) -> None:
     request.session.update({
         "uid": str(user.id),
         "tid": str(user.tenant_id),
-        "pwd": int(user.password_changed_at.timestamp()),
+        "pwd": user.password_changed_at.isoformat(),
     })
 
 
@@ -117,7 +117,7 @@ def current_admin(request: Request, session: DbSession) -> User:
     tenant = CredentialLookup(session).tenant(user.tenant_id) if user else None
     if (user is None or not user.is_active or tenant is None or not tenant.is_active
             or str(user.tenant_id) != request.session.get("tid")
-            or int(user.password_changed_at.timestamp()) != request.session.get("pwd")):
+            or user.password_changed_at.isoformat() != request.session.get("pwd")):
         request.session.clear()
         raise LoginRequired(request.url.path)
     principal = auth.principal_for_user(user)

@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = None
     service_name: str = "dotmac-isp"
     session_cookie_secure: bool = False
-    auth: AuthSettings = AuthSettings()
-    mail: MailSettings = MailSettings()
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -18,6 +18,7 @@ from dotmac_isp.modules.identity.deps import (
     DbSession,
     require,
 )
+from dotmac_isp.modules.identity.models import ApiKey, AuditLog, Role, Tenant
 from dotmac_isp.modules.identity.permissions import ALL_PERMISSIONS, Permission
 from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.sdks.platform.repositories.auth import CredentialLookup
@@ -43,14 +44,16 @@ def _tokens(result: auth.LoginResult) -> schemas.TokenPair | JSONResponse:
 
 @router.post("/auth/login", response_model=schemas.TokenPair, tags=["auth"],
              responses={401: {}, 423: {}})
-def login(body: schemas.LoginRequest, session: DbSession, settings: AppSettings):  # type: ignore[no-untyped-def]
+def login(body: schemas.LoginRequest, session: DbSession,
+          settings: AppSettings) -> schemas.TokenPair | JSONResponse:
     """Exchange email and password (and a TOTP code when enabled) for tokens."""
     return _tokens(auth.login(session, settings, body.email, body.password, body.totp_code))
 
 
 @router.post("/auth/refresh", response_model=schemas.TokenPair, tags=["auth"],
              responses={401: {}})
-def refresh(body: schemas.RefreshRequest, session: DbSession, settings: AppSettings):  # type: ignore[no-untyped-def]
+def refresh(body: schemas.RefreshRequest, session: DbSession,
+            settings: AppSettings) -> schemas.TokenPair | JSONResponse:
     """Rotate a refresh token: the old one stops working, a new pair is returned."""
     return _tokens(auth.refresh(session, settings, body.refresh_token))
 
@@ -125,13 +128,13 @@ def totp_disable(body: schemas.TotpDisable, user: CurrentUser, session: DbSessio
 # Tenant and permissions ----------------------------------------------------------------
 
 @router.get("/tenant", response_model=schemas.TenantOut, tags=["tenant"])
-def get_tenant(session: DbSession, principal: Principal = require(P.TENANT_READ)):  # type: ignore[no-untyped-def]
+def get_tenant(session: DbSession, principal: Principal = require(P.TENANT_READ)) -> Tenant:
     return service.get_tenant(session, principal.tenant_id)
 
 
 @router.patch("/tenant", response_model=schemas.TenantOut, tags=["tenant"])
-def update_tenant(body: schemas.TenantUpdate, session: DbSession,  # type: ignore[no-untyped-def]
-                  principal: Principal = require(P.TENANT_WRITE)):
+def update_tenant(body: schemas.TenantUpdate, session: DbSession,
+                  principal: Principal = require(P.TENANT_WRITE)) -> Tenant:
     return service.update_tenant(session, principal.tenant_id, body)
 
 
@@ -143,26 +146,26 @@ def list_permissions(principal: Principal = require(P.ROLES_READ)) -> list[str]:
 # Roles ---------------------------------------------------------------------------------
 
 @router.get("/roles", response_model=Page[schemas.RoleOut], tags=["roles"])
-def list_roles(session: DbSession, paging: Paging,  # type: ignore[no-untyped-def]
-               principal: Principal = require(P.ROLES_READ)):
+def list_roles(session: DbSession, paging: Paging,
+               principal: Principal = require(P.ROLES_READ)) -> Page[Role]:
     return service.list_roles(session, principal.tenant_id, paging)
 
 
 @router.post("/roles", response_model=schemas.RoleOut, status_code=201, tags=["roles"])
-def create_role(body: schemas.RoleCreate, session: DbSession,  # type: ignore[no-untyped-def]
-                principal: Principal = require(P.ROLES_WRITE)):
+def create_role(body: schemas.RoleCreate, session: DbSession,
+                principal: Principal = require(P.ROLES_WRITE)) -> Role:
     return service.create_role(session, principal, body)
 
 
 @router.get("/roles/{role_id}", response_model=schemas.RoleOut, tags=["roles"])
-def get_role(role_id: uuid.UUID, session: DbSession,  # type: ignore[no-untyped-def]
-             principal: Principal = require(P.ROLES_READ)):
+def get_role(role_id: uuid.UUID, session: DbSession,
+             principal: Principal = require(P.ROLES_READ)) -> Role:
     return service.get_role(session, principal.tenant_id, role_id)
 
 
 @router.patch("/roles/{role_id}", response_model=schemas.RoleOut, tags=["roles"])
-def update_role(role_id: uuid.UUID, body: schemas.RoleUpdate, session: DbSession,  # type: ignore[no-untyped-def]
-                principal: Principal = require(P.ROLES_WRITE)):
+def update_role(role_id: uuid.UUID, body: schemas.RoleUpdate, session: DbSession,
+                principal: Principal = require(P.ROLES_WRITE)) -> Role:
     return service.update_role(session, principal, role_id, body)
 
 
@@ -230,8 +233,8 @@ def issue_user_password_reset(user_id: uuid.UUID, session: DbSession, settings: 
 # API keys ------------------------------------------------------------------------------
 
 @router.get("/api-keys", response_model=Page[schemas.ApiKeyOut], tags=["api-keys"])
-def list_api_keys(session: DbSession, paging: Paging,  # type: ignore[no-untyped-def]
-                  principal: Principal = require(P.API_KEYS_READ)):
+def list_api_keys(session: DbSession, paging: Paging,
+                  principal: Principal = require(P.API_KEYS_READ)) -> Page[ApiKey]:
     return service.list_api_keys(session, principal.tenant_id, paging)
 
 
@@ -246,14 +249,14 @@ def create_api_key(body: schemas.ApiKeyCreate, session: DbSession,
 
 
 @router.get("/api-keys/{key_id}", response_model=schemas.ApiKeyOut, tags=["api-keys"])
-def get_api_key(key_id: uuid.UUID, session: DbSession,  # type: ignore[no-untyped-def]
-                principal: Principal = require(P.API_KEYS_READ)):
+def get_api_key(key_id: uuid.UUID, session: DbSession,
+                principal: Principal = require(P.API_KEYS_READ)) -> ApiKey:
     return service.get_api_key(session, principal.tenant_id, key_id)
 
 
 @router.delete("/api-keys/{key_id}", response_model=schemas.ApiKeyOut, tags=["api-keys"])
-def revoke_api_key(key_id: uuid.UUID, session: DbSession,  # type: ignore[no-untyped-def]
-                   principal: Principal = require(P.API_KEYS_WRITE)):
+def revoke_api_key(key_id: uuid.UUID, session: DbSession,
+                   principal: Principal = require(P.API_KEYS_WRITE)) -> ApiKey:
     """Revoke an API key; it stops working at once."""
     return service.revoke_api_key(session, principal, key_id)
 
@@ -261,7 +264,7 @@ def revoke_api_key(key_id: uuid.UUID, session: DbSession,  # type: ignore[no-unt
 # Audit log -----------------------------------------------------------------------------
 
 @router.get("/audit-log", response_model=Page[schemas.AuditLogOut], tags=["audit"])
-def list_audit_log(  # type: ignore[no-untyped-def]
+def list_audit_log(
     session: DbSession, paging: Paging,
     entity_type: str | None = Query(None, max_length=64),
     entity_id: str | None = Query(None, max_length=64),
@@ -270,7 +273,7 @@ def list_audit_log(  # type: ignore[no-untyped-def]
     since: datetime | None = None,
     until: datetime | None = None,
     principal: Principal = require(P.AUDIT_READ),
-):
+) -> Page[AuditLog]:
     """Who changed what and when, newest first, with before and after values."""
     return service.list_audit_log(session, principal.tenant_id, paging,
                                   entity_type=entity_type, entity_id=entity_id, action=action,

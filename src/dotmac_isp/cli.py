@@ -7,9 +7,11 @@ import sys
 
 import typer
 
-from dotmac_isp import db_migrate
+from dotmac_isp import db_migrate, wiring
 from dotmac_isp.config import get_settings
-from dotmac_isp.modules.identity import audit, schemas, service
+from dotmac_isp.jobs import registry
+from dotmac_isp.jobs.registry import JobContext
+from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import AppError
 
@@ -19,6 +21,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (one per ISP).", no_args_is_help=True)
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
@@ -31,7 +35,7 @@ def _fail(message: str) -> None:
 
 
 def _database() -> Database:
-    audit.install()
+    wiring.install()
     settings = get_settings()
     return Database.from_url(settings.database_url)
 
@@ -108,6 +112,27 @@ def demo_seed() -> None:
     typer.echo(result.summary())
 
 
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """List the registered jobs and how often the scheduler runs them."""
+    wiring.install()
+    for spec in registry.all_jobs():
+        every = f"every {spec.every}" if spec.every else "on demand"
+        typer.echo(f"{spec.name:40} {every:20} {spec.description}")
+
+
+@jobs_app.command("run")
+def jobs_run(name: str) -> None:
+    """Run one job now."""
+    db = _database()
+    try:
+        spec = registry.get(name)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+        return
+    typer.echo(spec.function(JobContext(db, get_settings())))
+
+
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default DOTMAC_HOST)"),
@@ -128,8 +153,8 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None,
-                access_log=False, proxy_headers=False)
+    uvicorn.run(create_app(settings, background=True), host=bind_host, port=bind_port,
+                log_config=None, access_log=False, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
 
-from dotmac_isp import __version__
+from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
+from dotmac_isp.jobs.scheduler import Scheduler
 from dotmac_isp.modules.identity import api as identity_api
-from dotmac_isp.modules.identity import audit
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
@@ -31,17 +31,25 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None,
-               *, configure_logs: bool = True) -> FastAPI:
-    """Build the ASGI application. Tests pass their own settings and database."""
+               *, configure_logs: bool = True, background: bool = False) -> FastAPI:
+    """Build the ASGI application. Tests pass their own settings and database.
+
+    background=True (as `serve` does) also runs the job scheduler beside the HTTP server.
+    """
     settings = settings or get_settings()
     db = database or Database.from_url(settings.database_url, echo=settings.database_echo)
     if configure_logs:
         configure_logging(settings.log_level, json_lines=settings.log_json)
-    audit.install()
+    wiring.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = Scheduler(db, settings) if background else None
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         provider = getattr(app.state, "tracer_provider", None)
         if provider is not None:
             provider.shutdown()

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.identity.permissions import BUILTIN_ROLES
 from tests.support.factories import StaffUser, make_user
@@ -27,6 +26,7 @@ from tests.support.routes import (
     request,
     required_permission,
 )
+from tests.support.tenant_objects import ObjectContext, build_all
 
 
 def test_every_endpoint_is_public_self_service_or_needs_a_permission(app: FastAPI) -> None:
@@ -75,28 +75,10 @@ def test_permission_matrix(client: TestClient, app: FastAPI, session: Session,
     assert mismatches == []
 
 
-def _tenant_a_objects(client: TestClient, admin: StaffUser, session: Session,
-                      settings: Settings, tenant: Tenant) -> dict[str, str]:
-    """One object of tenant A for every path parameter the API has."""
-    role = service.create_role(session, _principal(admin), schemas.RoleCreate(
-        name="a-custom", permissions=["users:read"]))
-    victim = make_user(session, settings, tenant, "support", email="victim@tenant-a.example")
-    key = client.post("/api/v1/api-keys", headers=admin.headers,
-                      json={"name": "a-key", "scopes": ["users:read"]}).json()
-    session.flush()
-    return {"user_id": str(victim.user.id), "role_id": str(role.id), "key_id": key["id"]}
-
-
-def _principal(staff: StaffUser):  # type: ignore[no-untyped-def]
-    from dotmac_isp.modules.identity.auth import principal_for_user
-
-    return principal_for_user(staff.user)
-
-
 def test_tenant_b_gets_404_for_every_tenant_a_object_and_lists_never_leak(
         client: TestClient, app: FastAPI, admin: StaffUser, other_admin: StaffUser,
         session: Session, settings: Settings, tenant: Tenant) -> None:
-    objects = _tenant_a_objects(client, admin, session, settings, tenant)
+    objects = build_all(ObjectContext(client, admin, session, settings, tenant))
     leaks, checked = [], 0
     for method, route in api_operations(app):
         params = path_params(route)
@@ -104,7 +86,8 @@ def test_tenant_b_gets_404_for_every_tenant_a_object_and_lists_never_leak(
             continue
         if params:
             missing = [p for p in params if p not in objects]
-            assert not missing, f"no tenant-A object registered for {missing} ({route.path})"
+            assert not missing, (f"no tenant-A object for {missing} ({route.path}); register "
+                                 f"one in tests/modules/<domain>/objects.py")
             response = request(client, method, fill_path(route, objects), other_admin.headers)
             checked += 1
             if response.status_code != 404:
@@ -116,9 +99,11 @@ def test_tenant_b_gets_404_for_every_tenant_a_object_and_lists_never_leak(
     assert checked >= 10
     assert leaks == []
     # and nothing of tenant A changed under tenant B's attempts
+    for method, route in api_operations(app):
+        if method == "GET" and path_params(route):
+            again = client.get(fill_path(route, objects), headers=admin.headers)
+            assert again.status_code == 200, (route.path, again.text[:200])
     assert client.get(f"/api/v1/users/{objects['user_id']}",
                       headers=admin.headers).json()["is_active"] is True
     assert client.get(f"/api/v1/api-keys/{objects['key_id']}",
                       headers=admin.headers).json()["revoked_at"] is None
-    assert client.get(f"/api/v1/roles/{objects['role_id']}",
-                      headers=admin.headers).status_code == 200

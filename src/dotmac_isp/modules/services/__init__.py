@@ -1,0 +1,1 @@
+"""Plan catalogue and subscriptions (service instances) with a persisted lifecycle."""

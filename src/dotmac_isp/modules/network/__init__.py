@@ -1,0 +1,1 @@
+"""The network edge: IP address management, RADIUS, devices and alerts."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 HANDLER_MODULES: tuple[str, ...] = ()
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("dotmac_isp.modules.services.tasks",)
 
 
 def install() -> None:

@@ -61,8 +61,9 @@ def fill_path(route: Any, values: dict[str, str]) -> str:
     return PATH_PARAM.sub(lambda m: values[m.group(1)], route.path)
 
 
-def request(client: Any, method: str, url: str, headers: dict[str, str]) -> Any:
+def request(client: Any, method: str, url: str, headers: dict[str, str],
+            body: dict[str, Any] | None = None) -> Any:
     kwargs: dict[str, Any] = {"headers": headers}
     if method in ("POST", "PATCH", "PUT"):
-        kwargs["json"] = {}
+        kwargs["json"] = body if body is not None else {}
     return client.request(method, url, **kwargs)

@@ -52,6 +52,20 @@ def tenant_object(param: str) -> Callable[[ObjectFactory], ObjectFactory]:
     return register
 
 
+_bodies: dict[tuple[str, str], dict[str, object]] = {}
+
+
+def example_body(method: str, path: str, body: dict[str, object]) -> None:
+    """A valid request body for an operation, so the isolation test reaches the object lookup
+    instead of stopping at body validation."""
+    _bodies[(method, path)] = body
+
+
+def body_for(method: str, path: str) -> dict[str, object]:
+    load_all()
+    return _bodies.get((method, path), {})
+
+
 def load_all() -> None:
     import tests.modules as root
 

@@ -35,8 +35,12 @@ class TenantRepository(Generic[ModelT]):
             stmt = stmt.with_for_update()
         obj = self.session.scalars(stmt).one_or_none()
         if obj is None:
-            raise NotFound(self.not_found_message)
+            raise self.not_found()
         return obj
+
+    @classmethod
+    def not_found(cls) -> NotFound:
+        return NotFound(cls.not_found_message)
 
     def find(self, obj_id: uuid.UUID) -> ModelT | None:
         stmt = self.select().where(self.model.id == obj_id)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dotmac_isp.shared.errors import AppError
@@ -60,6 +61,12 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
                         status_code=409)
 
 
+async def _stale_data(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "conflict",
+                         "detail": "someone else changed this at the same time; reload and retry"},
+                        status_code=409)
+
+
 async def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable", exc_info=exc)
     return JSONResponse({"error": "unavailable", "detail": "the database is unavailable"},
@@ -77,5 +84,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -26,7 +26,7 @@ from tests.support.routes import (
     request,
     required_permission,
 )
-from tests.support.tenant_objects import ObjectContext, build_all
+from tests.support.tenant_objects import ObjectContext, body_for, build_all
 
 
 def test_every_endpoint_is_public_self_service_or_needs_a_permission(app: FastAPI) -> None:
@@ -88,7 +88,8 @@ def test_tenant_b_gets_404_for_every_tenant_a_object_and_lists_never_leak(
             missing = [p for p in params if p not in objects]
             assert not missing, (f"no tenant-A object for {missing} ({route.path}); register "
                                  f"one in tests/modules/<domain>/objects.py")
-            response = request(client, method, fill_path(route, objects), other_admin.headers)
+            response = request(client, method, fill_path(route, objects), other_admin.headers,
+                               body_for(method, route.path))
             checked += 1
             if response.status_code != 404:
                 leaks.append((method, route.path, response.status_code, response.text[:200]))

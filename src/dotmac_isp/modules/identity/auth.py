@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -90,16 +91,15 @@ def verify_credentials(session: Session, settings: Settings, email: str, passwor
     """Check a staff login, counting failures and locking the account after too many."""
     user = CredentialLookup(session).user_by_email(email)
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    locked = locked_message(user) if user is not None else None
+    if locked is not None:
         LOGINS.labels("locked").inc()
-        return LoginResult(error=AccountLocked(
-            f"account locked after repeated failed logins; try again after "
-            f"{user.locked_until:%Y-%m-%d %H:%M} UTC"))
+        return LoginResult(error=locked)
     password_ok = security.verify_password(user.password_hash if user else None, password)
     tenant = CredentialLookup(session).tenant(user.tenant_id) if user else None
     if user is None or not password_ok or not user.is_active or not (tenant and tenant.is_active):
         if user is not None and not password_ok:
-            _count_failure(user, settings)
+            count_failed_login(user, settings)
         LOGINS.labels("failed").inc()
         return LoginResult(error=Unauthorized(INVALID_CREDENTIALS))
     if user.totp_enabled:
@@ -108,7 +108,7 @@ def verify_credentials(session: Session, settings: Settings, email: str, passwor
             return LoginResult(error=TotpRequired("enter the code from your authenticator app"))
         step = security.totp_match_step(user.totp_secret or "", totp_code)
         if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-            _count_failure(user, settings)
+            count_failed_login(user, settings)
             LOGINS.labels("failed").inc()
             return LoginResult(error=Unauthorized("invalid authentication code"))
         user.totp_last_step = step
@@ -131,11 +131,25 @@ def login(session: Session, settings: Settings, email: str, password: str,
     return result
 
 
-def _count_failure(user: User, settings: Settings) -> None:
-    user.failed_login_count += 1
-    if user.failed_login_count >= settings.auth.lockout_threshold:
-        user.locked_until = utcnow() + timedelta(minutes=settings.auth.lockout_minutes)
-        user.failed_login_count = 0
+class Lockable(Protocol):
+    failed_login_count: int
+    locked_until: datetime | None
+
+
+def count_failed_login(account: Lockable, settings: Settings) -> None:
+    """Count a failed login; lock the account for a while after too many in a row."""
+    account.failed_login_count += 1
+    if account.failed_login_count >= settings.auth.lockout_threshold:
+        account.locked_until = utcnow() + timedelta(minutes=settings.auth.lockout_minutes)
+        account.failed_login_count = 0
+
+
+def locked_message(account: Lockable) -> AccountLocked | None:
+    """The lockout error while the account is locked, else None."""
+    if account.locked_until is not None and account.locked_until > utcnow():
+        return AccountLocked(f"account locked after repeated failed logins; try again after "
+                             f"{account.locked_until:%Y-%m-%d %H:%M} UTC")
+    return None
 
 
 def refresh(session: Session, settings: Settings, raw_token: str) -> LoginResult:

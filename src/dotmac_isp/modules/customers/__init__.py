@@ -1,0 +1,1 @@
+"""Customers: accounts, contacts, addresses, lifecycle, search, CSV, portal logins."""

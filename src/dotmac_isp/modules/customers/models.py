@@ -1,0 +1,125 @@
+"""Customer tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
+
+
+class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_customers_tenant_status", "tenant_id", "status"),
+        Index("ix_customers_tenant_email", "tenant_id", "email"),
+    )
+    __audit_exclude__ = frozenset({"search_text"})
+
+    number: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16), default="residential")
+    status: Mapped[str] = mapped_column(String(16), default="lead")
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    tax_id: Mapped[str] = mapped_column(String(64), default="")
+    tax_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    tax_exempt_reason: Mapped[str] = mapped_column(String(200), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Lowercased name, number, email, phone and addresses, for one indexed LIKE.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    addresses: Mapped[list[Address]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Address.created_at")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", lazy="selectin",
+        order_by="Contact.created_at")
+
+    @property
+    def display_name(self) -> str:
+        person = f"{self.first_name} {self.last_name}".strip()
+        if self.kind == "business" and self.company_name:
+            return self.company_name
+        return person or self.company_name or self.email or self.number
+
+
+class Address(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "customer_addresses"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="service")
+    label: Mapped[str] = mapped_column(String(100), default="")
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), nullable=True)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), nullable=True)
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses", lazy="raise")
+
+    def one_line(self) -> str:
+        parts = [self.line1, self.line2, self.city, self.region, self.postal_code, self.country]
+        return ", ".join(p for p in parts if p)
+
+
+class Contact(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "customer_contacts"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="primary")
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts", lazy="raise")
+
+
+class PortalAccount(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """A customer's login to /portal, separate from staff logins."""
+
+    __tablename__ = "portal_accounts"
+    __table_args__ = (UniqueConstraint("tenant_id", "login"),)
+    __audit_exclude__ = frozenset(
+        {"password_hash", "failed_login_count", "last_login_at", "locked_until"})
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), unique=True)
+    login: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reset_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True,
+                                                         unique=True)
+    reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,193 @@
+"""Customer accounts: create, change, lifecycle, addresses and contacts. Services flush only."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from dotmac_isp.modules.customers import schemas
+from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
+from dotmac_isp.modules.customers.models import Address, Contact, Customer
+from dotmac_isp.modules.customers.repository import (
+    AddressRepository,
+    ContactRepository,
+    CustomerRepository,
+    build_search_text,
+)
+from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.shared import sequences
+from dotmac_isp.shared.errors import Conflict, InvalidState
+from dotmac_isp.shared.pagination import Page, PageParams
+from dotmac_isp.shared.types import utcnow
+
+NUMBER_COUNTER = "customer_number"
+
+
+def format_number(value: int) -> str:
+    return f"C{value:06d}"
+
+
+def refresh_search_text(customer: Customer) -> None:
+    customer.search_text = build_search_text(customer, list(customer.addresses))
+
+
+def new_customer(data: schemas.CustomerCreate, tenant_id: uuid.UUID, number: str,
+                 currency: str) -> Customer:
+    """Build (not add) a customer with its addresses and contacts."""
+    customer = Customer(
+        tenant_id=tenant_id, number=number, kind=data.kind.value, status=data.status.value,
+        first_name=data.first_name.strip(), last_name=data.last_name.strip(),
+        company_name=data.company_name.strip(), email=(data.email or "").lower(),
+        phone=data.phone.strip(), tax_id=data.tax_id.strip(), tax_exempt=data.tax_exempt,
+        tax_exempt_reason=data.tax_exempt_reason.strip(), currency=data.currency or currency,
+        tags=data.tags, custom_fields=data.custom_fields, notes=data.notes,
+        status_changed_at=utcnow(),
+    )
+    customer.addresses = [Address(tenant_id=tenant_id, **a.model_dump(mode="python"))
+                          for a in data.addresses]
+    customer.contacts = [Contact(tenant_id=tenant_id, role=c.role.value, name=c.name,
+                                 email=(c.email or "").lower(), phone=c.phone)
+                         for c in data.contacts]
+    refresh_search_text(customer)
+    return customer
+
+
+def create_customer(session: Session, tenant_id: uuid.UUID,
+                    data: schemas.CustomerCreate) -> Customer:
+    """Create a customer with the next readable number of the tenant."""
+    tenant = identity_service.get_tenant(session, tenant_id)
+    number = format_number(sequences.next_value(session, tenant_id, NUMBER_COUNTER))
+    customer = new_customer(data, tenant_id, number, tenant.currency)
+    return CustomerRepository(session, tenant_id).add(customer)
+
+
+def get_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                 *, for_update: bool = False) -> Customer:
+    return CustomerRepository(session, tenant_id).get(customer_id, for_update=for_update)
+
+
+def list_customers(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
+                   query: str | None = None, status: str | None = None,
+                   kind: str | None = None, tag: str | None = None) -> Page[Customer]:
+    repo = CustomerRepository(session, tenant_id)
+    return repo.list(params, repo.search(query, status=status, kind=kind, tag=tag))
+
+
+def update_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                    data: schemas.CustomerUpdate) -> Customer:
+    customer = get_customer(session, tenant_id, customer_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and key not in ("email",):
+            continue
+        if key == "email":
+            value = (value or "").lower()
+        setattr(customer, key, value.strip() if isinstance(value, str) and key != "notes"
+                else value)
+    if customer.kind == "business" and not customer.company_name:
+        raise InvalidState("a business customer needs a company_name")
+    if customer.tax_exempt and not customer.tax_exempt_reason:
+        raise InvalidState("a tax-exempt customer needs a tax_exempt_reason")
+    refresh_search_text(customer)
+    session.flush()
+    return customer
+
+
+def change_status(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                  target: CustomerStatus, reason: str = "") -> Customer:
+    """Move a customer through lead -> active <-> suspended -> closed (closed may reopen)."""
+    customer = get_customer(session, tenant_id, customer_id, for_update=True)
+    current = CustomerStatus(customer.status)
+    if target == current:
+        raise Conflict(f"customer is already {current.value}")
+    if target not in CUSTOMER_TRANSITIONS[current]:
+        raise Conflict(f"a {current.value} customer cannot become {target.value}")
+    customer.status = target.value
+    customer.status_changed_at = utcnow()
+    if reason:
+        stamp = utcnow().strftime("%Y-%m-%d %H:%M")
+        note = f"[{stamp}] status {current.value} -> {target.value}: {reason}"
+        customer.notes = f"{customer.notes}\n{note}".strip()
+    session.flush()
+    return customer
+
+
+def delete_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    """Only leads are deleted; customers who ever bought something are closed instead."""
+    customer = get_customer(session, tenant_id, customer_id)
+    if customer.status != CustomerStatus.LEAD:
+        raise Conflict("only leads can be deleted; close the customer instead")
+    CustomerRepository(session, tenant_id).delete(customer)
+
+
+def add_address(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                data: schemas.AddressIn) -> Address:
+    customer = get_customer(session, tenant_id, customer_id)
+    address = Address(customer_id=customer.id, **data.model_dump(mode="python"))
+    AddressRepository(session, tenant_id).add(address)
+    session.refresh(customer, ["addresses"])
+    refresh_search_text(customer)
+    session.flush()
+    return address
+
+
+def get_address(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                address_id: uuid.UUID) -> Address:
+    address = AddressRepository(session, tenant_id).get(address_id)
+    if address.customer_id != customer_id:
+        raise AddressRepository.not_found()
+    return address
+
+
+def update_address(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                   address_id: uuid.UUID, data: schemas.AddressIn) -> Address:
+    address = get_address(session, tenant_id, customer_id, address_id)
+    for key, value in data.model_dump(mode="python").items():
+        setattr(address, key, value)
+    session.flush()
+    customer = get_customer(session, tenant_id, customer_id)
+    refresh_search_text(customer)
+    session.flush()
+    return address
+
+
+def delete_address(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                   address_id: uuid.UUID) -> None:
+    address = get_address(session, tenant_id, customer_id, address_id)
+    AddressRepository(session, tenant_id).delete(address)
+    customer = get_customer(session, tenant_id, customer_id)
+    session.refresh(customer, ["addresses"])
+    refresh_search_text(customer)
+    session.flush()
+
+
+def add_contact(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                data: schemas.ContactIn) -> Contact:
+    customer = get_customer(session, tenant_id, customer_id)
+    contact = Contact(customer_id=customer.id, role=data.role.value, name=data.name,
+                      email=(data.email or "").lower(), phone=data.phone)
+    return ContactRepository(session, tenant_id).add(contact)
+
+
+def get_contact(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                contact_id: uuid.UUID) -> Contact:
+    contact = ContactRepository(session, tenant_id).get(contact_id)
+    if contact.customer_id != customer_id:
+        raise ContactRepository.not_found()
+    return contact
+
+
+def update_contact(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                   contact_id: uuid.UUID, data: schemas.ContactIn) -> Contact:
+    contact = get_contact(session, tenant_id, customer_id, contact_id)
+    contact.role, contact.name = data.role.value, data.name
+    contact.email, contact.phone = (data.email or "").lower(), data.phone
+    session.flush()
+    return contact
+
+
+def delete_contact(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                   contact_id: uuid.UUID) -> None:
+    contact = get_contact(session, tenant_id, customer_id, contact_id)
+    ContactRepository(session, tenant_id).delete(contact)

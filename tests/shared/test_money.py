@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from dotmac_isp.shared.money import CurrencyCode, MoneyAmount, round_money, to_decimal
+from dotmac_isp.shared.money import (
+    CurrencyCode,
+    MoneyAmount,
+    format_amount,
+    round_money,
+    to_decimal,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -33,6 +39,9 @@ def test_currency_codes_and_amounts_in_schemas() -> None:
         amount: MoneyAmount
         currency: CurrencyCode
 
+    assert format_amount(Decimal("49.9")) == "49.90"
+    assert format_amount(Decimal("49.9000")) == "49.90"
+    assert format_amount(Decimal("0.12345")) == "0.1235"
     price = Price(amount=Decimal("12.50"), currency="usd")
     assert price.currency == "USD"
     assert price.model_dump(mode="json") == {"amount": "12.50", "currency": "USD"}

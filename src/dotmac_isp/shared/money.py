@@ -43,5 +43,14 @@ def _check_currency(code: str) -> str:
 
 
 CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
+def format_amount(value: Decimal) -> str:
+    """At least two decimals, at most four, the same whichever database returned it:
+    49.9 -> '49.90', 49.9000 -> '49.90', 0.12345 -> '0.1235'."""
+    text = f"{to_decimal(value).quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):.4f}"
+    while text.endswith("0") and len(text.split(".")[1]) > 2:
+        text = text[:-1]
+    return text
+
+
 # Amounts in API bodies are strings in JSON so no client ever rounds them through a float.
-MoneyAmount = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
+MoneyAmount = Annotated[Decimal, PlainSerializer(format_amount, return_type=str)]

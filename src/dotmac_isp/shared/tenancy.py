@@ -32,7 +32,7 @@ class TenantRepository(Generic[ModelT]):
     def get(self, obj_id: uuid.UUID, *, for_update: bool = False) -> ModelT:
         stmt = self.select().where(self.model.id == obj_id)  # type: ignore[attr-defined]
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = stmt.with_for_update(of=self.model)
         obj = self.session.scalars(stmt).one_or_none()
         if obj is None:
             raise self.not_found()

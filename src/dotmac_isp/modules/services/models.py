@@ -100,7 +100,7 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     contract_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    plan: Mapped[Plan] = relationship(lazy="joined")
+    plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}
 

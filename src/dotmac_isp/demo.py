@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dotmac_isp import demo_business
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
@@ -29,11 +30,13 @@ class SeedResult:
     def summary(self) -> str:
         lines = ["demo data: " + (", ".join(self.created) if self.created else "already present")]
         lines.append(f"sign in at /admin as {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
+        lines.append(f"customer portal at /portal/{DEMO_TENANT_SLUG} as "
+                     f"{demo_business.PORTAL_LOGIN} / {demo_business.PORTAL_PASSWORD}")
         return "\n".join(lines)
 
 
 def seed(session: Session, settings: Settings) -> SeedResult:
-    """Create the demo tenant and its staff if they are not there yet."""
+    """Create the demo tenant, its staff, plans, customers and subscriptions if missing."""
     result = SeedResult()
     tenant = session.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT_SLUG)).one_or_none()
     if tenant is None:
@@ -49,4 +52,5 @@ def seed(session: Session, settings: Settings) -> SeedResult:
         service.create_user(session, settings, tenant.id, schemas.UserCreate(
             email=email, full_name=name, password=DEMO_ADMIN_PASSWORD, role_id=role.id))
         result.created.append(f"user {email}")
+    demo_business.seed_business(session, settings, tenant, result.created)
     return result

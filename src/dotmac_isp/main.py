@@ -17,9 +17,12 @@ from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs.scheduler import Scheduler
 from dotmac_isp.modules.customers import api as customers_api
+from dotmac_isp.modules.customers import portal_web as customers_portal_web
+from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.services import api as services_api
+from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.observability.tracing import setup_tracing
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_api.router, prefix=API_PREFIX)
     app.include_router(services_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
+    app.include_router(customers_web.router)
+    app.include_router(customers_portal_web.router)
+    app.include_router(services_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

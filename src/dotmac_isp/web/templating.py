@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 
 from dotmac_isp import __version__
 from dotmac_isp.shared.errors import AppError
+from dotmac_isp.shared.web_errors import error_response
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = PACKAGE_DIR / "web" / "static"
@@ -30,8 +32,9 @@ _env.globals["version"] = __version__
 class LoginRequired(Exception):
     """The page needs a signed-in staff user."""
 
-    def __init__(self, next_path: str = "/admin"):
+    def __init__(self, next_path: str = "/admin", login_path: str = "/admin/login"):
         self.next_path = next_path
+        self.login_path = login_path
 
 
 class CsrfFailed(AppError):
@@ -59,20 +62,54 @@ async def verify_csrf(request: Request) -> dict[str, Any]:
     return form
 
 
+def flash(request: Request, message: str) -> None:
+    """A message shown once on the next page rendered for this session."""
+    request.session.setdefault("flashes", []).append(message)
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
     ctx = {"csrf_token": csrf_token(request), **(context or {})}
+    pending = request.session.pop("flashes", [])
+    if pending:
+        ctx["flashes"] = [*ctx.get("flashes", []), *pending]
+    ctx.setdefault("principal", getattr(request.state, "principal", None))
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 
-def install_web_handlers(app: FastAPI) -> None:
-    async def login_required(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, LoginRequired)
-        return RedirectResponse(f"/admin/login?next={exc.next_path}", status_code=303)
+def validation_messages(exc: ValidationError) -> list[str]:
+    """Readable lines from a pydantic error, for a form."""
+    lines = []
+    for err in exc.errors():
+        where = " ".join(str(p) for p in err.get("loc", ()) if p not in ("body", "__root__"))
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"{where.replace('_', ' ')}: {message}" if where else message)
+    return lines
 
+
+def is_page(request: Request) -> bool:
+    return request.url.path.startswith(("/admin", "/portal"))
+
+
+def install_web_handlers(app: FastAPI) -> None:
     async def csrf_failed(request: Request, exc: Exception) -> Response:
         return render(request, "error.html", {"title": "Form expired",
                                               "message": CsrfFailed.__doc__}, status_code=403)
 
+    async def app_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AppError)
+        if not is_page(request):
+            return error_response(exc)
+        titles = {403: "Not allowed", 404: "Not found", 409: "Not possible now"}
+        return render(request, "error.html", {
+            "title": titles.get(exc.status_code, "Something is wrong"),
+            "message": exc.detail, "current_user": getattr(request.state, "admin_user", None),
+        }, status_code=exc.status_code)
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return RedirectResponse(f"{exc.login_path}?next={exc.next_path}", status_code=303)
+
+    app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfFailed, csrf_failed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -102,7 +103,8 @@ def permission_of(dependency: Callable[..., Any]) -> str | None:
 
 def start_web_session(request: Request, user: User) -> None:
     """Sign a user in to the pages; a fresh session (and CSRF token) guards against fixation."""
-    request.session.clear()
+    end_web_session(request)
+    request.session.pop("csrf", None)
     request.session.update({
         "uid": str(user.id),
         "tid": str(user.tenant_id),
@@ -118,15 +120,41 @@ def current_admin(request: Request, session: DbSession) -> User:
     if (user is None or not user.is_active or tenant is None or not tenant.is_active
             or str(user.tenant_id) != request.session.get("tid")
             or user.password_changed_at.isoformat() != request.session.get("pwd")):
-        request.session.clear()
+        end_web_session(request)
         raise LoginRequired(request.url.path)
     principal = auth.principal_for_user(user)
     set_actor(session, actor_for(request, principal))
     request.state.principal = principal
+    # A plain copy for error pages, which render after the transaction has rolled back.
+    request.state.admin_user = SignedIn(email=user.email)
     return user
 
 
 CurrentAdmin = Annotated[User, Depends(current_admin)]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    email: str
+
+
+def page_permission(permission: str) -> Any:
+    """A page dependency: the signed-in staff user, who must hold the permission."""
+
+    def check(request: Request, user: CurrentAdmin) -> User:
+        request.state.principal.require(permission)
+        return user
+
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+STAFF_SESSION_KEYS = ("uid", "tid", "pwd")
+
+
+def end_web_session(request: Request) -> None:
+    for key in STAFF_SESSION_KEYS:
+        request.session.pop(key, None)
 
 
 def _uuid(value: Any) -> uuid.UUID:

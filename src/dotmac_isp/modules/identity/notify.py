@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def queue_password_reset_email(session: Session, settings: Settings, email: str,
-                               raw_token: str) -> None:
-    link = f"{settings.public_url.rstrip('/')}/admin/reset-password?token={quote(raw_token)}"
+                               raw_token: str, page: str = "/admin/reset-password") -> None:
+    """Email a reset link (to the staff page, or the portal's when page says so)."""
+    link = f"{settings.public_url.rstrip('/')}{page}?token={quote(raw_token)}"
     message = mail.build_message(
         settings.mail, email, "Reset your DotMac ISP password",
         f"Someone asked to reset the password of {email}.\n\n"

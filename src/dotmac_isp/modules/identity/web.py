@@ -8,7 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dotmac_isp.modules.identity import auth, notify, service
-from dotmac_isp.modules.identity.deps import AppSettings, CurrentAdmin, DbSession, start_web_session
+from dotmac_isp.modules.identity.deps import (
+    AppSettings,
+    CurrentAdmin,
+    DbSession,
+    end_web_session,
+    start_web_session,
+)
 from dotmac_isp.sdks.platform.repositories.auth import CredentialLookup
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.web.templating import render, verify_csrf
@@ -64,7 +70,7 @@ async def login_submit(request: Request, session: DbSession, settings: AppSettin
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await verify_csrf(request)
-    request.session.clear()
+    end_web_session(request)
     return RedirectResponse("/admin/login", status_code=303)
 
 

@@ -1,0 +1,123 @@
+"""Demo customers, plans and subscriptions: a few hundred, across plans and states."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.customers import portal
+from dotmac_isp.modules.customers import schemas as customer_schemas
+from dotmac_isp.modules.customers import service as customers
+from dotmac_isp.modules.customers.models import Customer
+from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.services import catalogue, lifecycle
+from dotmac_isp.modules.services import schemas as service_schemas
+from dotmac_isp.modules.services import service as services
+from dotmac_isp.modules.services.enums import SubscriptionStatus as S
+from dotmac_isp.modules.services.models import Plan
+from dotmac_isp.shared.pagination import PageParams
+
+CUSTOMERS = 300
+PORTAL_LOGIN = "ada.obi@demo-customer.example"
+PORTAL_PASSWORD = "demo-portal-pass"
+PLANS = [
+    # name, kind, down, up, price, cycle, cap (MB), fup down/up
+    ("Home Fibre 25", "internet", 25_000, 5_000, "19.99", "monthly", None, None),
+    ("Home Fibre 100", "internet", 100_000, 20_000, "39.99", "monthly", None, None),
+    ("Home Fibre 500", "internet", 500_000, 100_000, "69.99", "monthly", None, None),
+    ("Wireless 10 Capped", "internet", 10_000, 2_000, "14.99", "monthly", 150_000,
+     (2_000, 512)),
+    ("Business 1G Annual", "internet", 1_000_000, 1_000_000, "2400.00", "annual", None, None),
+    ("Voice Line", "voice", None, None, "4.99", "monthly", None, None),
+]
+FIRST = ["Ada", "Chidi", "Ngozi", "Tunde", "Amaka", "Emeka", "Funmi", "Bola", "Kemi", "Segun",
+         "Zainab", "Ibrahim", "Aisha", "Musa", "Grace", "John", "Mary", "Peter", "Ruth", "Paul"]
+LAST = ["Obi", "Okafor", "Adeyemi", "Bello", "Eze", "Nwosu", "Balogun", "Okonkwo", "Lawal",
+        "Danjuma", "Ogunleye", "Abubakar", "Mensah", "Owusu", "Kamau"]
+STREETS = ["Marina Road", "Allen Avenue", "Awolowo Road", "Broad Street", "Adeola Odeku",
+           "Herbert Macaulay Way", "Ozumba Mbadiwe", "Bode Thomas", "Ikorodu Road"]
+CITIES = ["Lagos", "Ikeja", "Lekki", "Surulere", "Yaba", "Abuja", "Ibadan"]
+# how many subscriptions end in each state, out of 100
+STATE_MIX = [(S.ACTIVE, 72), (S.SUSPENDED, 9), (S.PENDING, 6), (S.PROVISIONING, 2),
+             (S.FAILED, 2), (S.TERMINATED, 9)]
+PATHS = {
+    S.PENDING: [], S.PROVISIONING: [S.PROVISIONING], S.FAILED: [S.PROVISIONING, S.FAILED],
+    S.ACTIVE: [S.PROVISIONING, S.ACTIVE], S.SUSPENDED: [S.PROVISIONING, S.ACTIVE, S.SUSPENDED],
+    S.TERMINATED: [S.PROVISIONING, S.ACTIVE, S.TERMINATED],
+}
+REASONS = {S.SUSPENDED: "unpaid invoice", S.FAILED: "ONU not responding",
+           S.TERMINATED: "moved away", S.ACTIVE: "installed", S.PROVISIONING: "install booked"}
+
+
+def seed_business(session: Session, settings: Settings, tenant: Tenant,
+                  created: list[str]) -> None:
+    """Plans, customers and subscriptions for the demo tenant (skipped if it has customers)."""
+    existing = session.scalar(select(func.count()).select_from(Customer)
+                              .where(Customer.tenant_id == tenant.id))
+    if existing:
+        return
+    rng = random.Random(20261126)
+    plans = [_plan(session, tenant, *spec) for spec in PLANS]
+    old = _plan(session, tenant, "Legacy ADSL 8", "internet", 8_000, 1_000, "24.99", "monthly",
+                None, None)
+    internet = [p for p in plans if p.kind == "internet"]
+    weights = [30, 35, 12, 15, 3]
+    states = [s for s, n in STATE_MIX for _ in range(n)]
+    for i in range(CUSTOMERS):
+        customer = _customer(session, tenant, rng, i)
+        plan = old if i % 40 == 7 else rng.choices(internet, weights)[0]
+        _subscription(session, settings, tenant, customer, plan, rng.choice(states))
+        if i % 5 == 0:
+            voice = next(p for p in plans if p.kind == "voice")
+            _subscription(session, settings, tenant, customer, voice, S.ACTIVE)
+    catalogue.set_archived(session, tenant.id, old.id, True)
+    first = customers.list_customers(session, tenant.id,
+                                     PageParams(limit=1)).items[0]
+    portal.create_account(session, settings, tenant.id, first.id,
+                          customer_schemas.PortalAccountCreate(login=PORTAL_LOGIN,
+                                                               password=PORTAL_PASSWORD))
+    created.append(f"{len(plans) + 1} plans, {CUSTOMERS} customers with subscriptions")
+
+
+def _plan(session: Session, tenant: Tenant, name: str, kind: str, down: int | None,
+          up: int | None, price: str, cycle: str, cap: int | None,
+          fup: tuple[int, int] | None) -> Plan:
+    return catalogue.create_plan(session, tenant.id, service_schemas.PlanCreate.model_validate(dict(
+        name=name, kind=kind, download_kbps=down, upload_kbps=up,
+        price=Decimal(price), billing_cycle=cycle, data_cap_mb=cap,
+        fup_download_kbps=fup[0] if fup else None, fup_upload_kbps=fup[1] if fup else None,
+        setup_fee=Decimal("25.00") if kind == "internet" else Decimal("0"),
+        min_contract_months=12 if cycle == "annual" else 0)))
+
+
+def _customer(session: Session, tenant: Tenant, rng: random.Random, i: int) -> Customer:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    business = i % 12 == 0
+    email = PORTAL_LOGIN if i == 0 else f"{first}.{last}.{i}@demo-customer.example".lower()
+    address = {"kind": "service", "line1": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+               "city": rng.choice(CITIES), "country": "NG"}
+    data = customer_schemas.CustomerCreate.model_validate({
+        "kind": "business" if business else "residential",
+        "first_name": first, "last_name": last,
+        "company_name": f"{last} {rng.choice(['Logistics', 'Foods', 'Clinic', 'Ventures'])} Ltd"
+        if business else "",
+        "email": email, "phone": f"+234 80{rng.randint(1, 9)} {rng.randint(100, 999)} "
+                                 f"{rng.randint(1000, 9999)}",
+        "tags": rng.sample(["fibre", "wireless", "vip", "estate-a", "estate-b", "referral"], 2),
+        "addresses": [address, {**address, "kind": "billing"}],
+    })
+    return customers.create_customer(session, tenant.id, data)
+
+
+def _subscription(session: Session, settings: Settings, tenant: Tenant, customer: Customer,
+                  plan: Plan, state: S) -> None:
+    sub = services.create_subscription(session, settings, tenant.id,
+                                       service_schemas.SubscriptionCreate(
+                                           customer_id=customer.id, plan_id=plan.id,
+                                           service_address_id=customer.addresses[0].id))
+    for step in PATHS[state]:
+        lifecycle.transition(session, tenant.id, sub.id, step, reason=REASONS.get(step, ""))

@@ -1,0 +1,113 @@
+"""Staff pages for customers: list and search, create, detail with subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from dotmac_isp.modules.customers import portal, schemas, service
+from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
+from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
+from dotmac_isp.modules.identity.models import User
+from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.services import catalogue
+from dotmac_isp.modules.services import service as services
+from dotmac_isp.shared.errors import AppError
+from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+
+router = APIRouter(prefix="/admin/customers", include_in_schema=False)
+P = Permission
+PAGE_SIZE = 25
+
+
+@router.get("", response_class=HTMLResponse)
+def customer_list(request: Request, session: DbSession, q: str = "", status: str = "",
+                  offset: int = 0, user: User = page_permission(P.CUSTOMERS_READ),
+                  ) -> HTMLResponse:
+    statuses = [s.value for s in CustomerStatus]
+    page = service.list_customers(session, user.tenant_id,
+                                  PageParams(limit=PAGE_SIZE, offset=max(offset, 0)),
+                                  query=q.strip()[:200] or None,
+                                  status=status if status in statuses else None)
+    context = {"current_user": user, "page": page, "q": q, "status": status,
+               "statuses": statuses, "params": {"q": q, "status": status}}
+    name = "customers/_rows.html" if request.headers.get("hx-request") else "customers/list.html"
+    return render(request, name, context)
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_customer_page(request: Request,
+                      user: User = page_permission(P.CUSTOMERS_WRITE)) -> HTMLResponse:
+    return render(request, "customers/new.html", {"current_user": user, "form": {}})
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def create_customer(request: Request, session: DbSession,
+                          user: User = page_permission(P.CUSTOMERS_WRITE)) -> Response:
+    form = await verify_csrf(request)
+    data: dict[str, object] = {k: str(form.get(k, "")).strip() for k in (
+        "kind", "first_name", "last_name", "company_name", "phone", "tax_id")}
+    if form.get("email"):
+        data["email"] = str(form["email"]).strip()
+    data["tags"] = [t for t in str(form.get("tags", "")).split(",") if t.strip()]
+    if str(form.get("line1", "")).strip():
+        data["addresses"] = [{"kind": "service", "line1": str(form["line1"]).strip(),
+                              "city": str(form.get("city", "")).strip(),
+                              "country": str(form.get("country", "")).strip()}]
+    try:
+        customer = service.create_customer(session, user.tenant_id,
+                                           schemas.CustomerCreate.model_validate(data))
+    except ValidationError as exc:
+        return render(request, "customers/new.html", {
+            "current_user": user, "form": form, "errors": validation_messages(exc)},
+            status_code=422)
+    flash(request, f"Customer {customer.number} created.")
+    return RedirectResponse(f"/admin/customers/{customer.id}", status_code=303)
+
+
+@router.get("/{customer_id}", response_class=HTMLResponse)
+def customer_detail(request: Request, customer_id: uuid.UUID, session: DbSession,
+                    user: User = page_permission(P.CUSTOMERS_READ)) -> HTMLResponse:
+    customer = service.get_customer(session, user.tenant_id, customer_id)
+    subs = services.list_subscriptions(session, user.tenant_id, PageParams(limit=200),
+                                       customer_id=customer.id).items
+    try:
+        account = portal.get_account(session, user.tenant_id, customer.id)
+    except AppError:
+        account = None
+    plans = catalogue.list_plans(session, user.tenant_id, PageParams(limit=200)).items
+    return render(request, "customers/detail.html", {
+        "current_user": user, "customer": customer, "subscriptions": subs,
+        "portal_account": account, "plans": plans,
+        "next_statuses": sorted(s.value for s in
+                                CUSTOMER_TRANSITIONS[CustomerStatus(customer.status)]),
+    })
+
+
+@router.post("/{customer_id}/status")
+async def change_status(request: Request, customer_id: uuid.UUID, session: DbSession,
+                        user: User = page_permission(P.CUSTOMERS_WRITE)) -> Response:
+    form = await verify_csrf(request)
+    target = str(form.get("status", ""))
+    if target not in {s.value for s in CustomerStatus}:
+        flash(request, "Choose a status.")
+    else:
+        service.change_status(session, user.tenant_id, customer_id, CustomerStatus(target),
+                              str(form.get("reason", ""))[:500])
+        flash(request, f"Customer is now {target}.")
+    return RedirectResponse(f"/admin/customers/{customer_id}", status_code=303)
+
+
+@router.post("/{customer_id}/portal-account")
+async def create_portal_account(request: Request, customer_id: uuid.UUID, session: DbSession,
+                                settings: AppSettings,
+                                user: User = page_permission(P.CUSTOMERS_WRITE)) -> Response:
+    await verify_csrf(request)
+    _account, password = portal.create_account(session, settings, user.tenant_id, customer_id,
+                                               schemas.PortalAccountCreate())
+    flash(request, f"Portal login created. Password (shown once): {password}")
+    return RedirectResponse(f"/admin/customers/{customer_id}", status_code=303)

@@ -1,0 +1,188 @@
+"""Staff pages: plan catalogue, subscriptions, and lifecycle actions with confirmation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
+from dotmac_isp.modules.identity.models import User
+from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.services import catalogue, schemas, service
+from dotmac_isp.modules.services.enums import SubscriptionStatus
+from dotmac_isp.shared.errors import NotFound, ValidationFailed
+from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+P = Permission
+S = SubscriptionStatus
+# action -> (label, target status or None for a plan change, reason required)
+ACTIONS: dict[str, tuple[str, SubscriptionStatus | None, bool]] = {
+    "activate": ("Activate", S.ACTIVE, False),
+    "suspend": ("Suspend", S.SUSPENDED, True),
+    "restore": ("Restore", S.ACTIVE, False),
+    "terminate": ("Terminate", S.TERMINATED, True),
+    "change_plan": ("Change plan", None, False),
+}
+AVAILABLE = {
+    S.PENDING: ["activate", "terminate"], S.PROVISIONING: ["activate", "terminate"],
+    S.FAILED: ["activate", "terminate"], S.ACTIVE: ["suspend", "change_plan", "terminate"],
+    S.SUSPENDED: ["restore", "change_plan", "terminate"], S.TERMINATED: [],
+}
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plan_list(request: Request, session: DbSession,
+              user: User = page_permission(P.SERVICES_READ)) -> HTMLResponse:
+    plans = catalogue.list_plans(session, user.tenant_id, PageParams(limit=200), archived=None)
+    return render(request, "services/plans.html", {"current_user": user, "plans": plans.items,
+                                                   "form": {}})
+
+
+@router.post("/plans", response_class=HTMLResponse)
+async def create_plan(request: Request, session: DbSession,
+                      user: User = page_permission(P.SERVICES_WRITE)) -> Response:
+    form = await verify_csrf(request)
+    data: dict[str, object] = {"name": str(form.get("name", "")).strip(),
+                               "kind": form.get("kind", "internet"),
+                               "billing_cycle": form.get("billing_cycle", "monthly")}
+    errors: list[str] = []
+    for field in ("download_kbps", "upload_kbps"):
+        raw = str(form.get(field, "")).strip()
+        if raw:
+            if not raw.isdigit():
+                errors.append(f"{field.replace('_', ' ')}: a whole number of kbit/s")
+            data[field] = int(raw) if raw.isdigit() else None
+    try:
+        data["price"] = Decimal(str(form.get("price", "")).strip())
+    except InvalidOperation:
+        errors.append("price: a number such as 29.99")
+    if not errors:
+        try:
+            plan = catalogue.create_plan(session, user.tenant_id,
+                                         schemas.PlanCreate.model_validate(data))
+            flash(request, f"Plan {plan.name} created.")
+            return RedirectResponse("/admin/plans", status_code=303)
+        except ValidationError as exc:
+            errors = validation_messages(exc)
+    plans = catalogue.list_plans(session, user.tenant_id, PageParams(limit=200), archived=None)
+    return render(request, "services/plans.html", {"current_user": user, "plans": plans.items,
+                                                   "form": form, "errors": errors},
+                  status_code=422)
+
+
+@router.post("/plans/{plan_id}/archive")
+async def toggle_archive(request: Request, plan_id: uuid.UUID, session: DbSession,
+                         user: User = page_permission(P.SERVICES_WRITE)) -> Response:
+    form = await verify_csrf(request)
+    plan = catalogue.set_archived(session, user.tenant_id, plan_id, form.get("archive") == "1")
+    flash(request, f"Plan {plan.name} {'archived' if plan.is_archived else 'back on sale'}.")
+    return RedirectResponse("/admin/plans", status_code=303)
+
+
+@router.get("/subscriptions", response_class=HTMLResponse)
+def subscription_list(request: Request, session: DbSession, status: str = "", q: str = "",
+                      offset: int = 0, user: User = page_permission(P.SERVICES_READ),
+                      ) -> HTMLResponse:
+    statuses = [s.value for s in SubscriptionStatus]
+    page = service.list_subscriptions(session, user.tenant_id,
+                                      PageParams(limit=25, offset=max(offset, 0)),
+                                      status=status if status in statuses else None,
+                                      username=q.strip()[:64] or None)
+    return render(request, "services/subscriptions.html", {
+        "current_user": user, "page": page, "status": status, "q": q, "statuses": statuses,
+        "params": {"status": status, "q": q}})
+
+
+@router.post("/subscriptions/new")
+async def create_subscription(request: Request, session: DbSession, settings: AppSettings,
+                              user: User = page_permission(P.SERVICES_WRITE)) -> Response:
+    form = await verify_csrf(request)
+    try:
+        data = schemas.SubscriptionCreate.model_validate({
+            "customer_id": form.get("customer_id"), "plan_id": form.get("plan_id"),
+            "service_address_id": form.get("service_address_id") or None})
+    except ValidationError as exc:
+        raise ValidationFailed("; ".join(validation_messages(exc))) from exc
+    sub = service.create_subscription(session, settings, user.tenant_id, data)
+    flash(request, f"Subscription {sub.radius_username} created (pending).")
+    return RedirectResponse(f"/admin/subscriptions/{sub.id}", status_code=303)
+
+
+@router.get("/subscriptions/{subscription_id}", response_class=HTMLResponse)
+def subscription_detail(request: Request, subscription_id: uuid.UUID, session: DbSession,
+                        settings: AppSettings, show_password: bool = False,
+                        user: User = page_permission(P.SERVICES_READ)) -> HTMLResponse:
+    sub = service.get_subscription(session, user.tenant_id, subscription_id)
+    creds = service.credentials(session, settings, user.tenant_id, sub.id) \
+        if show_password else None
+    history = service.history(session, user.tenant_id, sub.id, PageParams(limit=200)).items
+    scheduled = service.scheduled_changes(session, user.tenant_id, sub.id,
+                                          PageParams(limit=50)).items
+    return render(request, "services/subscription.html", {
+        "current_user": user, "sub": sub, "credentials": creds, "history": history,
+        "scheduled": scheduled,
+        "actions": [(a, ACTIONS[a][0]) for a in AVAILABLE[SubscriptionStatus(sub.status)]]})
+
+
+def _action(name: str) -> tuple[str, SubscriptionStatus | None, bool]:
+    if name not in ACTIONS:
+        raise NotFound(f"no action {name!r}")
+    return ACTIONS[name]
+
+
+@router.get("/subscriptions/{subscription_id}/confirm", response_class=HTMLResponse)
+def confirm_action(request: Request, subscription_id: uuid.UUID, action: str,
+                   session: DbSession,
+                   user: User = page_permission(P.SERVICES_WRITE)) -> HTMLResponse:
+    label, _target, needs_reason = _action(action)
+    sub = service.get_subscription(session, user.tenant_id, subscription_id)
+    plans = [p for p in catalogue.list_plans(session, user.tenant_id, PageParams(limit=200),
+                                             kind=sub.plan.kind).items if p.id != sub.plan_id]
+    return render(request, "services/confirm.html", {
+        "current_user": user, "sub": sub, "action": action, "label": label,
+        "needs_reason": needs_reason, "plans": plans})
+
+
+@router.post("/subscriptions/{subscription_id}/confirm", response_class=HTMLResponse)
+async def perform_action(request: Request, subscription_id: uuid.UUID, action: str,
+                         session: DbSession,
+                         user: User = page_permission(P.SERVICES_WRITE)) -> Response:
+    form = await verify_csrf(request)
+    label, target, needs_reason = _action(action)
+    reason = str(form.get("reason", "")).strip()[:500]
+    effective_at = _effective(str(form.get("effective_date", "")).strip())
+    if needs_reason and not reason:
+        raise ValidationFailed(f"{label}: give a reason; it is kept in the history")
+    if target is None:
+        plan_id = str(form.get("plan_id", ""))
+        try:
+            request_model = schemas.PlanChangeRequest(plan_id=uuid.UUID(plan_id), reason=reason,
+                                                      effective_at=effective_at)
+        except ValueError as exc:
+            raise ValidationFailed("choose the new plan") from exc
+        _sub, scheduled = service.change_plan(session, user.tenant_id, subscription_id,
+                                              request_model)
+    else:
+        _sub, scheduled = service.request_status(
+            session, user.tenant_id, subscription_id,
+            schemas.ServiceStatusUpdate(status=target, reason=reason, effective_at=effective_at,
+                                        notify=form.get("notify") == "1"))
+    flash(request, f"{label}: scheduled for {scheduled.effective_at:%Y-%m-%d}."
+          if scheduled else f"{label}: done.")
+    return RedirectResponse(f"/admin/subscriptions/{subscription_id}", status_code=303)
+
+
+def _effective(raw: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValidationFailed("effective date: use YYYY-MM-DD") from exc

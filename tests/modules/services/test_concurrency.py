@@ -40,14 +40,25 @@ def committed(engine: Engine, settings: Settings) -> Iterator[tuple[Database, uu
         session.execute(delete(Tenant).where(Tenant.id == ids[0]))
 
 
-@pytest.mark.parametrize("targets", [
-    (SubscriptionStatus.SUSPENDED, SubscriptionStatus.SUSPENDED),
-    (SubscriptionStatus.SUSPENDED, SubscriptionStatus.TERMINATED),
-], ids=["suspend-twice", "suspend-and-terminate"])
+S = SubscriptionStatus
+
+
+# Pairs where either order, applied one after the other, leaves exactly one legal: so two
+# requests made against the same state can never both go through.
+@pytest.mark.parametrize(("start", "targets"), [
+    (S.ACTIVE, (S.SUSPENDED, S.SUSPENDED)),
+    (S.ACTIVE, (S.TERMINATED, S.TERMINATED)),
+    (S.PROVISIONING, (S.ACTIVE, S.FAILED)),
+], ids=["suspend-twice", "terminate-twice", "activate-or-fail"])
 def test_concurrent_transitions_never_both_succeed(
-        committed: tuple[Database, uuid.UUID, uuid.UUID],
+        committed: tuple[Database, uuid.UUID, uuid.UUID], start: SubscriptionStatus,
         targets: tuple[SubscriptionStatus, SubscriptionStatus]) -> None:
     database, tenant_id, sub_id = committed
+    if start != S.ACTIVE:
+        with database.unit_of_work() as session:
+            sub = session.get(Subscription, sub_id)
+            assert sub is not None
+            sub.status = start.value  # a subscription caught mid-provisioning
     barrier = threading.Barrier(len(targets))
     outcomes: list[str] = []
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ()
-JOB_MODULES: tuple[str, ...] = ("dotmac_isp.modules.services.tasks",)
+HANDLER_MODULES: tuple[str, ...] = ("dotmac_isp.modules.billing.adjustments",)
+JOB_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.services.tasks",
+    "dotmac_isp.modules.billing.tasks",
+)
 
 
 def install() -> None:

@@ -191,3 +191,15 @@ def delete_contact(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUI
                    contact_id: uuid.UUID) -> None:
     contact = get_contact(session, tenant_id, customer_id, contact_id)
     ContactRepository(session, tenant_id).delete(contact)
+
+
+def customers_by_id(session: Session, tenant_id: uuid.UUID,
+                    ids: list[uuid.UUID]) -> dict[uuid.UUID, Customer]:
+    """Many customers in one query (for batch jobs)."""
+    repo = CustomerRepository(session, tenant_id)
+    found: dict[uuid.UUID, Customer] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        found.update({c.id: c for c in session.scalars(repo.select().where(
+            Customer.id.in_(chunk)))})
+    return found

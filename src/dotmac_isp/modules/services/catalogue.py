@@ -91,3 +91,8 @@ def update_addon(session: Session, tenant_id: uuid.UUID, addon_id: uuid.UUID,
         setattr(addon, key, value)
     session.flush()
     return addon
+
+
+def plans_by_id(session: Session, tenant_id: uuid.UUID) -> dict[uuid.UUID, Plan]:
+    """Every plan of the tenant, archived ones too (for batch jobs)."""
+    return {p.id: p for p in session.scalars(PlanRepository(session, tenant_id).select())}

@@ -63,6 +63,9 @@ def create_subscription(session: Session, settings: Settings, tenant_id: uuid.UU
     plan = catalogue.get_plan(session, tenant_id, data.plan_id)
     if plan.is_archived:
         raise InvalidState(f"plan {plan.name!r} is archived and can no longer be sold")
+    if plan.currency != customer.currency:
+        raise InvalidState(f"plan {plan.name!r} is priced in {plan.currency} but the customer "
+                           f"is billed in {customer.currency}")
     if data.service_address_id is not None:
         customers_service.get_address(session, tenant_id, customer.id, data.service_address_id)
     repo = SubscriptionRepository(session, tenant_id)
@@ -322,3 +325,41 @@ def detach_addon(session: Session, tenant_id: uuid.UUID, subscription_id: uuid.U
         item.removed_at = utcnow()
         session.flush()
     return item
+
+
+# Bulk reads for billing runs: one query per kind, not one per subscription ------------
+
+def billable_subscriptions(session: Session, tenant_id: uuid.UUID, statuses: list[str], *,
+                           after_id: uuid.UUID | None = None,
+                           limit: int = 1000) -> list[Subscription]:
+    """Subscriptions in the given statuses that have been activated, in id order (a cursor)."""
+    repo = SubscriptionRepository(session, tenant_id)
+    stmt = (repo.select().where(Subscription.status.in_(statuses),
+                                Subscription.activated_at.is_not(None))
+            .order_by(Subscription.id).limit(limit))
+    if after_id is not None:
+        stmt = stmt.where(Subscription.id > after_id)
+    return list(session.scalars(stmt))
+
+
+def status_changes_for(session: Session, tenant_id: uuid.UUID,
+                       subscription_ids: list[uuid.UUID]) -> list[SubscriptionStatusChange]:
+    repo = StatusChangeRepository(session, tenant_id)
+    return list(session.scalars(repo.select().where(
+        SubscriptionStatusChange.subscription_id.in_(subscription_ids))
+        .order_by(SubscriptionStatusChange.effective_at, SubscriptionStatusChange.created_at)))
+
+
+def plan_changes_for(session: Session, tenant_id: uuid.UUID,
+                     subscription_ids: list[uuid.UUID]) -> list[SubscriptionPlanChange]:
+    repo = PlanChangeRepository(session, tenant_id)
+    return list(session.scalars(repo.select().where(
+        SubscriptionPlanChange.subscription_id.in_(subscription_ids))
+        .order_by(SubscriptionPlanChange.effective_at)))
+
+
+def subscriptions_of_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                              statuses: list[str]) -> list[Subscription]:
+    repo = SubscriptionRepository(session, tenant_id)
+    return list(session.scalars(repo.select().where(Subscription.customer_id == customer_id,
+                                                    Subscription.status.in_(statuses))))

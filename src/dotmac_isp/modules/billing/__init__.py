@@ -1,0 +1,1 @@
+"""Billing: invoices, taxes, recurring runs with proration, payments, receipts, dunning."""

@@ -1,0 +1,177 @@
+"""Billing's answer to the subscription lifecycle (prepaid): the first prorated period and the
+setup fee on activation; credit for unused days and a charge for the new plan on a plan
+change; credit on suspension (unless suspended service is billed) and the charge again on
+restore; credit for unused days on termination. Postpaid runs read the history instead."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dotmac_isp.modules.billing import charging, invoices, proration, setup
+from dotmac_isp.modules.billing.charging import local_date, period_line
+from dotmac_isp.modules.billing.enums import BillingMode, LineKind
+from dotmac_isp.modules.billing.invoices import LineInput
+from dotmac_isp.modules.billing.models import BilledPeriod, BillingSettings, Invoice
+from dotmac_isp.modules.billing.proration import Period
+from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.modules.services import catalogue, events
+from dotmac_isp.modules.services import service as services
+from dotmac_isp.modules.services.models import Subscription
+from dotmac_isp.shared.events import on
+from dotmac_isp.shared.money import round_money
+from dotmac_isp.shared.types import utcnow
+
+ZERO = Decimal("0")
+
+
+class _Context:
+    def __init__(self, session: Session, event: events.SubscriptionEvent):
+        self.session = session
+        self.tenant_id = event.tenant_id
+        self.settings: BillingSettings = setup.billing_settings(session, event.tenant_id)
+        self.timezone = identity_service.get_tenant(session, event.tenant_id).timezone
+        self.sub: Subscription = services.get_subscription(session, event.tenant_id,
+                                                           event.subscription_id)
+        self.day = local_date(event.occurred_at, self.timezone)
+        self.today = local_date(utcnow(), self.timezone)
+        self.prepaid = self.settings.mode == BillingMode.PREPAID
+
+    def schedule(self) -> charging.Schedule:
+        assert self.sub.activated_at is not None
+        account = setup.account_for(self.session, self.tenant_id, self.sub.customer_id)
+        return charging.schedule(local_date(self.sub.activated_at, self.timezone),
+                                 self.sub.plan.billing_cycle, self.settings, account)
+
+    def billed(self, period: Period) -> BilledPeriod | None:
+        return self.session.scalars(select(BilledPeriod).where(
+            BilledPeriod.subscription_id == self.sub.id,
+            BilledPeriod.period_start == period.start)).one_or_none()
+
+    def bill(self, lines: list[LineInput]) -> Invoice:
+        return charging.bill(self.session, self.tenant_id, self.sub.customer_id,
+                             self.sub.plan.currency, lines, self.today, self.settings)
+
+    def credit(self, billed: BilledPeriod, amount: Decimal, why: str, used: Period) -> None:
+        """Give back `amount` of what the period's invoice charged."""
+        if amount <= 0 or billed.invoice_id is None:
+            return
+        invoice = self.session.get(Invoice, billed.invoice_id)
+        if invoice is None:
+            return
+        if invoice.status == "draft":
+            invoices.add_lines(self.session, invoice, [LineInput(
+                kind=LineKind.PRORATION, description=f"{why}, {used.label()}",
+                unit_price=-amount, subscription_id=self.sub.id, period_start=used.start,
+                period_end=used.end)])
+            return
+        creditable = invoice.total - invoice.amount_credited
+        gross = min(_gross(invoice, amount), creditable)
+        if gross > 0:
+            invoices.credit(self.session, self.tenant_id, invoice.id, amount=gross,
+                            reason=f"{why}, {used.label()}", on=self.today)
+
+
+def _gross(invoice: Invoice, net: Decimal) -> Decimal:
+    """The amount with the invoice's tax share added, for crediting a net charge."""
+    if invoice.subtotal <= 0 or invoice.tax_total == 0 or invoice.lines[0].tax_inclusive:
+        return net
+    return round_money(net * invoice.total / invoice.subtotal)
+
+
+@on(events.SubscriptionActivated)
+def on_activated(session: Session, event: events.SubscriptionActivated) -> None:
+    ctx = _Context(session, event)
+    plan = ctx.sub.plan
+    lines: list[LineInput] = []
+    if plan.setup_fee > 0:
+        lines.append(LineInput(kind=LineKind.SETUP_FEE, description=f"Setup: {plan.name}",
+                               unit_price=plan.setup_fee, subscription_id=ctx.sub.id))
+    new_period = None
+    if ctx.prepaid:
+        sched = ctx.schedule()
+        period = sched.period_of(sched.activation)
+        if ctx.billed(period) is None:
+            used = period.clip(sched.activation, period.end)
+            if used is not None:
+                lines.append(period_line(ctx.sub.id, plan.name, plan.price, used, period))
+                new_period = period
+    if not lines:
+        return
+    invoice = ctx.bill(lines)
+    if new_period is not None:
+        session.add(BilledPeriod(tenant_id=ctx.tenant_id, subscription_id=ctx.sub.id,
+                                 period_start=new_period.start, period_end=new_period.end,
+                                 plan_id=plan.id, full_price=plan.price, invoice_id=invoice.id))
+        session.flush()
+
+
+@on(events.SubscriptionPlanChanged)
+def on_plan_changed(session: Session, event: events.SubscriptionPlanChanged) -> None:
+    ctx = _Context(session, event)
+    if not ctx.prepaid or ctx.sub.status != "active":
+        return
+    period = ctx.schedule().period_of(ctx.day)
+    billed = ctx.billed(period)
+    remainder = Period(ctx.day, period.end)
+    if billed is None or remainder.days <= 0:
+        return
+    old = catalogue.get_plan(session, ctx.tenant_id, event.old_plan_id)
+    ctx.credit(billed, proration.prorate(billed.full_price, remainder, period),
+               f"Unused {old.name}", remainder)
+    new = ctx.sub.plan
+    ctx.bill([period_line(ctx.sub.id, new.name, new.price, remainder, period,
+                          kind=LineKind.PRORATION)])
+    billed.plan_id, billed.full_price = new.id, new.price
+    session.flush()
+
+
+@on(events.SubscriptionSuspended)
+def on_suspended(session: Session, event: events.SubscriptionSuspended) -> None:
+    ctx = _Context(session, event)
+    if not ctx.prepaid or ctx.settings.bill_suspended:
+        return
+    period = ctx.schedule().period_of(ctx.day)
+    billed = ctx.billed(period)
+    remainder = Period(ctx.day, period.end)
+    if billed is not None and remainder.days > 0:
+        ctx.credit(billed, proration.prorate(billed.full_price, remainder, period),
+                   f"Suspended: {ctx.sub.plan.name}", remainder)
+
+
+@on(events.SubscriptionRestored)
+def on_restored(session: Session, event: events.SubscriptionRestored) -> None:
+    ctx = _Context(session, event)
+    if not ctx.prepaid or ctx.settings.bill_suspended:
+        return
+    period = ctx.schedule().period_of(ctx.day)
+    remainder = Period(ctx.day, period.end)
+    plan = ctx.sub.plan
+    if remainder.days <= 0:
+        return
+    invoice = ctx.bill([period_line(ctx.sub.id, plan.name, plan.price, remainder, period,
+                                    kind=LineKind.PRORATION, label=f"Restored: {plan.name}")])
+    if ctx.billed(period) is None:
+        session.add(BilledPeriod(tenant_id=ctx.tenant_id, subscription_id=ctx.sub.id,
+                                 period_start=period.start, period_end=period.end,
+                                 plan_id=plan.id, full_price=plan.price, invoice_id=invoice.id))
+        session.flush()
+
+
+@on(events.SubscriptionTerminated)
+def on_terminated(session: Session, event: events.SubscriptionTerminated) -> None:
+    ctx = _Context(session, event)
+    if not ctx.prepaid or ctx.sub.activated_at is None:
+        return
+    if ctx.sub.suspended_at is not None and not ctx.settings.bill_suspended:
+        return  # the suspension already credited the rest of the period
+    period = ctx.schedule().period_of(ctx.day)
+    billed = ctx.billed(period)
+    remainder = Period(ctx.day, period.end)
+    if billed is not None and remainder.days > 0:
+        ctx.credit(billed, proration.prorate(billed.full_price, remainder, period),
+                   f"Terminated: unused {ctx.sub.plan.name}", remainder)
+
+

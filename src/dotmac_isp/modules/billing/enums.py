@@ -1,0 +1,65 @@
+"""Billing enumerations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BillingMode(StrEnum):
+    PREPAID = "prepaid"  # bill the coming period
+    POSTPAID = "postpaid"  # bill the period just ended
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    VOID = "void"
+
+
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+
+
+class LineKind(StrEnum):
+    SUBSCRIPTION = "subscription"
+    PRORATION = "proration"
+    SETUP_FEE = "setup_fee"
+    ONE_OFF = "one_off"
+    USAGE = "usage"
+    LATE_FEE = "late_fee"
+    RECONNECTION_FEE = "reconnection_fee"
+    ADDON = "addon"
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    CHEQUE = "cheque"
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+
+
+class NumberReset(StrEnum):
+    YEARLY = "yearly"
+    CONTINUOUS = "continuous"
+
+
+class DocumentKind(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    PAYMENT = "payment"
+    RECEIPT = "receipt"
+    REFUND = "refund"
+
+
+class LateFeeKind(StrEnum):
+    NONE = "none"
+    FIXED = "fixed"
+    PERCENT = "percent"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"

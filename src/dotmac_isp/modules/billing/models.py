@@ -1,0 +1,270 @@
+"""Billing tables. Amounts are Numeric (Decimal), never float."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.money import MoneyColumn
+from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
+
+ZERO = Decimal("0")
+
+
+class BillingSettings(Timestamps, Audited, Base):
+    """One row per tenant: how and when it bills, numbers documents and chases debt."""
+
+    __tablename__ = "billing_settings"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), default="prepaid")
+    billing_day: Mapped[int | None] = mapped_column(Integer, nullable=True, default=1)
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
+    review_days: Mapped[int] = mapped_column(Integer, default=0)
+    min_invoice_amount: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    bill_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    prices_include_tax: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_tax_rate_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    number_reset: Mapped[str] = mapped_column(String(16), default="yearly")
+    invoice_template: Mapped[str] = mapped_column(String(64), default="INV-{year}-{seq:05d}")
+    credit_note_template: Mapped[str] = mapped_column(String(64), default="CN-{year}-{seq:05d}")
+    payment_template: Mapped[str] = mapped_column(String(64), default="PAY-{year}-{seq:05d}")
+    receipt_template: Mapped[str] = mapped_column(String(64), default="RCT-{year}-{seq:05d}")
+    refund_template: Mapped[str] = mapped_column(String(64), default="RF-{year}-{seq:05d}")
+    dunning: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    @property
+    def id(self) -> uuid.UUID:  # audit entries name the row by its key
+        return self.tenant_id
+
+
+class TaxRate(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "tax_rates"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(64))
+    rate: Mapped[Decimal] = mapped_column(Numeric(7, 4))  # percent, e.g. 7.5000
+    compound: Mapped[bool] = mapped_column(Boolean, default=False)  # applies on net + earlier
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BillingAccount(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """Per-customer billing preferences (created on first need)."""
+
+    __tablename__ = "billing_accounts"
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), unique=True)
+    billing_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    anniversary: Mapped[bool] = mapped_column(Boolean, default=False)
+    dunning_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Invoice(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_invoices_customer", "tenant_id", "customer_id", "status"),
+        Index("ix_invoices_due", "tenant_id", "status", "due_date"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="RESTRICT"))
+    number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    hold_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    subtotal: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    tax_total: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    total: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    amount_paid: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    amount_credited: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    tax_summary: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    billing_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dunning_stage: Mapped[int] = mapped_column(Integer, default=0)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", lazy="selectin",
+        order_by="InvoiceLine.position")
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.total - self.amount_paid - self.amount_credited
+
+
+class InvoiceLine(UUIDPrimaryKey, TenantOwned, Base):
+    __tablename__ = "invoice_lines"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str] = mapped_column(String(300))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(MoneyColumn)
+    tax_inclusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    net_amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    tax_amount: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    gross_amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines", lazy="raise")
+
+
+class BilledPeriod(UUIDPrimaryKey, TenantOwned, Base):
+    """A subscription-period is billed once: the unique key is the guarantee."""
+
+    __tablename__ = "billed_periods"
+    __table_args__ = (UniqueConstraint("subscription_id", "period_start"),)
+
+    subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    plan_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    full_price: Mapped[Decimal] = mapped_column(MoneyColumn)  # the whole period's price
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="SET NULL"), nullable=True)
+    billing_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditNote(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    issue_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    net_amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    tax_amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    total: Mapped[Decimal] = mapped_column(MoneyColumn)
+
+
+class Payment(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        UniqueConstraint("tenant_id", "idempotency_key"),
+    )
+    __audit_exclude__ = frozenset({"gateway_response"})
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    gateway: Mapped[str] = mapped_column(String(32), default="")
+    gateway_reference: Mapped[str] = mapped_column(String(100), default="")
+    card_brand: Mapped[str] = mapped_column(String(20), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    gateway_response: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    amount_allocated: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    amount_refunded: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - self.amount_allocated - self.amount_refunded
+
+
+class PaymentAllocation(UUIDPrimaryKey, TenantOwned, Base):
+    __tablename__ = "payment_allocations"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Refund(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    __tablename__ = "refunds"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="RESTRICT"), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customers.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    currency: Mapped[str] = mapped_column(String(3))
+    refunded_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+
+
+class Receipt(UUIDPrimaryKey, TenantOwned, Base):
+    """The numbered receipt every payment gets (its PDF is rendered from these fields)."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("tenant_id", "number"),)
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="CASCADE"), unique=True)
+    number: Mapped[str] = mapped_column(String(40))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BillingRun(UUIDPrimaryKey, Timestamps, TenantOwned, Base):
+    """One execution of the recurring run, with counts and errors for the admin pages."""
+
+    __tablename__ = "billing_runs"
+
+    run_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    subscriptions_seen: Mapped[int] = mapped_column(Integer, default=0)
+    periods_billed: Mapped[int] = mapped_column(Integer, default=0)
+    invoices_created: Mapped[int] = mapped_column(Integer, default=0)
+    invoices_issued: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DunningAction(UUIDPrimaryKey, TenantOwned, Base):
+    """What dunning did to an invoice; unique per stage, so a stage acts once."""
+
+    __tablename__ = "dunning_actions"
+    __table_args__ = (UniqueConstraint("invoice_id", "stage"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,198 @@
+"""Payments: validated per method, idempotent, allocated oldest invoice first; overpayment is
+customer credit used on the next invoice; refunds; a numbered receipt for every payment."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dotmac_isp.modules.billing import invoices, numbering, setup
+from dotmac_isp.modules.billing.enums import DocumentKind, PaymentMethod
+from dotmac_isp.modules.billing.models import (
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    Receipt,
+    Refund,
+)
+from dotmac_isp.modules.billing.repository import PaymentRepository
+from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.sdks import payments as gateways
+from dotmac_isp.sdks.payments import CardCharge
+from dotmac_isp.shared.errors import Conflict, ValidationFailed
+from dotmac_isp.shared.money import round_money
+
+ZERO = Decimal("0")
+_DIGIT_RUN = re.compile(r"(?:\d[ -]?){13,19}")
+
+
+@dataclass
+class PaymentInput:
+    customer_id: uuid.UUID
+    method: PaymentMethod
+    amount: Decimal
+    currency: str
+    received_on: date
+    reference: str = ""
+    idempotency_key: str | None = None
+    gateway: str = "manual"
+    card_brand: str = ""
+    card_last4: str = ""
+    notes: str = ""
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _refuse_card_numbers(*texts: str) -> None:
+    for text in texts:
+        for match in _DIGIT_RUN.finditer(text or ""):
+            digits = re.sub(r"\D", "", match.group())
+            if 13 <= len(digits) <= 19 and _luhn(digits):
+                raise ValidationFailed("this looks like a card number; never send card "
+                                       "numbers, only the last four digits")
+
+
+def _validate(data: PaymentInput, currency: str) -> None:
+    if data.amount <= 0:
+        raise ValidationFailed("the amount must be positive")
+    if round_money(data.amount) != data.amount:
+        raise ValidationFailed("the amount has more than two decimal places")
+    if data.currency.upper() != currency:
+        raise ValidationFailed(f"the customer is billed in {currency}, not {data.currency}")
+    _refuse_card_numbers(data.reference, data.notes)
+    reference = data.reference.strip()
+    if data.method == PaymentMethod.CHEQUE and not reference:
+        raise ValidationFailed("a cheque payment needs the cheque number as reference")
+    if data.method == PaymentMethod.BANK_TRANSFER and not reference:
+        raise ValidationFailed("a bank transfer needs the bank's reference")
+    if data.method == PaymentMethod.CARD:
+        if not re.fullmatch(r"\d{4}", data.card_last4 or ""):
+            raise ValidationFailed("a card payment needs card_last4: the last four digits")
+    elif data.card_last4 or data.card_brand:
+        raise ValidationFailed("card details belong only to card payments")
+
+
+def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[Payment, bool]:
+    """Record a payment and allocate it; (payment, created). A retried request with the same
+    idempotency key returns the first payment and records nothing."""
+    repo = PaymentRepository(session, tenant_id)
+    if data.idempotency_key:
+        existing = session.scalars(repo.select().where(
+            Payment.idempotency_key == data.idempotency_key)).one_or_none()
+        if existing is not None:
+            if existing.amount != data.amount or existing.customer_id != data.customer_id:
+                raise Conflict("this idempotency key was used for a different payment")
+            return existing, False
+    customer = customers_service.get_customer(session, tenant_id, data.customer_id)
+    _validate(data, customer.currency)
+    gateway_name, gateway_ref, raw = "", "", {}
+    if data.method == PaymentMethod.CARD:
+        result = gateways.get(data.gateway).charge(CardCharge(
+            amount=data.amount, currency=customer.currency, reference=data.reference,
+            card_brand=data.card_brand, card_last4=data.card_last4,
+            idempotency_key=data.idempotency_key))
+        if not result.approved:
+            raise ValidationFailed(f"the card payment was declined: {result.message}")
+        gateway_name, gateway_ref, raw = data.gateway, result.reference, result.raw
+    settings = setup.billing_settings(session, tenant_id)
+    payment = repo.add(Payment(
+        customer_id=customer.id, method=data.method.value, amount=data.amount,
+        currency=customer.currency, received_on=data.received_on,
+        reference=data.reference.strip(), idempotency_key=data.idempotency_key,
+        number=numbering.next_number(session, settings, DocumentKind.PAYMENT, data.received_on),
+        gateway=gateway_name, gateway_reference=gateway_ref, card_brand=data.card_brand,
+        card_last4=data.card_last4, gateway_response=raw, notes=data.notes))
+    session.add(Receipt(tenant_id=tenant_id, payment_id=payment.id,
+                        number=numbering.next_number(session, settings, DocumentKind.RECEIPT,
+                                                     data.received_on)))
+    apply_credit(session, tenant_id, customer.id, data.received_on)
+    return payment, True
+
+
+def apply_credit(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                 today: date) -> Decimal:
+    """Allocate every unallocated payment of the customer to open invoices, oldest first.
+    Returns the amount allocated."""
+    payments = list(session.scalars(
+        PaymentRepository(session, tenant_id).select()
+        .where(Payment.customer_id == customer_id,
+               Payment.amount > Payment.amount_allocated + Payment.amount_refunded)
+        .order_by(Payment.received_on, Payment.number).with_for_update(of=Payment)))
+    if not payments:
+        return ZERO
+    allocated = ZERO
+    open_ = invoices.open_invoices(session, tenant_id, customer_id, for_update=True)
+    for invoice in open_:
+        for payment in payments:
+            need = invoice.balance_due
+            if need <= 0:
+                break
+            take = min(payment.unallocated, need)
+            if take <= 0:
+                continue
+            session.add(PaymentAllocation(tenant_id=tenant_id, payment_id=payment.id,
+                                          invoice_id=invoice.id, amount=take))
+            payment.amount_allocated += take
+            invoice.amount_paid += take
+            allocated += take
+        invoices.refresh_status(invoice, today)
+    session.flush()
+    return allocated
+
+
+def refund(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID, amount: Decimal,
+           reason: str, on: date) -> Refund:
+    """Pay back unallocated credit of a payment (credit an invoice first to free more)."""
+    payment = PaymentRepository(session, tenant_id).get(payment_id, for_update=True)
+    amount = round_money(amount)
+    if amount <= 0:
+        raise ValidationFailed("the refund amount must be positive")
+    if amount > payment.unallocated:
+        raise ValidationFailed(f"only {payment.unallocated} {payment.currency} of payment "
+                               f"{payment.number} is unallocated and can be refunded")
+    payment.amount_refunded += amount
+    settings = setup.billing_settings(session, tenant_id)
+    row = Refund(tenant_id=tenant_id, payment_id=payment.id, customer_id=payment.customer_id,
+                 number=numbering.next_number(session, settings, DocumentKind.REFUND, on),
+                 amount=amount, currency=payment.currency, refunded_on=on,
+                 reason=reason[:500])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def customer_credit(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Decimal:
+    rows = session.scalars(PaymentRepository(session, tenant_id).select()
+                           .where(Payment.customer_id == customer_id)).all()
+    return sum((p.unallocated for p in rows), ZERO)
+
+
+def allocations_of(session: Session, tenant_id: uuid.UUID,
+                   payment_id: uuid.UUID) -> list[tuple[PaymentAllocation, Invoice]]:
+    PaymentRepository(session, tenant_id).get(payment_id)
+    rows = session.execute(
+        select(PaymentAllocation, Invoice).join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .where(PaymentAllocation.payment_id == payment_id,
+               PaymentAllocation.tenant_id == tenant_id)
+        .order_by(PaymentAllocation.created_at)).all()
+    return [(a, i) for a, i in rows]
+
+
+def receipt_of(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID) -> Receipt:
+    PaymentRepository(session, tenant_id).get(payment_id)
+    return session.scalars(select(Receipt).where(Receipt.payment_id == payment_id,
+                                                 Receipt.tenant_id == tenant_id)).one()

@@ -16,10 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from dotmac_isp import db_migrate
+from dotmac_isp import db_migrate, wiring
 from dotmac_isp.config import Settings
 from dotmac_isp.main import create_app
-from dotmac_isp.modules.identity import audit
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.db import make_engine, unit_of_work
 from tests.support.factories import StaffUser, make_tenant, make_user
@@ -73,7 +72,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    audit.install()
+    wiring.install()
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

@@ -22,7 +22,6 @@ from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.models import Subscription
 from dotmac_isp.shared.events import on
 from dotmac_isp.shared.money import round_money
-from dotmac_isp.shared.types import utcnow
 
 ZERO = Decimal("0")
 
@@ -35,8 +34,10 @@ class _Context:
         self.timezone = identity_service.get_tenant(session, event.tenant_id).timezone
         self.sub: Subscription = services.get_subscription(session, event.tenant_id,
                                                            event.subscription_id)
+        # Documents are dated on the day the change took effect, so a backdated or
+        # scheduled change bills as if it had been made that day.
         self.day = local_date(event.occurred_at, self.timezone)
-        self.today = local_date(utcnow(), self.timezone)
+        self.today = self.day
         self.prepaid = self.settings.mode == BillingMode.PREPAID
 
     def schedule(self) -> charging.Schedule:

@@ -40,6 +40,11 @@ def _taxes_on(net: Decimal, rates: list[Rate], *, rounded: bool) -> list[Decimal
     return amounts
 
 
+def percent_text(value: Decimal) -> str:
+    """7.5000 -> '7.5', 5 -> '5': the same text whichever database returned the rate."""
+    return format(value.normalize(), "f")
+
+
 def compute(amount: Decimal, rates: list[Rate], *, inclusive: bool) -> LineTaxes:
     """Taxes of one line whose price (net, or gross when inclusive) is amount."""
     amount = round_money(amount)
@@ -53,7 +58,8 @@ def compute(amount: Decimal, rates: list[Rate], *, inclusive: bool) -> LineTaxes
     else:
         net = amount
         taxes = _taxes_on(net, rates, rounded=True)
-    breakdown = [{"id": r.id, "name": r.name, "rate": str(r.percent), "compound": r.compound,
+    breakdown = [{"id": r.id, "name": r.name, "rate": percent_text(r.percent),
+                  "compound": r.compound,
                   "amount": str(t)} for r, t in zip(rates, taxes, strict=True)]
     tax = sum(taxes, ZERO)
     return LineTaxes(net, tax, net + tax, breakdown)  # type: ignore[arg-type]

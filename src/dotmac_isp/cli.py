@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from datetime import date
 
 import typer
 
@@ -11,9 +12,12 @@ from dotmac_isp import db_migrate, wiring
 from dotmac_isp.config import get_settings
 from dotmac_isp.jobs import registry
 from dotmac_isp.jobs.registry import JobContext
+from dotmac_isp.modules.billing import run as billing_runner
+from dotmac_isp.modules.billing.charging import local_date
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import AppError
+from dotmac_isp.shared.types import utcnow
 
 app = typer.Typer(help="DotMac ISP: operations platform for internet service providers.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -23,6 +27,8 @@ user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+billing_app = typer.Typer(help="Billing.", no_args_is_help=True)
+app.add_typer(billing_app, name="billing")
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
@@ -131,6 +137,35 @@ def jobs_run(name: str) -> None:
         _fail(str(exc.args[0]))
         return
     typer.echo(spec.function(JobContext(db, get_settings())))
+
+
+@billing_app.command("run")
+def billing_run(
+    date_: str | None = typer.Option(None, "--date", help="Bill as of YYYY-MM-DD (default today)"),
+    tenant: str | None = typer.Option(None, help="Only this tenant (slug)"),
+    chunk_size: int = typer.Option(1000, min=1, max=100_000,
+                                   help="Subscriptions per transaction"),
+    pause: float = typer.Option(0.0, min=0, max=60,
+                                help="Seconds to rest between chunks (eases the load)"),
+) -> None:
+    """Run recurring billing now. Safe to repeat: a subscription-period is billed once."""
+    db = _database()
+    try:
+        day = date.fromisoformat(date_) if date_ else None
+    except ValueError:
+        _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
+        return
+    with db.unit_of_work(write=False) as session:
+        ids = service.active_tenant_ids(session)
+        tenants = ([service.tenant_by_slug(session, tenant)] if tenant
+                   else [service.get_tenant(session, t) for t in ids])
+        targets = [(t.id, t.slug, t.timezone) for t in tenants]
+    for tenant_id, slug, timezone in targets:
+        record = billing_runner.run(db, tenant_id, day or local_date(utcnow(), timezone),
+                                    chunk_size=chunk_size, pause_seconds=pause)
+        typer.echo(f"{slug}: {record.subscriptions_seen} subscriptions, {record.periods_billed} "
+                   f"periods billed, {record.invoices_created} invoices created, "
+                   f"{record.invoices_issued} issued, {len(record.errors)} errors")
 
 
 @app.command()

@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import charging, dunning, invoices, payments
@@ -26,7 +25,6 @@ from dotmac_isp.modules.billing.repository import (
     RunRepository,
 )
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.errors import InvalidState
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.pagination import Page, PageParams
@@ -147,4 +145,4 @@ def get_run(session: Session, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Billin
 
 
 def tenants_to_bill(session: Session) -> list[uuid.UUID]:
-    return list(session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True))))
+    return identity_service.active_tenant_ids(session)

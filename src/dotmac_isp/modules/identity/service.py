@@ -55,6 +55,11 @@ def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
+def active_tenant_ids(session: Session) -> list[uuid.UUID]:
+    return list(session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True))
+                                .order_by(Tenant.slug)))
+
+
 def tenant_by_slug(session: Session, slug: str) -> Tenant:
     tenant = session.scalars(select(Tenant).where(Tenant.slug == slug)).one_or_none()
     if tenant is None:

@@ -31,7 +31,8 @@ def next_value(session: Session, tenant_id: uuid.UUID, name: str, *, count: int 
         raise ValueError("count must be positive")
     stmt = (update(Counter).where(Counter.tenant_id == tenant_id, Counter.name == name)
             .values(value=Counter.value + count).returning(Counter.value))
-    last = session.execute(stmt).scalar_one_or_none()
+    with session.no_autoflush:  # the counter row is all this touches
+        last = session.execute(stmt).scalar_one_or_none()
     if last is None:
         try:
             with session.begin_nested():

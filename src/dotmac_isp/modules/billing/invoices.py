@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -72,15 +73,9 @@ def add_lines(session: Session, invoice: Invoice, lines: list[LineInput],
     added = []
     position = len(invoice.lines)
     for line in lines:
-        amount = round_money(line.unit_price * line.quantity)
-        taxes = compute(amount, rates, inclusive=settings.prices_include_tax)
-        row = InvoiceLine(
-            tenant_id=invoice.tenant_id, invoice_id=invoice.id, position=position,
-            kind=line.kind.value, description=line.description[:300],
-            subscription_id=line.subscription_id, period_start=line.period_start,
-            period_end=line.period_end, quantity=line.quantity, unit_price=line.unit_price,
-            tax_inclusive=settings.prices_include_tax, net_amount=taxes.net,
-            tax_amount=taxes.tax, gross_amount=taxes.gross, taxes=taxes.breakdown)
+        row = InvoiceLine(tenant_id=invoice.tenant_id, invoice_id=invoice.id,
+                          position=position,
+                          **price_line(line, rates, settings.prices_include_tax))
         invoice.lines.append(row)
         added.append(row)
         position += 1
@@ -90,20 +85,43 @@ def add_lines(session: Session, invoice: Invoice, lines: list[LineInput],
     return added
 
 
-def recompute(invoice: Invoice) -> None:
-    """Totals and the per-rate tax summary from the lines."""
-    invoice.subtotal = sum((line.net_amount for line in invoice.lines), ZERO)
-    invoice.tax_total = sum((line.tax_amount for line in invoice.lines), ZERO)
-    invoice.total = sum((line.gross_amount for line in invoice.lines), ZERO)
+def price_line(line: LineInput, rates: list[Rate], inclusive: bool) -> dict[str, Any]:
+    """The priced, taxed column values of one invoice line (half-up to the cent)."""
+    amount = round_money(line.unit_price * line.quantity)
+    taxes = compute(amount, rates, inclusive=inclusive)
+    return {"kind": line.kind.value, "description": line.description[:300],
+            "subscription_id": line.subscription_id, "period_start": line.period_start,
+            "period_end": line.period_end, "quantity": line.quantity,
+            "unit_price": line.unit_price, "tax_inclusive": inclusive,
+            "net_amount": taxes.net, "tax_amount": taxes.tax, "gross_amount": taxes.gross,
+            "taxes": taxes.breakdown}
+
+
+def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Subtotal, tax, total and the per-rate tax summary of priced lines."""
     per_rate: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     base: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for line in invoice.lines:
-        for tax in line.taxes:
+    for line in lines:
+        for tax in line["taxes"]:
             key = (tax["name"], tax["rate"])
             per_rate[key] += Decimal(tax["amount"])
-            base[key] += line.net_amount
-    invoice.tax_summary = [{"name": n, "rate": r, "amount": str(a), "base": str(base[(n, r)])}
-                           for (n, r), a in sorted(per_rate.items())]
+            base[key] += line["net_amount"]
+    return {
+        "subtotal": sum((line["net_amount"] for line in lines), ZERO),
+        "tax_total": sum((line["tax_amount"] for line in lines), ZERO),
+        "total": sum((line["gross_amount"] for line in lines), ZERO),
+        "tax_summary": [{"name": n, "rate": r, "amount": str(a), "base": str(base[(n, r)])}
+                        for (n, r), a in sorted(per_rate.items())],
+    }
+
+
+def recompute(invoice: Invoice) -> None:
+    """Totals and the per-rate tax summary from the lines."""
+    figures = totals([{"net_amount": ln.net_amount, "tax_amount": ln.tax_amount,
+                       "gross_amount": ln.gross_amount, "taxes": ln.taxes}
+                      for ln in invoice.lines])
+    for key, value in figures.items():
+        setattr(invoice, key, value)
 
 
 def remove_line(session: Session, invoice: Invoice, line_id: uuid.UUID) -> None:
@@ -120,20 +138,32 @@ def remove_line(session: Session, invoice: Invoice, line_id: uuid.UUID) -> None:
 def issue(session: Session, invoice: Invoice, on: date,
           settings: BillingSettings | None = None) -> Invoice:
     """Give a draft its number, issue and due dates; it can no longer change."""
-    if invoice.status != S.DRAFT:
-        raise Conflict(f"invoice is already {invoice.status}")
-    if not invoice.lines:
-        raise InvalidState("an invoice needs at least one line")
-    if invoice.total < 0:
-        raise InvalidState("an invoice total cannot be negative; issue a credit note")
     settings = settings or setup.billing_settings(session, invoice.tenant_id)
-    invoice.number = numbering.next_number(session, settings, DocumentKind.INVOICE, on)
-    invoice.issue_date = on
-    invoice.due_date = on + timedelta(days=settings.payment_terms_days)
-    invoice.issued_at = utcnow()
-    invoice.status = S.ISSUED.value
-    refresh_status(invoice, on)
+    issue_many(session, [invoice], on, settings)
     return invoice
+
+
+def issue_many(session: Session, drafts: list[Invoice], on: date,
+               settings: BillingSettings) -> None:
+    """Issue several drafts with consecutive numbers taken in one counter update."""
+    for invoice in drafts:
+        if invoice.status != S.DRAFT:
+            raise Conflict(f"invoice is already {invoice.status}")
+        if not invoice.lines:
+            raise InvalidState("an invoice needs at least one line")
+        if invoice.total < 0:
+            raise InvalidState("an invoice total cannot be negative; issue a credit note")
+    if not drafts:
+        return
+    numbers = numbering.next_numbers(session, settings, DocumentKind.INVOICE, on, len(drafts))
+    now = utcnow()
+    for invoice, number in zip(drafts, numbers, strict=True):
+        invoice.number = number
+        invoice.issue_date = on
+        invoice.due_date = on + timedelta(days=settings.payment_terms_days)
+        invoice.issued_at = now
+        invoice.status = S.ISSUED.value
+        refresh_status(invoice, on)
 
 
 def refresh_status(invoice: Invoice, today: date) -> None:

@@ -34,11 +34,18 @@ def check_template(template: str) -> str:
 def next_number(session: Session, settings: BillingSettings, kind: DocumentKind,
                 on: date) -> str:
     """Take the next number for a document kind; used only if the transaction commits."""
+    return next_numbers(session, settings, kind, on, 1)[0]
+
+
+def next_numbers(session: Session, settings: BillingSettings, kind: DocumentKind, on: date,
+                 count: int) -> list[str]:
+    """Take `count` consecutive numbers at once (one counter update for a whole batch)."""
     template: str = getattr(settings, f"{kind.value}_template")
     counter = f"doc:{kind.value}"
     if settings.number_reset == NumberReset.YEARLY:
         counter = f"{counter}:{on.year}"
-    seq = sequences.next_value(session, settings.tenant_id, counter)
-    return template.format(year=on.year, month=on.month, seq=seq)
+    first = sequences.next_value(session, settings.tenant_id, counter, count=count)
+    return [template.format(year=on.year, month=on.month, seq=seq)
+            for seq in range(first, first + count)]
 
 

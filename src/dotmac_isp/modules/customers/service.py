@@ -203,3 +203,16 @@ def customers_by_id(session: Session, tenant_id: uuid.UUID,
         found.update({c.id: c for c in session.scalars(repo.select().where(
             Customer.id.in_(chunk)))})
     return found
+
+
+def billing_facts(session: Session, tenant_id: uuid.UUID,
+                  ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, bool]]:
+    """(currency, tax exempt) of many customers, without loading their addresses."""
+    repo = CustomerRepository(session, tenant_id)
+    found: dict[uuid.UUID, tuple[str, bool]] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        found.update({row.id: (row.currency, row.tax_exempt) for row in session.execute(
+            repo.select(Customer.id, Customer.currency, Customer.tax_exempt)
+            .where(Customer.id.in_(chunk)))})
+    return found

@@ -106,9 +106,9 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
         return result
     ids = [s.id for s in subs]
     timezone = identity_service.get_tenant(session, tenant_id).timezone
-    billed = set(session.execute(
+    billed: set[tuple[uuid.UUID, date]] = {(row[0], row[1]) for row in session.execute(
         select(BilledPeriod.subscription_id, BilledPeriod.period_start)
-        .where(BilledPeriod.subscription_id.in_(ids))).tuples())
+        .where(BilledPeriod.subscription_id.in_(ids)))}
     customers = customers_service.billing_facts(session, tenant_id,
                                                 list({s.customer_id for s in subs}))
     accounts = {a.customer_id: a for a in session.scalars(select(BillingAccount).where(

@@ -18,6 +18,8 @@ from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs.scheduler import Scheduler
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.network.ipam import api as ipam_api
+from dotmac_isp.modules.network.ipam import web as ipam_web
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.observability.tracing import setup_tracing
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
+    app.include_router(ipam_api.router, prefix=API_PREFIX)
+    app.include_router(ipam_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dotmac_isp.modules.identity import models as identity_models
+from dotmac_isp.modules.network.ipam import models as ipam_models
 from dotmac_isp.shared.db import Base
 
 metadata = Base.metadata
-MODEL_MODULES = (identity_models,)
+MODEL_MODULES = (identity_models, ipam_models)

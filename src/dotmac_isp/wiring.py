@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ()
-JOB_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.network.ipam.handlers",
+)
+JOB_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.network.ipam.tasks",
+)
 
 
 def install() -> None:

@@ -169,8 +169,9 @@ def allocate_in_locked_pool(session: Session, pool: Pool, *, address: str | None
                             holder_type: HolderType = HolderType.OTHER,
                             holder_id: uuid.UUID | None = None, description: str = "",
                             now: datetime | None = None) -> Allocation:
+    holder_type, status = HolderType(holder_type), AllocationStatus(status)
     check_holder(holder_type, holder_id)
-    if status == AllocationStatus.ALLOCATED:
+    if status is AllocationStatus.ALLOCATED:
         _require_active(session, pool)
     layout = utilization.layout_of(pool)
     repo = AllocationRepository(session, pool.tenant_id)

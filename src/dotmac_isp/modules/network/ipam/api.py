@@ -7,7 +7,7 @@ included here, so main.py mounts one router.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
@@ -23,14 +23,19 @@ from dotmac_isp.modules.network.ipam import (
     utilization,
 )
 from dotmac_isp.modules.network.ipam.api_allocations import router as allocations_router
-from dotmac_isp.modules.network.ipam.enums import AllocationStatus, PoolKind, PrefixRole
+from dotmac_isp.modules.network.ipam.enums import (
+    AllocationStatus,
+    IPFamily,
+    PoolKind,
+    PrefixRole,
+)
 from dotmac_isp.modules.network.ipam.enums import PrefixStatus as PStatus
 from dotmac_isp.modules.network.ipam.models import Allocation, Pool, Prefix, Vrf
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/ipam")
 Paging = Annotated[PageParams, Depends(page_params)]
-Family = Literal[4, 6]
+Family = IPFamily
 READ, WRITE = Permission.NETWORK_READ, Permission.NETWORK_WRITE
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 422: {}}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class PrefixRole(StrEnum):
@@ -39,3 +39,8 @@ class HolderType(StrEnum):
 class AlertSubject(StrEnum):
     POOL = "pool"
     PREFIX = "prefix"
+
+
+class IPFamily(IntEnum):
+    IPV4 = 4
+    IPV6 = 6

@@ -118,7 +118,6 @@ def upgrade() -> None:
             ["vrf_id"],
             ["ipam_vrfs.id"],
             name=op.f("fk_ipam_prefixes_vrf_id_ipam_vrfs"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ipam_prefixes")),
     )
@@ -153,7 +152,6 @@ def upgrade() -> None:
             ["prefix_id"],
             ["ipam_prefixes.id"],
             name=op.f("fk_ipam_pools_prefix_id_ipam_prefixes"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],

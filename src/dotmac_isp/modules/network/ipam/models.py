@@ -51,8 +51,10 @@ class Prefix(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     # Derived from the network whenever the tree changes; not a user's edit.
     __audit_exclude__ = frozenset({"depth", "parent_id"})
 
+    # NO ACTION rather than RESTRICT: checked at the end of the statement, so deleting a
+    # tenant cascades through VRFs, prefixes and pools in one go. Services refuse the rest.
     vrf_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("ipam_vrfs.id", ondelete="RESTRICT"), nullable=True, index=True)
+        Uuid, ForeignKey("ipam_vrfs.id"), nullable=True, index=True)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("ipam_prefixes.id", ondelete="SET NULL"), nullable=True, index=True)
     family: Mapped[int] = mapped_column(SmallInteger)
@@ -85,7 +87,7 @@ class Pool(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
 
     name: Mapped[str] = mapped_column(String(100))
     prefix_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("ipam_prefixes.id", ondelete="RESTRICT"), unique=True)
+        Uuid, ForeignKey("ipam_prefixes.id"), unique=True)
     vrf_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     family: Mapped[int] = mapped_column(SmallInteger)
     network: Mapped[str] = mapped_column(String(43))

@@ -1,8 +1,9 @@
 """Utilization of prefixes and pools, and the threshold alerts it raises.
 
 A pool's use is its allocated_count (kept under the pool lock), so checking it costs nothing.
-A prefix's use is the space of its direct children plus what its pool hands out; child
-sizes are summed from one GROUP BY over prefix lengths, never by walking addresses.
+A prefix's use is the space of its direct children (summed from one GROUP BY over prefix
+lengths, never by walking addresses); a pool's prefix is measured like its pool, against the
+addresses it may hand out.
 """
 
 from __future__ import annotations
@@ -105,12 +106,18 @@ def prefix_utilizations(session: Session, tenant_id: uuid.UUID,
     result = {}
     for prefix in prefixes:
         used = children.get(prefix.id, 0)
+        total = 1 << (bits[prefix.id] - prefix.prefix_length)
+        threshold = prefix.alert_threshold_percent
         pool = pools.get(prefix.id)
         if pool is not None:
-            slot_size = 1 << (bits[prefix.id] - layout_of(pool).slot_length)
+            # A pool's prefix is measured like the pool: against what it may hand out, with
+            # the pool's threshold (the pool raises the alerts).
+            layout = layout_of(pool)
+            slot_size = 1 << (bits[prefix.id] - layout.slot_length)
             used += pool.allocated_count * slot_size
-        total = 1 << (bits[prefix.id] - prefix.prefix_length)
-        result[prefix.id] = Utilization(used, total, prefix.alert_threshold_percent)
+            total = layout.capacity * slot_size
+            threshold = pool.alert_threshold_percent
+        result[prefix.id] = Utilization(used, total, threshold)
     return result
 
 
@@ -189,6 +196,10 @@ def pool_count_changed(session: Session, pool: Pool, layout: PoolLayout, before:
 
 def evaluate_prefix(session: Session, tenant_id: uuid.UUID, prefix: Prefix,
                     now: datetime | None = None) -> None:
+    """Bring the prefix's alert in line with its utilization (a pool's prefix has none of
+    its own: the pool alerts)."""
+    if PoolRepository(session, tenant_id).for_prefixes([prefix.id]):
+        return
     usage = prefix_utilization(session, tenant_id, prefix)
     _evaluate(session, tenant_id, AlertSubject.PREFIX, prefix.id, f"prefix {prefix.network}",
               usage, "addresses", now)

@@ -1,8 +1,9 @@
-"""ipam: VRFs, prefixes, pools, allocations, assignment history, utilization alerts
+"""ipam: VRFs, prefixes, pools and their free ranges, allocations, assignment history,
+utilization alerts
 
 Revision ID: 0101
 Revises: 0001
-Create Date: 2026-11-26 12:02:34.896168
+Create Date: 2026-11-26 12:16:39.656606
 """
 
 from collections.abc import Sequence
@@ -115,9 +116,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["vrf_id"],
-            ["ipam_vrfs.id"],
-            name=op.f("fk_ipam_prefixes_vrf_id_ipam_vrfs"),
+            ["vrf_id"], ["ipam_vrfs.id"], name=op.f("fk_ipam_prefixes_vrf_id_ipam_vrfs")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ipam_prefixes")),
     )
@@ -143,15 +142,12 @@ def upgrade() -> None:
         sa.Column("alert_threshold_percent", sa.SmallInteger(), nullable=False),
         sa.Column("description", sa.String(length=255), nullable=False),
         sa.Column("allocated_count", sa.BigInteger(), nullable=False),
-        sa.Column("next_hint", sa.BigInteger(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["prefix_id"],
-            ["ipam_prefixes.id"],
-            name=op.f("fk_ipam_pools_prefix_id_ipam_prefixes"),
+            ["prefix_id"], ["ipam_prefixes.id"], name=op.f("fk_ipam_pools_prefix_id_ipam_prefixes")
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -213,6 +209,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "ipam_free_ranges",
+        sa.Column("pool_id", sa.Uuid(), nullable=False),
+        sa.Column("start_slot", sa.BigInteger(), nullable=False),
+        sa.Column("end_slot", sa.BigInteger(), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pool_id"],
+            ["ipam_pools.id"],
+            name=op.f("fk_ipam_free_ranges_pool_id_ipam_pools"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_ipam_free_ranges_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("pool_id", "start_slot", name=op.f("pk_ipam_free_ranges")),
+    )
+    with op.batch_alter_table("ipam_free_ranges", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_ipam_free_ranges_tenant_id"), ["tenant_id"], unique=False
+        )
+
+    op.create_table(
         "ipam_utilization_alerts",
         sa.Column("subject_type", sa.String(length=16), nullable=False),
         sa.Column("pool_id", sa.Uuid(), nullable=True),
@@ -268,6 +289,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ipam_utilization_alerts_open")
 
     op.drop_table("ipam_utilization_alerts")
+    with op.batch_alter_table("ipam_free_ranges", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ipam_free_ranges_tenant_id"))
+
+    op.drop_table("ipam_free_ranges")
     with op.batch_alter_table("ipam_allocations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ipam_allocations_tenant_id"))
         batch_op.drop_index("ix_ipam_allocations_key")

@@ -3,14 +3,24 @@ addresses are never handed out."""
 
 from __future__ import annotations
 
+import random
 import uuid
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.network.ipam import allocation, pools, prefixes, schemas
+from dotmac_isp.modules.network.ipam import (
+    allocation,
+    free_space,
+    pools,
+    prefixes,
+    schemas,
+    utilization,
+)
+from dotmac_isp.modules.network.ipam.addressing import decode_slot, encode_slot
 from dotmac_isp.modules.network.ipam.enums import AllocationStatus, HolderType, PrefixStatus
 from dotmac_isp.modules.network.ipam.errors import (
     AddressConflictError,
@@ -191,3 +201,43 @@ def test_a_pool_with_allocations_cannot_be_deleted(session: Session, tenant: Ten
     allocation.release(session, tenant.id, got.id)
     pools.delete_pool(session, tenant.id, pool.id)  # the gateway reservation goes with it
     assert session.get(Pool, pool.id) is None
+
+
+@pytest.mark.parametrize(("network", "gateway"), [("10.10.0.0/26", "10.10.0.1"),
+                                                  ("2001:db8:ff::/122", "2001:db8:ff::3f")])
+def test_free_ranges_always_complement_the_allocations(session: Session, tenant: Tenant,
+                                                       network: str, gateway: str) -> None:
+    """A seeded random mix of next-free, requested and released addresses: after every step
+    the pool's free ranges are exactly the usable slots nobody holds."""
+    rng = random.Random(7)
+    pool = make_pool(session, tenant, network, gateway=gateway)
+    layout = utilization.layout_of(pool)
+    usable = {encode_slot(i) for i in range(layout.first_index, layout.last_index + 1)}
+    held: dict[int, Allocation] = {a.slot: a for a in session.scalars(
+        select(Allocation).where(Allocation.pool_id == pool.id))}
+    for _ in range(250):
+        roll = rng.random()
+        if roll < 0.45 and len(held) < len(usable):
+            got = take(session, pool)
+            assert got.slot == min(usable - set(held))  # always the lowest free
+            held[got.slot] = got
+        elif roll < 0.7:
+            wanted = rng.choice(sorted(usable))
+            if wanted in held:
+                with pytest.raises(AddressConflictError):
+                    take(session, pool, str(layout.slot_network(decode_slot(wanted))
+                                            .network_address))
+            else:
+                held[wanted] = take(session, pool, str(layout.slot_network(
+                    decode_slot(wanted)).network_address))
+        elif held:
+            gone = held.pop(rng.choice(sorted(held)))
+            allocation.release(session, tenant.id, gone.id)
+        spans = free_space.spans(session, pool)
+        free = {s for span in spans for s in range(span.start, span.end + 1)}
+        assert free == usable - set(held)
+        assert all(a.end < b.start - 1 for a, b in pairwise(spans))  # merged
+        assert pool.allocated_count == len(held)
+    expected = free_space.spans(session, pool)
+    free_space.rebuild(session, pool, layout)
+    assert free_space.spans(session, pool) == expected

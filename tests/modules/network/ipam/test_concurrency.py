@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.network.ipam import allocation
+from dotmac_isp.modules.network.ipam import allocation, free_space, utilization
+from dotmac_isp.modules.network.ipam.addressing import encode_slot
 from dotmac_isp.modules.network.ipam.enums import HolderType
 from dotmac_isp.modules.network.ipam.errors import PoolExhaustedError
 from dotmac_isp.modules.network.ipam.models import Allocation, AssignmentHistory, Pool
@@ -84,11 +85,20 @@ def _race(committed: Committed, pool: str, workers: int) -> list[Any]:
 
 
 def _committed_state(committed: Committed, pool: str) -> tuple[list[str], int, int]:
+    """(addresses, the pool's counter, open history rows); checks the free ranges too."""
     pool_id = committed.pools[pool]
     with committed.database.unit_of_work(write=False) as session:
         addresses = list(session.scalars(select(Allocation.address)
                                          .where(Allocation.pool_id == pool_id)))
-        counter = session.get(Pool, pool_id).allocated_count  # type: ignore[union-attr]
+        row = session.get(Pool, pool_id)
+        assert row is not None
+        counter = row.allocated_count
+        layout = utilization.layout_of(row)
+        slots = set(session.scalars(select(Allocation.slot).where(Allocation.pool_id == pool_id)))
+        free = {s for span in free_space.spans(session, row)
+                for s in range(span.start, span.end + 1)}
+        usable = {encode_slot(i) for i in range(layout.first_index, layout.last_index + 1)}
+        assert free == usable - slots
         open_history = session.scalar(select(func.count()).select_from(AssignmentHistory).where(
             AssignmentHistory.pool_id == pool_id, AssignmentHistory.released_at.is_(None))) or 0
     return addresses, counter, open_history

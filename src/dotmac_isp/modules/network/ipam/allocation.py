@@ -5,8 +5,8 @@ UPDATE on PostgreSQL; SQLite writers already hold the database lock from BEGIN I
 Allocations in one pool therefore queue behind each other and see each other's rows, while
 other pools are untouched. The unique (pool_id, slot) constraint is the backstop.
 
-Each pool keeps a hint: no slot below it is free. Next-free checks the hint slot, then walks
-the slot index upward to the first gap, so it costs a few index probes, not a scan.
+Each pool keeps its free slots as ranges (free_space.py): next free is the start of the lowest
+range, one primary-key probe however full the pool is and wherever its holes are.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.network.ipam import schemas, utilization
+from dotmac_isp.modules.network.ipam import free_space, schemas, utilization
 from dotmac_isp.modules.network.ipam.addressing import (
     PoolLayout,
     decode_slot,
@@ -70,27 +70,25 @@ def _unit(layout: PoolLayout) -> str:
     return "prefix" if layout.kind is PoolKind.DELEGATION else "address"
 
 
-def _require_active(session: Session, pool: Pool) -> None:
-    status = session.scalar(select(Prefix.status).where(Prefix.id == pool.prefix_id,
-                                                        Prefix.tenant_id == pool.tenant_id))
+def _require_active(session: Session, pool: Pool, status: str | None) -> None:
+    if status is None:
+        status = session.scalar(select(Prefix.status).where(Prefix.id == pool.prefix_id,
+                                                            Prefix.tenant_id == pool.tenant_id))
     if status != PrefixStatus.ACTIVE:
         raise PoolNotActiveError(
             f"pool {pool.name!r} ({pool.network}) is {status}; nothing new is handed out")
 
 
-def next_free_slot(repo: AllocationRepository, pool: Pool, layout: PoolLayout) -> int:
-    """The lowest free slot of a locked pool, or PoolExhaustedError."""
-    first, last = encode_slot(layout.first_index), encode_slot(layout.last_index)
-    if pool.allocated_count < layout.capacity:
-        hint = max(pool.next_hint, first)
-        if hint <= last:
-            if not repo.slot_taken(pool.id, hint):
-                return hint
-            found = repo.first_gap_after(pool.id, hint, last)
-            if found is not None:
-                return found
-    raise PoolExhaustedError(
-        f"pool {pool.name!r} ({pool.network}) has no free {_unit(layout)} left")
+def next_free_slot(session: Session, pool: Pool, layout: PoolLayout, *,
+                   claim: bool = False) -> int:
+    """The lowest free slot of a locked pool (taken out of the free space when claim is
+    set), or PoolExhaustedError."""
+    slot = free_space.take_lowest(session, pool) if claim else \
+        free_space.lowest_free(session, pool)
+    if slot is None:
+        raise PoolExhaustedError(
+            f"pool {pool.name!r} ({pool.network}) has no free {_unit(layout)} left")
+    return slot
 
 
 def requested_slot(layout: PoolLayout, pool: Pool, text: str) -> int:
@@ -135,11 +133,13 @@ def _close_history(session: Session, allocation: Allocation, now: datetime) -> N
 
 def take_slot(session: Session, pool: Pool, layout: PoolLayout, slot: int, *,
               status: AllocationStatus, holder_type: HolderType, holder_id: uuid.UUID | None,
-              description: str, now: datetime, found_by_search: bool) -> Allocation:
-    """Record the allocation of a free slot of a locked pool, with its history row.
-
-    found_by_search: the slot is the lowest free one, so the hint moves past it.
-    """
+              description: str, now: datetime, claimed: bool = False) -> Allocation:
+    """Record the allocation of a free slot of a locked pool, with its history row."""
+    if not claimed and not free_space.claim(session, pool, slot):
+        taken = AllocationRepository(session, pool.tenant_id).at_slot(pool.id, slot)
+        what = layout.slot_network(decode_slot(slot))
+        raise AddressConflictError(f"{taken.cidr} is already {_describe(taken)}" if taken
+                                   else f"{what} is not free")
     network = layout.slot_network(decode_slot(slot))
     start, end = network_keys(network)
     allocation = Allocation(
@@ -153,8 +153,6 @@ def take_slot(session: Session, pool: Pool, layout: PoolLayout, slot: int, *,
     _open_history(session, pool, allocation)
     before = pool.allocated_count
     pool.allocated_count = before + 1
-    if found_by_search or slot == max(pool.next_hint, encode_slot(layout.first_index)):
-        pool.next_hint = slot + 1
     session.flush()
     publish(session, AddressAssigned(
         tenant_id=pool.tenant_id, occurred_at=now, allocation_id=allocation.id,
@@ -168,23 +166,20 @@ def allocate_in_locked_pool(session: Session, pool: Pool, *, address: str | None
                             status: AllocationStatus = AllocationStatus.ALLOCATED,
                             holder_type: HolderType = HolderType.OTHER,
                             holder_id: uuid.UUID | None = None, description: str = "",
-                            now: datetime | None = None) -> Allocation:
+                            now: datetime | None = None,
+                            prefix_status: str | None = None) -> Allocation:
     holder_type, status = HolderType(holder_type), AllocationStatus(status)
     check_holder(holder_type, holder_id)
     if status is AllocationStatus.ALLOCATED:
-        _require_active(session, pool)
+        _require_active(session, pool, prefix_status)
     layout = utilization.layout_of(pool)
-    repo = AllocationRepository(session, pool.tenant_id)
     if address is None:
-        slot = next_free_slot(repo, pool, layout)
+        slot = next_free_slot(session, pool, layout, claim=True)
     else:
         slot = requested_slot(layout, pool, address)
-        taken = repo.at_slot(pool.id, slot)
-        if taken is not None:
-            raise AddressConflictError(f"{taken.cidr} is already {_describe(taken)}")
     return take_slot(session, pool, layout, slot, status=status, holder_type=holder_type,
                      holder_id=holder_id, description=description, now=now or utcnow(),
-                     found_by_search=address is None)
+                     claimed=address is None)
 
 
 def allocate(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID, *,
@@ -192,10 +187,11 @@ def allocate(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID, *,
              holder_type: HolderType = HolderType.OTHER, holder_id: uuid.UUID | None = None,
              description: str = "", now: datetime | None = None) -> Allocation:
     """Allocate (or reserve) the next free address or prefix of a pool, or a requested one."""
-    pool = PoolRepository(session, tenant_id).lock(pool_id)
+    pool, prefix_status = PoolRepository(session, tenant_id).lock_with_status(pool_id)
     return allocate_in_locked_pool(session, pool, address=address, status=status,
                                    holder_type=holder_type, holder_id=holder_id,
-                                   description=description, now=now)
+                                   description=description, now=now,
+                                   prefix_status=prefix_status)
 
 
 def release_in_locked_pool(session: Session, pool: Pool, allocation: Allocation,
@@ -208,7 +204,7 @@ def release_in_locked_pool(session: Session, pool: Pool, allocation: Allocation,
     AllocationRepository(session, pool.tenant_id).delete(allocation)
     before = pool.allocated_count
     pool.allocated_count = max(before - 1, 0)
-    pool.next_hint = min(pool.next_hint, allocation.slot)
+    free_space.release(session, pool, allocation.slot)
     session.flush()
     publish(session, AddressReleased(
         tenant_id=pool.tenant_id, occurred_at=now, allocation_id=allocation.id,

@@ -83,7 +83,7 @@ class Pool(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
 
     __tablename__ = "ipam_pools"
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
-    __audit_exclude__ = frozenset({"allocated_count", "next_hint"})
+    __audit_exclude__ = frozenset({"allocated_count"})
 
     name: Mapped[str] = mapped_column(String(100))
     prefix_id: Mapped[uuid.UUID] = mapped_column(
@@ -97,9 +97,19 @@ class Pool(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     gateway: Mapped[str | None] = mapped_column(String(39), nullable=True)
     alert_threshold_percent: Mapped[int] = mapped_column(SmallInteger, default=90)
     description: Mapped[str] = mapped_column(String(255), default="")
-    # Maintained under the pool's row lock: slots in use, and a slot below which none is free.
+    # Slots in use, maintained under the pool's row lock (utilization without counting).
     allocated_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    next_hint: Mapped[int] = mapped_column(BigInteger)
+
+
+class FreeRange(TenantOwned, Base):
+    """A run of free slots of a pool, [start_slot, end_slot]; see free_space.py."""
+
+    __tablename__ = "ipam_free_ranges"
+
+    pool_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("ipam_pools.id", ondelete="CASCADE"), primary_key=True)
+    start_slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    end_slot: Mapped[int] = mapped_column(BigInteger)
 
 
 class Allocation(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):

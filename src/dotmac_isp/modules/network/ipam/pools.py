@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.ipam import allocation as alloc
-from dotmac_isp.modules.network.ipam import schemas, utilization
+from dotmac_isp.modules.network.ipam import free_space, schemas, utilization
 from dotmac_isp.modules.network.ipam.addressing import (
     PoolLayout,
     check_pool_layout,
@@ -70,8 +70,8 @@ def create_pool(session: Session, tenant_id: uuid.UUID, data: schemas.PoolCreate
         name=data.name, prefix_id=prefix.id, vrf_id=prefix.vrf_id, family=prefix.family,
         network=prefix.network, kind=data.kind.value, delegated_length=data.delegated_length,
         fully_usable=data.fully_usable, alert_threshold_percent=data.alert_threshold_percent,
-        description=data.description, allocated_count=0,
-        next_hint=encode_slot(layout.first_index)))
+        description=data.description, allocated_count=0))
+    free_space.rebuild(session, pool, layout)
     if data.gateway:
         _reserve_gateway(session, pool, data.gateway)
     return pool
@@ -111,9 +111,13 @@ def _change_fully_usable(session: Session, pool: Pool, fully_usable: bool) -> No
             raise AddressConflictError(
                 f"{taken.address} is {new.describe_excluded(index)} and is in use; release it "
                 "before the pool stops handing it out")
+    for index in {0, old.slot_count - 1}:
+        slot = encode_slot(index)
+        if old.describe_excluded(index) is None and new.describe_excluded(index) is not None:
+            free_space.claim(session, pool, slot)
+        elif old.describe_excluded(index) is not None and new.describe_excluded(index) is None:
+            free_space.release(session, pool, slot)
     pool.fully_usable = fully_usable
-    # The hint promises no free slot below it, among slots the pool may hand out.
-    pool.next_hint = min(pool.next_hint, encode_slot(new.first_index))
 
 
 def update_pool(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID,

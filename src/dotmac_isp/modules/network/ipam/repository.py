@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Uuid, column, exists, func, select, table
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, Uuid, column, func, select, table
+from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.ipam.addressing import (
     IPNetwork,
@@ -122,6 +122,16 @@ class PoolRepository(TenantRepository[Pool]):
             raise NotFound(self.not_found_message)
         return pool
 
+    def lock_with_status(self, pool_id: uuid.UUID) -> tuple[Pool, str]:
+        """lock(), also reading the status of the pool's prefix in the same round trip."""
+        stmt = (self.select(Pool, Prefix.status).join(Prefix, Prefix.id == Pool.prefix_id)
+                .where(Pool.id == pool_id).with_for_update(of=Pool)
+                .execution_options(populate_existing=True))
+        row = self.session.execute(stmt).one_or_none()
+        if row is None:
+            raise NotFound(self.not_found_message)
+        return row[0], row[1]
+
     def for_prefixes(self, prefix_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Pool]:
         if not prefix_ids:
             return {}
@@ -139,26 +149,6 @@ class AllocationRepository(TenantRepository[Allocation]):
     def at_slot(self, pool_id: uuid.UUID, slot: int) -> Allocation | None:
         stmt = self.select().where(Allocation.pool_id == pool_id, Allocation.slot == slot)
         return self.session.scalars(stmt).one_or_none()
-
-    def slot_taken(self, pool_id: uuid.UUID, slot: int) -> bool:
-        stmt = self.select(Allocation.id).where(Allocation.pool_id == pool_id,
-                                                Allocation.slot == slot)
-        return self.session.scalar(stmt) is not None
-
-    def first_gap_after(self, pool_id: uuid.UUID, from_slot: int, last_slot: int) -> int | None:
-        """The lowest free slot above a taken one, searching upward from from_slot.
-
-        One ordered walk of the (pool_id, slot) unique index with an index probe per row; the
-        pool's hint keeps the walk short.
-        """
-        a, b = aliased(Allocation), aliased(Allocation)
-        successor_taken = exists().where(b.pool_id == pool_id, b.slot == a.slot + 1)
-        stmt = (select(a.slot + 1)
-                .where(a.tenant_id == self.tenant_id, a.pool_id == pool_id,
-                       a.slot >= from_slot, a.slot < last_slot, ~successor_taken)
-                .order_by(a.slot).limit(1))
-        value = self.session.scalar(stmt)
-        return None if value is None else int(value)
 
     def in_pool(self, pool_id: uuid.UUID, status: str | None = None) -> Select[Any]:
         stmt = self.select().where(Allocation.pool_id == pool_id)

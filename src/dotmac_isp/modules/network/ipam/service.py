@@ -72,16 +72,16 @@ def subscription_addresses(session: Session, tenant_id: uuid.UUID,
 
 
 def _plan_pool(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID,
-               family: AddressFamily) -> Pool:
+               family: AddressFamily) -> tuple[Pool, str]:
     try:
-        pool = PoolRepository(session, tenant_id).lock(pool_id)
+        pool, status = PoolRepository(session, tenant_id).lock_with_status(pool_id)
     except NotFound:
         raise IPAMError(f"the plan's {family.value} pool {pool_id} does not exist") from None
     if family is AddressFamily.IPV4 and (pool.kind != PoolKind.ADDRESS or pool.family != 4):
         raise IPAMError(f"pool {pool.name!r} is not an IPv4 address pool")
     if family is AddressFamily.IPV6_PD and pool.kind != PoolKind.DELEGATION:
         raise IPAMError(f"pool {pool.name!r} is not an IPv6 prefix-delegation pool")
-    return pool
+    return pool, status
 
 
 def ensure_subscription_allocation(session: Session, tenant_id: uuid.UUID,
@@ -91,7 +91,7 @@ def ensure_subscription_allocation(session: Session, tenant_id: uuid.UUID,
     """Give the subscription an address (or delegated prefix) from the pool, idempotently:
     one it already holds there (allocated, reserved for it, or held) is kept."""
     now = now or utcnow()
-    pool = _plan_pool(session, tenant_id, pool_id, family)
+    pool, prefix_status = _plan_pool(session, tenant_id, pool_id, family)
     mine = [a for a in AllocationRepository(session, tenant_id)
             .of_holder(HolderType.SUBSCRIPTION, subscription_id) if a.pool_id == pool.id]
     if mine:
@@ -102,7 +102,7 @@ def ensure_subscription_allocation(session: Session, tenant_id: uuid.UUID,
         return kept
     return alloc.allocate_in_locked_pool(
         session, pool, holder_type=HolderType.SUBSCRIPTION, holder_id=subscription_id,
-        now=now)
+        now=now, prefix_status=prefix_status)
 
 
 def hold_subscription_allocations(session: Session, tenant_id: uuid.UUID,

@@ -196,7 +196,7 @@ def allocate(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID, *,
 
 def release_in_locked_pool(session: Session, pool: Pool, allocation: Allocation,
                            now: datetime | None = None) -> None:
-    """Free the slot: delete the allocation, close its history, move the pool's hint down."""
+    """Free the slot: delete the allocation, close its history, give the slot back."""
     now = now or utcnow()
     _close_history(session, allocation, now)
     if pool.gateway == allocation.address and allocation.status == AllocationStatus.RESERVED:

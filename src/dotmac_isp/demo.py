@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.network.ipam import demo as ipam_demo
 
 DEMO_TENANT_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.dotmac.example"
@@ -49,4 +50,5 @@ def seed(session: Session, settings: Settings) -> SeedResult:
         service.create_user(session, settings, tenant.id, schemas.UserCreate(
             email=email, full_name=name, password=DEMO_ADMIN_PASSWORD, role_id=role.id))
         result.created.append(f"user {email}")
+    result.created.extend(ipam_demo.seed(session, tenant.id))
     return result

@@ -4,7 +4,7 @@ once the configured hold has passed."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,11 +27,10 @@ from dotmac_isp.modules.services.events import (
     SubscriptionTerminated,
 )
 from dotmac_isp.shared.events import publish
-from dotmac_isp.shared.types import utcnow
 from tests.conftest import RollbackDatabase
 from tests.modules.network.ipam.factories import make_pool, take
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=utcnow().tzinfo)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 class Subscriber:
@@ -197,3 +196,20 @@ def test_activation_fails_clearly_when_the_pool_cannot_serve(session: Session,
     ghost = Pool(id=uuid.uuid4())
     with pytest.raises(IPAMError, match=r"ipv4 pool .* does not exist"):
         Subscriber(session, tenant, ghost, None).activate()
+
+
+def test_a_zero_hold_releases_at_the_next_run(session: Session, tenant: Tenant, v4: Pool,
+                                              db: RollbackDatabase,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOTMAC_IPAM__RELEASE_HOLD_HOURS", "0")
+    configured = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert configured.ipam.release_hold_hours == 0
+    sub = Subscriber(session, tenant, v4, None)
+    sub.activate()
+    sub.terminate(at=T0 + timedelta(days=1))
+    session.flush()
+    summary = registry.run("network.release_held_addresses",
+                           JobContext(db, configured, T0 + timedelta(days=1)))  # type: ignore[arg-type]
+    session.expire_all()
+    assert summary == "released 1 held allocation(s) in 1 pool(s)"
+    assert sub.statuses() == []

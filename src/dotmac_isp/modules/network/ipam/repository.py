@@ -161,10 +161,15 @@ class AllocationRepository(TenantRepository[Allocation]):
             Allocation.held_since <= cutoff)
         return list(self.session.scalars(stmt))
 
-    def of_holder(self, holder_type: str, holder_id: uuid.UUID) -> list[Allocation]:
+    def of_holder(self, holder_type: str, holder_id: uuid.UUID, *,
+                  lock: bool = False) -> list[Allocation]:
+        """The holder's allocations; lock=True row-locks them, so a concurrent release either
+        finishes first (the row is gone) or waits."""
         stmt = (self.select()
                 .where(Allocation.holder_type == holder_type, Allocation.holder_id == holder_id)
                 .order_by(Allocation.assigned_at, Allocation.start_key))
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return list(self.session.scalars(stmt))
 
     def counts_by_status(self, pool_id: uuid.UUID) -> dict[str, int]:

@@ -114,7 +114,7 @@ def hold_subscription_allocations(session: Session, tenant_id: uuid.UUID,
     now = now or utcnow()
     held = 0
     for allocation in AllocationRepository(session, tenant_id).of_holder(
-            HolderType.SUBSCRIPTION, subscription_id):
+            HolderType.SUBSCRIPTION, subscription_id, lock=True):
         if pool_id is not None and allocation.pool_id != pool_id:
             continue
         if allocation.status != AllocationStatus.HELD:

@@ -91,9 +91,11 @@ def assignment_history(session: DbSession, paging: Paging, address: str | None =
 @router.get("/alerts", response_model=Page[schemas.AlertOut], tags=["ipam"])
 def list_alerts(session: DbSession, paging: Paging,
                 open: bool | None = Query(None, description="Only open (true) or cleared"),
+                pool_id: uuid.UUID | None = None,
                 principal: Principal = require(READ)) -> Page[UtilizationAlert]:
     """Utilization threshold crossings, newest first."""
-    return utilization.list_alerts(session, principal.tenant_id, paging, open_only=open)
+    return utilization.list_alerts(session, principal.tenant_id, paging, open_only=open,
+                                   pool_id=pool_id)
 
 
 @router.get("/subscription-addresses", response_model=schemas.SubscriptionAddressesOut,

@@ -101,21 +101,17 @@ def _change_fully_usable(session: Session, pool: Pool, fully_usable: bool) -> No
     old = utilization.layout_of(pool)
     new = PoolLayout(old.network, old.kind, fully_usable, old.delegated_length)
     check_pool_layout(new)
-    repo = AllocationRepository(session, pool.tenant_id)
-    # Only the first and last index can change between usable and held back.
-    for index in {0, old.slot_count - 1}:
-        if new.describe_excluded(index) is None or old.describe_excluded(index) is not None:
-            continue
-        taken = repo.at_slot(pool.id, encode_slot(index))
-        if taken is not None:
-            raise AddressConflictError(
-                f"{taken.address} is {new.describe_excluded(index)} and is in use; release it "
-                "before the pool stops handing it out")
-    for index in {0, old.slot_count - 1}:
+    # Only the first and last index can change between handed out and held back.
+    for index in sorted({0, old.slot_count - 1}):
+        was_usable = old.describe_excluded(index) is None
+        now_usable = new.describe_excluded(index) is None
         slot = encode_slot(index)
-        if old.describe_excluded(index) is None and new.describe_excluded(index) is not None:
-            free_space.claim(session, pool, slot)
-        elif old.describe_excluded(index) is not None and new.describe_excluded(index) is None:
+        if was_usable and not now_usable and not free_space.claim(session, pool, slot):
+            taken = AllocationRepository(session, pool.tenant_id).at_slot(pool.id, slot)
+            raise AddressConflictError(
+                f"{taken.address if taken else index} is {new.describe_excluded(index)} and "
+                "is in use; release it before the pool stops handing it out")
+        if now_usable and not was_usable:
             free_space.release(session, pool, slot)
     pool.fully_usable = fully_usable
 

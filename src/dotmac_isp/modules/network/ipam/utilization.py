@@ -206,10 +206,13 @@ def evaluate_prefix(session: Session, tenant_id: uuid.UUID, prefix: Prefix,
 
 
 def list_alerts(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
-                open_only: bool | None = None) -> Page[UtilizationAlert]:
+                open_only: bool | None = None,
+                pool_id: uuid.UUID | None = None) -> Page[UtilizationAlert]:
     """Threshold crossings, newest first; open_only True/False filters open or cleared."""
     repo = AlertRepository(session, tenant_id)
     stmt = repo.select().order_by(UtilizationAlert.crossed_at.desc(), UtilizationAlert.id)
+    if pool_id is not None:
+        stmt = stmt.where(UtilizationAlert.pool_id == pool_id)
     if open_only is not None:
         cleared = UtilizationAlert.cleared_at
         stmt = stmt.where(cleared.is_(None) if open_only else cleared.is_not(None))

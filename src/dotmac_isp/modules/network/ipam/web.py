@@ -69,8 +69,8 @@ def pool_page(request: Request, pool_id: uuid.UUID, session: DbSession, user: Cu
     page = history.list_allocations(session, user.tenant_id,
                                     PageParams(limit=POOL_PAGE, offset=offset), pool_id=pool.id)
     prefix = prefixes.get_prefix(session, user.tenant_id, pool.prefix_id)
-    alerts = [a for a in utilization.list_alerts(session, user.tenant_id, PageParams(limit=200),
-                                                 open_only=True).items if a.pool_id == pool.id]
+    alerts = utilization.list_alerts(session, user.tenant_id, PageParams(), open_only=True,
+                                     pool_id=pool.id).items
     return render(request, "ipam/pool.html", {
         "current_user": user, "pool": pool, "prefix": prefix, "usage": usage,
         "allocations": page, "alerts": alerts, "page_size": POOL_PAGE})

@@ -30,6 +30,10 @@ class MailSettings(BaseModel):
     timeout_seconds: float = 10.0
 
 
+class IPAMSettings(BaseModel):
+    release_hold_hours: int = Field(24, ge=0, le=24 * 365)  # after a subscription ends
+
+
 class Settings(BaseSettings):
     """Everything the platform reads from its environment."""
 
@@ -54,6 +58,7 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = False
     auth: AuthSettings = Field(default_factory=AuthSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    ipam: IPAMSettings = Field(default_factory=IPAMSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

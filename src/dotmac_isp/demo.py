@@ -11,6 +11,7 @@ from dotmac_isp import demo_business
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.network.ipam import demo as ipam_demo
 
 DEMO_TENANT_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.dotmac.example"
@@ -52,5 +53,6 @@ def seed(session: Session, settings: Settings) -> SeedResult:
         service.create_user(session, settings, tenant.id, schemas.UserCreate(
             email=email, full_name=name, password=DEMO_ADMIN_PASSWORD, role_id=role.id))
         result.created.append(f"user {email}")
+    result.created.extend(ipam_demo.seed(session, tenant.id))
     demo_business.seed_business(session, settings, tenant, result.created)
     return result

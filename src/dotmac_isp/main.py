@@ -21,6 +21,8 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.network.ipam import api as ipam_api
+from dotmac_isp.modules.network.ipam import web as ipam_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.observability.http import RequestContextMiddleware
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)
+    app.include_router(ipam_api.router, prefix=API_PREFIX)
+    app.include_router(ipam_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ("dotmac_isp.modules.billing.adjustments",)
+HANDLER_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.network.ipam.handlers",
+    "dotmac_isp.modules.billing.adjustments",
+)
 JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.services.tasks",
     "dotmac_isp.modules.billing.tasks",
+    "dotmac_isp.modules.network.ipam.tasks",
 )
 
 

@@ -1,0 +1,1 @@
+"""IP address management: VRFs, prefixes, pools, allocation, IPv6 delegation, utilization."""

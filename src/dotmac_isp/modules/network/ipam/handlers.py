@@ -1,0 +1,62 @@
+"""IPAM follows the subscription lifecycle (events of dotmac_isp.modules.services.events).
+
+- activated or restored: an IPv4 address from the plan's pool and a delegated IPv6 prefix
+  from its PD pool, keeping whatever the subscription already holds there;
+- suspended: nothing changes, the subscriber keeps the address for the walled garden;
+- plan changed: a new address only when the plan's pool changed (the old one is held);
+- terminated: everything is held, and released by network.release_held_addresses once the
+  hold (settings.ipam.release_hold_hours) has passed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from dotmac_isp.modules.network.ipam import service
+from dotmac_isp.modules.network.ipam.service import AddressFamily
+from dotmac_isp.modules.services.events import (
+    SubscriptionActivated,
+    SubscriptionEvent,
+    SubscriptionPlanChanged,
+    SubscriptionRestored,
+    SubscriptionTerminated,
+)
+from dotmac_isp.shared.events import on
+
+
+def _ensure_plan_addresses(session: Session, event: SubscriptionEvent) -> None:
+    # IPv4 before IPv6: every transaction locks pools in the same order.
+    if event.ipv4_pool_id is not None:
+        service.ensure_subscription_allocation(session, event.tenant_id, event.subscription_id,
+                                               event.ipv4_pool_id, AddressFamily.IPV4,
+                                               event.occurred_at)
+    if event.ipv6_pd_pool_id is not None:
+        service.ensure_subscription_allocation(session, event.tenant_id, event.subscription_id,
+                                               event.ipv6_pd_pool_id, AddressFamily.IPV6_PD,
+                                               event.occurred_at)
+
+
+@on(SubscriptionActivated)
+def allocate_on_activation(session: Session, event: SubscriptionActivated) -> None:
+    _ensure_plan_addresses(session, event)
+
+
+@on(SubscriptionRestored)
+def allocate_on_restore(session: Session, event: SubscriptionRestored) -> None:
+    _ensure_plan_addresses(session, event)
+
+
+@on(SubscriptionPlanChanged)
+def move_on_plan_change(session: Session, event: SubscriptionPlanChanged) -> None:
+    service.move_subscription(session, event.tenant_id, event.subscription_id,
+                              event.old_ipv4_pool_id, event.ipv4_pool_id, AddressFamily.IPV4,
+                              event.occurred_at)
+    service.move_subscription(session, event.tenant_id, event.subscription_id,
+                              event.old_ipv6_pd_pool_id, event.ipv6_pd_pool_id,
+                              AddressFamily.IPV6_PD, event.occurred_at)
+
+
+@on(SubscriptionTerminated)
+def hold_on_termination(session: Session, event: SubscriptionTerminated) -> None:
+    service.hold_subscription_allocations(session, event.tenant_id, event.subscription_id,
+                                          now=event.occurred_at)

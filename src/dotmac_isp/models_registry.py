@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dotmac_isp.modules.identity import models as identity_models
+from dotmac_isp.modules.network.alerts import models as alerts_models
+from dotmac_isp.modules.network.devices import models as devices_models
+from dotmac_isp.modules.network.devices.backups import models as backups_models
+from dotmac_isp.modules.network.devices.polling import models as polling_models
 from dotmac_isp.shared.db import Base
 
 metadata = Base.metadata
-MODEL_MODULES = (identity_models,)
+MODEL_MODULES = (identity_models, devices_models, polling_models, backups_models, alerts_models)

@@ -18,6 +18,10 @@ from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs.scheduler import Scheduler
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.network.alerts import api as alerts_api
+from dotmac_isp.modules.network.devices import api as devices_api
+from dotmac_isp.modules.network.devices import web as devices_web
+from dotmac_isp.modules.network.devices.backups import api as backups_api
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.observability.tracing import setup_tracing
@@ -71,6 +75,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
+    app.include_router(devices_api.router, prefix=API_PREFIX)
+    app.include_router(backups_api.router, prefix=API_PREFIX)
+    app.include_router(alerts_api.router, prefix=API_PREFIX)
+    app.include_router(devices_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ()
-JOB_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.network.alerts.handlers",
+)
+JOB_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.network.devices.polling.tasks",
+    "dotmac_isp.modules.network.devices.backups.tasks",
+)
 
 
 def install() -> None:

@@ -154,7 +154,10 @@ def _apply(device: Device, settings: Settings, changes: dict[str, Any]) -> None:
         if field in changes:
             value = changes.pop(field)
             if field == "ssh_private_key" and value:
-                ssh_backup.load_private_key(value)  # refuse an unreadable key now, not at 2am
+                try:  # refuse an unreadable key now, not at the 2am backup
+                    ssh_backup.load_private_key(value)
+                except ssh_backup.ConfigBackupError as exc:
+                    raise ValidationFailed(f"ssh_private_key: {exc.detail}") from exc
             setattr(device, column, credentials.seal(settings, value))
     for key, value in changes.items():
         setattr(device, key, value.value if hasattr(value, "value") else value)

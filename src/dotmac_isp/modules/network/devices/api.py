@@ -26,13 +26,15 @@ router = APIRouter()
 Paging = Annotated[PageParams, Depends(page_params)]
 P = Permission
 READ, WRITE = require(P.NETWORK_READ), require(P.NETWORK_WRITE)
+NO_CONTROL = r"^[^\x00-\x1f]*$"
 
 
 # Sites ---------------------------------------------------------------------------------
 
 @router.get("/sites", response_model=Page[schemas.SiteOut], tags=["sites"])
 def list_sites(session: DbSession, paging: Paging,
-               q: str | None = Query(None, max_length=200, description="name or address"),
+               q: str | None = Query(None, max_length=200, pattern=NO_CONTROL,
+                                    description="name or address"),
                principal: Principal = READ) -> Page[Site]:
     return service.list_sites(session, principal.tenant_id, paging, q)
 
@@ -64,7 +66,8 @@ def delete_site(site_id: uuid.UUID, session: DbSession, principal: Principal = W
 
 @router.get("/devices", response_model=Page[schemas.DeviceOut], tags=["devices"])
 def list_devices(session: DbSession, paging: Paging,
-                 q: str | None = Query(None, max_length=200, description="name, IP or serial"),
+                 q: str | None = Query(None, max_length=200, pattern=NO_CONTROL,
+                                      description="name, IP or serial"),
                  site_id: uuid.UUID | None = None, device_type: DeviceType | None = None,
                  reachability: Reachability | None = None, status: DeviceStatus | None = None,
                  principal: Principal = READ) -> Page[schemas.DeviceOut]:

@@ -55,7 +55,8 @@ def device_list(request: Request, session: DbSession, user: CurrentAdmin, q: str
     state = reachability if reachability in {r.value for r in Reachability} else None
     page = max(1, min(page, 100_000))
     params = PageParams(limit=100, offset=(page - 1) * 100)
-    devices = service.list_devices(session, user.tenant_id, params, query=q[:200] or None,
+    q = "".join(ch for ch in q[:200] if ch.isprintable())
+    devices = service.list_devices(session, user.tenant_id, params, query=q or None,
                                    reachability=state)
     counts = {r.value: service.list_devices(session, user.tenant_id, PageParams(limit=1),
                                             reachability=r.value).total for r in Reachability}

@@ -64,6 +64,11 @@ def test_pages_show_devices_traffic_and_config_diff(
     assert client.get(f"/admin/devices/{device.id}/config/{first.id}").status_code == 200
     assert client.get("/admin/devices/not-a-uuid").status_code == 404
     assert client.get("/admin/alerts").status_code == 200
+    page = client.get(f"/admin/devices/{device.id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    polled = client.post(f"/admin/devices/{device.id}/poll", data={"csrf_token": token},
+                         follow_redirects=False)
+    assert polled.status_code == 303, polled.text
     assert 'href="/admin/devices"' in client.get("/admin").text
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from dotmac_isp.modules.identity.deps import AppSettings, CurrentAdmin, DbSession
 from dotmac_isp.modules.identity.models import User
@@ -129,8 +130,8 @@ async def device_poll(request: Request, device_id: str, session: DbSession,
     if refused:
         return refused
     target = _parse_uuid(device_id) or uuid.UUID(int=0)
-    try:
-        polling.poll_now(session, settings, user.tenant_id, target)
+    try:  # the poll runs its own event loop, so not on this one
+        await run_in_threadpool(polling.poll_now, session, settings, user.tenant_id, target)
     except AppError as exc:
         return render(request, "error.html", {"current_user": user, "title": "Poll failed",
                                               "message": exc.detail},

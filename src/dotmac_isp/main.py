@@ -21,6 +21,10 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.network.alerts import api as alerts_api
+from dotmac_isp.modules.network.devices import api as devices_api
+from dotmac_isp.modules.network.devices import web as devices_web
+from dotmac_isp.modules.network.devices.backups import api as backups_api
 from dotmac_isp.modules.network.ipam import api as ipam_api
 from dotmac_isp.modules.network.ipam import web as ipam_web
 from dotmac_isp.modules.services import api as services_api
@@ -85,6 +89,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(services_web.router)
     app.include_router(ipam_api.router, prefix=API_PREFIX)
     app.include_router(ipam_web.router)
+    app.include_router(devices_api.router, prefix=API_PREFIX)
+    app.include_router(backups_api.router, prefix=API_PREFIX)
+    app.include_router(alerts_api.router, prefix=API_PREFIX)
+    app.include_router(devices_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dotmac_isp.modules.billing import models as billing_models
 from dotmac_isp.modules.customers import models as customers_models
 from dotmac_isp.modules.identity import models as identity_models
+from dotmac_isp.modules.network.alerts import models as alerts_models
+from dotmac_isp.modules.network.devices import models as devices_models
+from dotmac_isp.modules.network.devices.backups import models as backups_models
+from dotmac_isp.modules.network.devices.polling import models as polling_models
 from dotmac_isp.modules.network.ipam import models as ipam_models
 from dotmac_isp.modules.services import models as services_models
 from dotmac_isp.shared import sequences
@@ -12,4 +16,5 @@ from dotmac_isp.shared.db import Base
 
 metadata = Base.metadata
 MODEL_MODULES = (identity_models, customers_models, services_models, billing_models,
-                 ipam_models, sequences)
+                 ipam_models, devices_models, polling_models, backups_models, alerts_models,
+                 sequences)

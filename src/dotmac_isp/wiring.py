@@ -7,12 +7,15 @@ import importlib
 
 HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.handlers",
+    "dotmac_isp.modules.network.alerts.handlers",
     "dotmac_isp.modules.billing.adjustments",
 )
 JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.services.tasks",
     "dotmac_isp.modules.billing.tasks",
     "dotmac_isp.modules.network.ipam.tasks",
+    "dotmac_isp.modules.network.devices.polling.tasks",
+    "dotmac_isp.modules.network.devices.backups.tasks",
 )
 
 

@@ -1,0 +1,1 @@
+"""Alerts on network devices: alert rules, alerts, incidents and maintenance windows."""

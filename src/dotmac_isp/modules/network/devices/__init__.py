@@ -1,0 +1,1 @@
+"""Network devices: inventory (sites, devices, interfaces), SNMP monitoring, config backup."""

@@ -1,0 +1,1 @@
+"""Configuration backup over SSH: versions, hashes and diffs."""

@@ -1,0 +1,1 @@
+"""SNMP polling: the poller, counter rates, time series and their rollups."""

@@ -1,0 +1,203 @@
+"""The SNMP poller: reads many devices concurrently and returns plain results (no database).
+
+One cycle: a GET of the system scalars (uptime, description, name, CPU and memory), then one
+GETBULK walk of the interface columns (64-bit octet counters, status; names and speeds when
+discovering). A device that does not answer the GET is unreachable for this poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dotmac_isp.modules.network.devices import oids
+from dotmac_isp.sdks.core.exceptions import SNMPError
+from dotmac_isp.sdks.snmp import SnmpClient, SnmpTarget, Value
+from dotmac_isp.shared.types import utcnow
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    device_id: uuid.UUID
+    target: SnmpTarget
+    discover: bool = False
+    cpu_oid: str | None = None
+    memory_oid: str | None = None
+
+
+@dataclass
+class InterfaceReading:
+    if_index: int
+    admin_status: int | None = None
+    oper_status: int | None = None
+    in_octets: int | None = None
+    out_octets: int | None = None
+    counter_bits: int = 64
+    name: str | None = None
+    description: str | None = None
+    alias: str | None = None
+    speed_mbps: int | None = None
+
+
+@dataclass
+class PollResult:
+    device_id: uuid.UUID
+    reachable: bool
+    polled_at: datetime
+    error: str | None = None
+    response_ms: float | None = None
+    sys_descr: str | None = None
+    sys_name: str | None = None
+    sys_uptime_ticks: int | None = None
+    cpu_pct: float | None = None
+    memory_pct: float | None = None
+    interfaces: list[InterfaceReading] = field(default_factory=list)
+    discovered: bool = False
+    partial_errors: list[str] = field(default_factory=list)
+
+    @property
+    def counters_read(self) -> int:
+        return sum((i.in_octets is not None) + (i.out_octets is not None)
+                   for i in self.interfaces)
+
+
+def _int(value: Value) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else max(0.0, min(100.0, float(value)))
+
+
+def memory_pct(total: Value, avail: Value, buffers: Value, cached: Value) -> float | None:
+    """Used memory in percent from UCD-SNMP's kB figures (buffers and cache count as free)."""
+    total_kb = _int(total)
+    avail_kb = _int(avail)
+    if not total_kb or avail_kb is None:
+        return None
+    used = total_kb - avail_kb - (_int(buffers) or 0) - (_int(cached) or 0)
+    return _pct(used / total_kb * 100)
+
+
+def _cpu(scalars: dict[str, Value], spec: PollSpec,
+         processor_load: dict[int, Value]) -> float | None:
+    if spec.cpu_oid:
+        custom = _int(scalars.get(spec.cpu_oid))
+        return _pct(custom)
+    loads = [v for v in processor_load.values() if isinstance(v, int)]
+    if loads:
+        return _pct(sum(loads) / len(loads))
+    idle = _int(scalars.get(oids.UCD_CPU_IDLE))
+    return None if idle is None else _pct(100 - idle)
+
+
+def _interfaces(columns: dict[str, dict[int, Value]], discover: bool) -> list[InterfaceReading]:
+    hc_in = columns.get(oids.IF_HC_IN_OCTETS, {})
+    hc_out = columns.get(oids.IF_HC_OUT_OCTETS, {})
+    lo_in = columns.get(oids.IF_IN_OCTETS, {})
+    lo_out = columns.get(oids.IF_OUT_OCTETS, {})
+    oper = columns.get(oids.IF_OPER_STATUS, {})
+    admin = columns.get(oids.IF_ADMIN_STATUS, {})
+    indexes = sorted(set(oper) | set(hc_in) | set(lo_in))
+    readings = []
+    for index in indexes:
+        reading = InterfaceReading(index, admin_status=_int(admin.get(index)),
+                                   oper_status=_int(oper.get(index)))
+        if index in hc_in or index in hc_out:
+            reading.in_octets, reading.out_octets = _int(hc_in.get(index)), \
+                _int(hc_out.get(index))
+        elif index in lo_in:
+            reading.in_octets, reading.out_octets = _int(lo_in.get(index)), \
+                _int(lo_out.get(index))
+            reading.counter_bits = 32
+        if discover:
+            name = columns.get(oids.IF_NAME, {}).get(index)
+            descr = columns.get(oids.IF_DESCR, {}).get(index)
+            alias = columns.get(oids.IF_ALIAS, {}).get(index)
+            high = _int(columns.get(oids.IF_HIGH_SPEED, {}).get(index))
+            low = _int(columns.get(oids.IF_SPEED, {}).get(index))
+            reading.name = str(name) if name is not None else None
+            reading.description = str(descr) if descr is not None else None
+            reading.alias = str(alias) if alias is not None else None
+            # ifHighSpeed is in Mb/s; ifSpeed (bit/s) tops out at 4.29 Gb/s
+            reading.speed_mbps = high if high else (low // 1_000_000 if low else None)
+        readings.append(reading)
+    return readings
+
+
+async def poll_device(client: SnmpClient, spec: PollSpec) -> PollResult:
+    """Poll one device; SNMP failures become an unreachable (or partial) result, not errors."""
+    target = spec.target
+    extra = [o for o in (spec.cpu_oid, spec.memory_oid) if o]
+    started = time.perf_counter()
+    try:
+        scalars = await client.get(target, [*oids.SYSTEM_SCALARS, *extra])
+    except SNMPError as exc:
+        return PollResult(spec.device_id, reachable=False, polled_at=utcnow(), error=exc.detail)
+    response_ms = (time.perf_counter() - started) * 1000
+    result = PollResult(spec.device_id, reachable=True, polled_at=utcnow(),
+                        response_ms=response_ms, discovered=spec.discover)
+    uptime = scalars.get(oids.SYS_UPTIME)
+    result.sys_uptime_ticks = uptime if isinstance(uptime, int) else None
+    result.sys_descr = _str(scalars.get(oids.SYS_DESCR))
+    result.sys_name = _str(scalars.get(oids.SYS_NAME))
+    if spec.memory_oid:
+        result.memory_pct = _pct(_int(scalars.get(spec.memory_oid)))
+    else:
+        result.memory_pct = memory_pct(scalars.get(oids.UCD_MEM_TOTAL),
+                                       scalars.get(oids.UCD_MEM_AVAIL),
+                                       scalars.get(oids.UCD_MEM_BUFFER),
+                                       scalars.get(oids.UCD_MEM_CACHED))
+    columns: list[str] = list(oids.COUNTER_COLUMNS)
+    if not spec.cpu_oid:
+        columns.append(oids.HR_PROCESSOR_LOAD)
+    if spec.discover:
+        columns.extend(oids.DISCOVERY_COLUMNS)
+    walked: dict[str, dict[int, Value]] = {}
+    try:
+        walked = await client.walk(target, columns)
+        if walked.get(oids.IF_OPER_STATUS) and not walked.get(oids.IF_HC_IN_OCTETS):
+            walked.update(await client.walk(target, oids.COUNTER32_COLUMNS))
+    except SNMPError as exc:
+        result.partial_errors.append(f"interface table: {exc.detail}")
+    result.polled_at = utcnow()  # counters are stamped when they were read
+    result.cpu_pct = _cpu(scalars, spec, walked.get(oids.HR_PROCESSOR_LOAD, {}))
+    result.interfaces = _interfaces(walked, spec.discover)
+    return result
+
+
+def _str(value: Value) -> str | None:
+    return None if value is None else str(value)
+
+
+async def poll_many(specs: Sequence[PollSpec], *, concurrency: int = 64,
+                    client: SnmpClient | None = None) -> list[PollResult]:
+    """Poll devices concurrently, at most `concurrency` in flight, sharing one SNMP engine."""
+    own = client is None
+    snmp = client or SnmpClient()
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(spec: PollSpec) -> PollResult:
+        async with gate:
+            try:
+                return await poll_device(snmp, spec)
+            except Exception as exc:  # one broken agent must not sink the whole cycle
+                return PollResult(spec.device_id, reachable=False, polled_at=utcnow(),
+                                  error=f"poll failed: {type(exc).__name__}: {exc}"[:500])
+
+    try:
+        return list(await asyncio.gather(*(one(s) for s in specs)))
+    finally:
+        if own:
+            snmp.close()
+
+
+def run_cycle(specs: Sequence[PollSpec], *, concurrency: int = 64) -> list[PollResult]:
+    """Poll from synchronous code (a job, a request handler's worker thread)."""
+    if not specs:
+        return []
+    return asyncio.run(poll_many(specs, concurrency=concurrency))

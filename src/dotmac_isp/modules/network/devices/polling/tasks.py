@@ -1,0 +1,53 @@
+"""Poller and rollup jobs: run by the in-process scheduler, the CLI or a Celery worker."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from dotmac_isp.jobs.registry import JobContext, job
+from dotmac_isp.modules.network.devices.models import Device
+from dotmac_isp.modules.network.devices.polling import export, rollup, service
+from dotmac_isp.modules.network.devices.polling.poller import run_cycle
+from dotmac_isp.modules.network.devices.settings import get_devices_settings
+from dotmac_isp.shared.types import utcnow
+
+
+@job("devices.poll_devices", every=timedelta(seconds=10))
+def poll_devices(ctx: JobContext) -> str:
+    """Poll every device whose interval has come round, concurrently, over SNMP."""
+    conf = get_devices_settings()
+    now = utcnow()
+    with ctx.database.unit_of_work(write=False) as session:
+        devices = service.due_devices(session, now, int(ctx.params.get("limit",
+                                                                       conf.poll_batch_limit)))
+        specs, failed = service.specs_for(ctx.settings, devices, now,
+                                          timedelta(minutes=conf.discovery_interval_minutes))
+    if not specs and not failed:
+        return "no device due"
+    started = time.perf_counter()
+    results = run_cycle(specs, concurrency=conf.poll_concurrency) + failed
+    export.CYCLE.observe(time.perf_counter() - started)
+    answered = counters = 0
+    with ctx.database.unit_of_work() as session:
+        for result in results:
+            device = session.get(Device, result.device_id)
+            if device is None:  # deleted while being polled
+                continue
+            service.record_poll(session, device, result)
+            answered += result.reachable
+            counters += result.counters_read
+    return (f"polled {len(results)} devices: {answered} answered, "
+            f"{len(results) - answered} did not; {counters} counters read")
+
+
+@job("devices.rollup_metrics", every=timedelta(minutes=10))
+def rollup_metrics(ctx: JobContext) -> str:
+    """Roll raw poll points up into hours and prune both by the retention policy."""
+    conf = get_devices_settings()
+    with ctx.database.unit_of_work() as session:
+        outcome = rollup.rollup_and_prune(
+            session, ctx.params.get("now", utcnow()),
+            raw_retention=timedelta(days=conf.raw_retention_days),
+            rollup_retention=timedelta(days=conf.rollup_retention_days))
+    return outcome.summary()

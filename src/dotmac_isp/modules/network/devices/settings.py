@@ -1,0 +1,26 @@
+"""Settings of the devices module, read from DOTMAC_DEVICES_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DevicesSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOTMAC_DEVICES_", env_file=".env",
+                                      extra="ignore")
+
+    raw_retention_days: int = Field(7, ge=1, le=90, description="keep raw poll points")
+    rollup_retention_days: int = Field(400, ge=7, le=3650, description="keep hourly rollups")
+    poll_concurrency: int = Field(64, ge=1, le=1000, description="devices polled at once")
+    poll_batch_limit: int = Field(5000, ge=1, le=100_000, description="devices per cycle")
+    discovery_interval_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    backup_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    backup_concurrency: int = Field(4, ge=1, le=64)
+
+
+@lru_cache
+def get_devices_settings() -> DevicesSettings:
+    return DevicesSettings()

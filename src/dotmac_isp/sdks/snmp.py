@@ -1,0 +1,254 @@
+"""An asyncio SNMP v2c/v3 client on pysnmp 7: GET of scalars and GETBULK walks of table
+columns, with numeric OIDs only (no MIB files are needed or loaded).
+
+One SnmpClient holds one pysnmp engine; share it across the devices of a poll cycle and run
+their requests concurrently on one event loop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pysnmp.hlapi.v3arch.asyncio import (
+    CommunityData,
+    ContextData,
+    ObjectIdentity,
+    ObjectType,
+    SnmpEngine,
+    UdpTransportTarget,
+    UsmUserData,
+    bulk_cmd,
+    get_cmd,
+    usm3DESEDEPrivProtocol,
+    usmAesCfb128Protocol,
+    usmAesCfb192Protocol,
+    usmAesCfb256Protocol,
+    usmDESPrivProtocol,
+    usmHMAC128SHA224AuthProtocol,
+    usmHMAC192SHA256AuthProtocol,
+    usmHMAC256SHA384AuthProtocol,
+    usmHMAC384SHA512AuthProtocol,
+    usmHMACMD5AuthProtocol,
+    usmHMACSHAAuthProtocol,
+    usmNoAuthProtocol,
+    usmNoPrivProtocol,
+)
+from pysnmp.proto import rfc1902, rfc1905
+
+from dotmac_isp.sdks.core.exceptions import SNMPError
+
+OID_RE = re.compile(r"^\.?[0-2](\.(0|[1-9][0-9]{0,9})){1,127}$")
+
+AUTH_PROTOCOLS: dict[str, Any] = {
+    "none": usmNoAuthProtocol, "md5": usmHMACMD5AuthProtocol, "sha": usmHMACSHAAuthProtocol,
+    "sha224": usmHMAC128SHA224AuthProtocol, "sha256": usmHMAC192SHA256AuthProtocol,
+    "sha384": usmHMAC256SHA384AuthProtocol, "sha512": usmHMAC384SHA512AuthProtocol,
+}
+PRIV_PROTOCOLS: dict[str, Any] = {
+    "none": usmNoPrivProtocol, "des": usmDESPrivProtocol, "3des": usm3DESEDEPrivProtocol,
+    "aes": usmAesCfb128Protocol, "aes192": usmAesCfb192Protocol,
+    "aes256": usmAesCfb256Protocol,
+}
+_AUTH_FAILURES = ("wrongdigest", "unknownusername", "unknownsecurityname", "decryptionerror",
+                  "unsupportedseclevel", "authenticationfailure", "notintimewindow",
+                  "unknownengineid")
+_MISSING = (rfc1905.NoSuchObject.tagSet, rfc1905.NoSuchInstance.tagSet,
+            rfc1905.EndOfMibView.tagSet)
+Value = int | str | None
+
+
+class SnmpTimeout(SNMPError):
+    """The device did not answer SNMP in time."""
+
+    status_code = 504
+    code = "snmp_timeout"
+
+
+class SnmpAuthError(SNMPError):
+    """The device refused the SNMP credentials."""
+
+    code = "snmp_auth_failed"
+
+
+def is_numeric_oid(text: str) -> bool:
+    return bool(OID_RE.match(text))
+
+
+def normalize_oid(text: str) -> str:
+    """'.1.3.6.1.2.1.1.3.0' -> '1.3.6.1.2.1.1.3.0'; raises ValueError for anything else."""
+    text = text.strip()
+    if not is_numeric_oid(text):
+        raise ValueError(f"{text!r} is not a numeric OID (like 1.3.6.1.2.1.1.3.0)")
+    return text.lstrip(".")
+
+
+@dataclass(frozen=True)
+class SnmpCredentials:
+    version: str = "v2c"
+    community: str | None = None
+    username: str | None = None
+    auth_protocol: str = "none"
+    auth_key: str | None = None
+    priv_protocol: str = "none"
+    priv_key: str | None = None
+
+    def __repr__(self) -> str:  # secrets stay out of logs and tracebacks
+        return f"SnmpCredentials(version={self.version!r}, username={self.username!r})"
+
+
+@dataclass(frozen=True)
+class SnmpTarget:
+    host: str
+    port: int = 161
+    credentials: SnmpCredentials = SnmpCredentials(community="public")
+    timeout: float = 1.0
+    retries: int = 1
+
+
+def _auth_data(creds: SnmpCredentials) -> Any:
+    if creds.version == "v2c":
+        return CommunityData(creds.community or "", mpModel=1)
+    if creds.version != "v3" or not creds.username:
+        raise SNMPError("SNMPv3 needs a user name")
+    auth = AUTH_PROTOCOLS.get(creds.auth_protocol)
+    priv = PRIV_PROTOCOLS.get(creds.priv_protocol)
+    if auth is None or priv is None:
+        raise SNMPError(f"unsupported SNMPv3 protocols {creds.auth_protocol}/"
+                        f"{creds.priv_protocol}")
+    return UsmUserData(creds.username,
+                       authKey=creds.auth_key if auth is not usmNoAuthProtocol else None,
+                       privKey=creds.priv_key if priv is not usmNoPrivProtocol else None,
+                       authProtocol=auth, privProtocol=priv)
+
+
+def convert(value: Any) -> Value:
+    """A pysnmp value as a plain int or str; None for noSuchObject/noSuchInstance/endOfMib."""
+    tag = value.tagSet
+    if tag in _MISSING:
+        return None
+    if isinstance(value, rfc1902.OctetString):
+        raw = bytes(value)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.hex(":")
+        if text and not text.isprintable() and not text.replace("\r\n", "").replace(
+                "\n", "").isprintable():
+            return raw.hex(":")
+        return text
+    if isinstance(value, rfc1902.IpAddress):
+        return ".".join(str(b) for b in bytes(value))
+    if isinstance(value, rfc1902.ObjectIdentifier):
+        return str(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value.prettyPrint())
+
+
+class SnmpClient:
+    """GET and GETBULK walks against many targets from one engine."""
+
+    def __init__(self) -> None:
+        self._engine = SnmpEngine()
+        self._transports: dict[tuple[str, int, float, int], Any] = {}
+
+    async def _transport(self, target: SnmpTarget) -> Any:
+        key = (target.host, target.port, target.timeout, target.retries)
+        transport = self._transports.get(key)
+        if transport is None:
+            try:
+                transport = await UdpTransportTarget.create(
+                    (target.host, target.port), timeout=target.timeout, retries=target.retries)
+            except Exception as exc:  # pysnmp wraps resolver and socket errors variously
+                raise SNMPError(f"cannot reach {target.host}:{target.port}: {exc}") from exc
+            self._transports[key] = transport
+        return transport
+
+    @staticmethod
+    def _check(target: SnmpTarget, error_indication: Any, error_status: Any,
+               error_index: Any, var_binds: Sequence[Any]) -> None:
+        if error_indication:
+            name = type(error_indication).__name__.lower()
+            where = f"{target.host}:{target.port}"
+            if "timedout" in name or "timeout" in str(error_indication).lower():
+                raise SnmpTimeout(f"no SNMP answer from {where} within {target.timeout:g}s")
+            if any(word in name for word in _AUTH_FAILURES):
+                raise SnmpAuthError(f"{where} refused the SNMP credentials ({error_indication})")
+            raise SNMPError(f"SNMP request to {where} failed: {error_indication}")
+        if error_status and int(error_status) != 0:
+            position = int(error_index or 0)
+            oid = var_binds[position - 1][0] if 0 < position <= len(var_binds) else "?"
+            raise SNMPError(f"{target.host} answered {error_status.prettyPrint()} at {oid}")
+
+    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
+        """GET scalars by numeric OID; absent objects come back as None."""
+        transport = await self._transport(target)
+        result = await get_cmd(self._engine, _auth_data(target.credentials), transport,
+                               ContextData(), *[ObjectType(ObjectIdentity(o)) for o in oids],
+                               lookupMib=False)
+        error_indication, error_status, error_index, var_binds = result
+        self._check(target, error_indication, error_status, error_index, var_binds)
+        values: dict[str, Value] = {oid: None for oid in oids}
+        for name, value in var_binds:
+            values[str(name)] = convert(value)
+        return values
+
+    async def walk(self, target: SnmpTarget, columns: Sequence[str], *,
+                   max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
+        """Walk table columns side by side with GETBULK: {column: {index: value}}.
+
+        Indexes are the single sub-identifier after the column (ifIndex and the like).
+        """
+        transport = await self._transport(target)
+        auth = _auth_data(target.credentials)
+        roots = [rfc1902.ObjectName(c) for c in columns]
+        cursors = list(roots)
+        found: dict[str, dict[int, Value]] = {c: {} for c in columns}
+        active = list(range(len(columns)))
+        for _ in range(100_000):  # a hard bound: a broken agent cannot keep us here forever
+            if not active:
+                break
+            result = await bulk_cmd(
+                self._engine, auth, transport, ContextData(), 0, max_repetitions,
+                *[ObjectType(ObjectIdentity(cursors[i])) for i in active], lookupMib=False)
+            error_indication, error_status, error_index, var_binds = result
+            self._check(target, error_indication, error_status, error_index, var_binds)
+            finished = self._absorb(var_binds, active, roots, cursors, columns, found)
+            if not var_binds:
+                finished.update(active)
+            active = [i for i in active if i not in finished]
+        return found
+
+    @staticmethod
+    def _absorb(var_binds: Sequence[Any], active: list[int], roots: list[Any],
+                cursors: list[Any], columns: Sequence[str],
+                found: dict[str, dict[int, Value]]) -> set[int]:
+        finished: set[int] = set()
+        width = len(active)
+        for position, (name, value) in enumerate(var_binds):
+            column = active[position % width]
+            if column in finished:
+                continue
+            root = roots[column]
+            if value.tagSet in _MISSING or not root.isPrefixOf(name) or name <= cursors[column]:
+                finished.add(column)
+                continue
+            cursors[column] = name
+            suffix = tuple(name)[len(root):]
+            if suffix:
+                found[columns[column]][suffix[-1] if len(suffix) == 1 else _flat(suffix)] = \
+                    convert(value)
+        return finished
+
+    def close(self) -> None:
+        self._engine.close_dispatcher()
+
+
+def _flat(suffix: Iterable[int]) -> int:
+    # Multi-part indexes are folded into their last part; the columns this client walks
+    # (IF-MIB, HOST-RESOURCES) are indexed by one integer.
+    return list(suffix)[-1]

@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs.scheduler import Scheduler
+from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(customers_api.router, prefix=API_PREFIX)
     app.include_router(services_api.router, prefix=API_PREFIX)
+    app.include_router(billing_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)

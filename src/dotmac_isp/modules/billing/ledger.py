@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -38,26 +38,26 @@ class Statement:
 
 def statement(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Statement:
     customer = customers_service.get_customer(session, tenant_id, customer_id)
-    rows: list[tuple[date, int, str, str, str, Decimal, Decimal, uuid.UUID]] = []
+    rows: list[tuple[date, datetime, str, str, str, Decimal, Decimal, uuid.UUID]] = []
     for inv in session.scalars(select(Invoice).where(
             Invoice.tenant_id == tenant_id, Invoice.customer_id == customer_id,
             Invoice.status != "draft")):
         assert inv.issue_date is not None
-        rows.append((inv.issue_date, 0, "invoice", inv.number or "", "Invoice", inv.total,
-                     ZERO, inv.id))
+        rows.append((inv.issue_date, inv.created_at, "invoice", inv.number or "", "Invoice",
+                     inv.total, ZERO, inv.id))
     for note in session.scalars(select(CreditNote).where(
             CreditNote.tenant_id == tenant_id, CreditNote.customer_id == customer_id)):
-        rows.append((note.issue_date, 1, "credit_note", note.number, note.reason, ZERO,
-                     note.total, note.id))
+        rows.append((note.issue_date, note.created_at, "credit_note", note.number,
+                     note.reason, ZERO, note.total, note.id))
     for pay in session.scalars(select(Payment).where(
             Payment.tenant_id == tenant_id, Payment.customer_id == customer_id)):
-        rows.append((pay.received_on, 2, "payment", pay.number,
+        rows.append((pay.received_on, pay.created_at, "payment", pay.number,
                      f"Payment ({pay.method.replace('_', ' ')})", ZERO, pay.amount, pay.id))
     for ref in session.scalars(select(Refund).where(
             Refund.tenant_id == tenant_id, Refund.customer_id == customer_id)):
-        rows.append((ref.refunded_on, 3, "refund", ref.number, f"Refund: {ref.reason}",
+        rows.append((ref.refunded_on, ref.created_at, "refund", ref.number, f"Refund: {ref.reason}",
                      ref.amount, ZERO, ref.id))
-    rows.sort(key=lambda r: (r[0], r[1], r[3]))
+    rows.sort(key=lambda r: (r[0], r[1], r[3]))  # by day, then as they were recorded
     balance = ZERO
     entries = []
     for on, _order, kind, number, text, debit, credit, doc_id in rows:

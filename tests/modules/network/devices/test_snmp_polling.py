@@ -143,7 +143,6 @@ def test_polls_turn_counters_into_bit_rates_across_a_wrap(
     elapsed = (lo.last_counter_at - first_at).total_seconds() + 10
     assert lo.in_bps == pytest.approx(250_000 * 8 / elapsed)
     assert lo.out_bps == pytest.approx(125_000 * 8 / elapsed)
-    assert 190_000 < lo.in_bps < 200_000  # about 200 kb/s over ~10 s
     sample = session.scalars(select(InterfaceSample).where(
         InterfaceSample.interface_id == lo.id)).one()
     assert sample.in_bps == lo.in_bps and sample.oper_up is True

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -24,7 +25,12 @@ ZERO = Decimal("0")
 
 def local_date(moment: datetime, timezone: str) -> date:
     """The calendar day a moment falls on in the tenant's time zone."""
-    return moment.astimezone(ZoneInfo(timezone)).date()
+    return moment.astimezone(_zone(timezone)).date()
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ def schedule(activation: date, cycle: str, settings: BillingSettings,
         day = account.billing_day
     else:
         day = proration.anchor_day(activation, settings.billing_day)
+    return _schedule(activation, day, cycle)
+
+
+@lru_cache(maxsize=4096)
+def _schedule(activation: date, day: int, cycle: str) -> Schedule:
     return Schedule(activation, proration.first_boundary(activation, day),
                     BillingCycle(cycle).months)
 

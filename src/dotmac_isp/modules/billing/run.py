@@ -35,7 +35,8 @@ from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.services import catalogue
 from dotmac_isp.modules.services import service as services
-from dotmac_isp.modules.services.models import Plan, Subscription
+from dotmac_isp.modules.services.models import Plan
+from dotmac_isp.modules.services.service import BillableRow
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
@@ -120,13 +121,14 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
     rows: list[tuple[dict[str, Any], uuid.UUID]] = []
     for sub in subs:
         currency = customers[sub.customer_id][0]
-        if sub.plan.currency != currency:
+        plan = plans[sub.plan_id]
+        if plan.currency != currency:
             result.errors.append({"subscription": sub.radius_username, "error":
-                                  f"plan is in {sub.plan.currency}, customer in {currency}"})
+                                  f"plan is in {plan.currency}, customer in {currency}"})
             continue
-        due = (_postpaid_lines(sub, histories[sub.id], plans, settings, accounts, timezone,
-                               today, billed) if postpaid else
-               _prepaid_lines(sub, settings, accounts, timezone, today, billed))
+        due = (_postpaid_lines(sub, plan, histories[sub.id], plans, settings, accounts,
+                               timezone, today, billed) if postpaid else
+               _prepaid_lines(sub, plan, settings, accounts, timezone, today, billed))
         for period, full_price, sub_lines in due:
             rows.append(({"id": uuid.uuid4(), "tenant_id": tenant_id, "subscription_id": sub.id,
                           "period_start": period.start, "period_end": period.end,
@@ -138,11 +140,10 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
     return result
 
 
-def _prepaid_lines(sub: Subscription, settings: BillingSettings,
+def _prepaid_lines(sub: BillableRow, plan: Plan, settings: BillingSettings,
                    accounts: dict[uuid.UUID, BillingAccount], timezone: str, today: date,
                    billed: set[tuple[uuid.UUID, date]]) -> Due:
-    activation = local_date(sub.activated_at, timezone)  # type: ignore[arg-type]
-    plan = sub.plan
+    activation = local_date(sub.activated_at, timezone)
     sched = charging.schedule(activation, plan.billing_cycle, settings,
                               accounts.get(sub.customer_id))
     due: Due = []
@@ -157,13 +158,14 @@ def _prepaid_lines(sub: Subscription, settings: BillingSettings,
     return due
 
 
-def _postpaid_lines(sub: Subscription, history: History, plans: dict[uuid.UUID, Plan],
+def _postpaid_lines(sub: BillableRow, plan: Plan, history: History,
+                    plans: dict[uuid.UUID, Plan],
                     settings: BillingSettings, accounts: dict[uuid.UUID, BillingAccount],
                     timezone: str, today: date,
                     billed: set[tuple[uuid.UUID, date]]) -> Due:
-    activation = local_date(sub.activated_at, timezone)  # type: ignore[arg-type]
+    activation = local_date(sub.activated_at, timezone)
     ended = local_date(sub.terminated_at, timezone) if sub.terminated_at else None
-    sched = charging.schedule(activation, sub.plan.billing_cycle, settings,
+    sched = charging.schedule(activation, plan.billing_cycle, settings,
                               accounts.get(sub.customer_id))
     due: Due = []
     period = sched.period_of(activation)
@@ -177,16 +179,17 @@ def _postpaid_lines(sub: Subscription, history: History, plans: dict[uuid.UUID, 
             for seg in billable_segments(period, history, bill_suspended=settings.bill_suspended):
                 used = seg.period.clip(activation, ended or seg.period.end)
                 if used is not None:
-                    plan = plans[seg.plan_id]
-                    sub_lines.append(period_line(sub.id, plan.name, plan.price, used, period))
-            due.append((period, sub.plan.price, sub_lines))
+                    seg_plan = plans[seg.plan_id]
+                    sub_lines.append(period_line(sub.id, seg_plan.name, seg_plan.price, used,
+                                                 period))
+            due.append((period, plan.price, sub_lines))
         if ended is not None and period.contains(ended):
             break
         period = sched.period_of(period.end)
     return due
 
 
-def _histories(session: Session, tenant_id: uuid.UUID, subs: list[Subscription],
+def _histories(session: Session, tenant_id: uuid.UUID, subs: list[BillableRow],
                timezone: str) -> dict[uuid.UUID, History]:
     ids = [s.id for s in subs]
     statuses: dict[uuid.UUID, list[tuple[date, str]]] = defaultdict(list)

@@ -74,6 +74,8 @@ def seed(database: Database, count: int) -> uuid.UUID:
                 "period_start": date(2026, 1, 1), "period_end": date(2026, 2, 1),
                 "plan_id": plan_id, "full_price": Decimal("39.99"), "created_at": started}
                 for s in subs])
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))  # as autovacuum would have done on a live system
     return tenant_id
 
 

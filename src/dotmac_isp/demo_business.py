@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from dotmac_isp.modules.customers import schemas as customer_schemas
 from dotmac_isp.modules.customers import service as customers
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.network.ipam import demo as ipam_demo
 from dotmac_isp.modules.services import catalogue, lifecycle
 from dotmac_isp.modules.services import schemas as service_schemas
 from dotmac_isp.modules.services import service as services
@@ -61,9 +63,10 @@ def seed_business(session: Session, settings: Settings, tenant: Tenant,
     if existing:
         return
     rng = random.Random(20261126)
-    plans = [_plan(session, tenant, *spec) for spec in PLANS]
+    pools = ipam_demo.pool_ids(session, tenant.id)
+    plans = [_plan(session, tenant, *spec, pools=pools) for spec in PLANS]
     old = _plan(session, tenant, "Legacy ADSL 8", "internet", 8_000, 1_000, "24.99", "monthly",
-                None, None)
+                None, None, pools=pools)
     internet = [p for p in plans if p.kind == "internet"]
     weights = [30, 35, 12, 15, 3]
     states = [s for s, n in STATE_MIX for _ in range(n)]
@@ -85,8 +88,11 @@ def seed_business(session: Session, settings: Settings, tenant: Tenant,
 
 def _plan(session: Session, tenant: Tenant, name: str, kind: str, down: int | None,
           up: int | None, price: str, cycle: str, cap: int | None,
-          fup: tuple[int, int] | None) -> Plan:
+          fup: tuple[int, int] | None, *, pools: dict[str, uuid.UUID]) -> Plan:
+    v4 = pools.get("Business static" if name.startswith("Business") else "Residential CGNAT")
     return catalogue.create_plan(session, tenant.id, service_schemas.PlanCreate.model_validate(dict(
+        ipv4_pool_id=v4 if kind == "internet" else None,
+        ipv6_pd_pool_id=pools.get("Residential IPv6 PD") if kind == "internet" else None,
         name=name, kind=kind, download_kbps=down, upload_kbps=up,
         price=Decimal(price), billing_cycle=cycle, data_cap_mb=cap,
         fup_download_kbps=fup[0] if fup else None, fup_upload_kbps=fup[1] if fup else None,

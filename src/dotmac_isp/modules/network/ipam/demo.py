@@ -47,3 +47,14 @@ def seed(session: Session, tenant_id: uuid.UUID) -> list[str]:
         allocation.allocate(session, tenant_id, made[pool_name],
                             status=AllocationStatus.RESERVED, description=description)
     return [f"{len(PLAN)} prefixes", f"{len(made)} IP pools"]
+
+
+def pool_ids(session: Session, tenant_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The demo pools by name (for the demo plans to hand out addresses from)."""
+    repo = PoolRepository(session, tenant_id)
+    found = {}
+    for network_name in ("Residential CGNAT", "Business static", "Residential IPv6 PD"):
+        pool = repo.by_name(network_name)
+        if pool is not None:
+            found[network_name] = pool.id
+    return found

@@ -184,6 +184,7 @@ def serve(
     if migrate:
         db_migrate.upgrade(settings.database_url)
     if demo:
+        typer.echo("filling the demo ISP (on the first start this takes a little while)...")
         demo_seed()
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "

@@ -21,8 +21,12 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
+from dotmac_isp.modules.support import api as support_api
+from dotmac_isp.modules.support import portal_web as support_portal_web
+from dotmac_isp.modules.support import web as support_web
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.observability.tracing import setup_tracing
@@ -77,10 +81,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(customers_api.router, prefix=API_PREFIX)
     app.include_router(services_api.router, prefix=API_PREFIX)
+    app.include_router(support_api.router, prefix=API_PREFIX)
+    app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)
+    app.include_router(support_web.router)
+    app.include_router(support_portal_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

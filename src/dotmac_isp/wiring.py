@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ()
-JOB_MODULES: tuple[str, ...] = ("dotmac_isp.modules.services.tasks",)
+HANDLER_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.support.mail_in",
+)
+JOB_MODULES: tuple[str, ...] = (
+    "dotmac_isp.modules.services.tasks",
+    "dotmac_isp.modules.support.tasks",
+    "dotmac_isp.modules.notifications.tasks",
+)
 
 
 def install() -> None:

@@ -24,7 +24,7 @@ from dotmac_isp.modules.notifications.models import Delivery
 from dotmac_isp.modules.notifications.outbox import backoff
 from tests.conftest import RollbackDatabase
 from tests.support.factories import StaffUser
-from tests.support.smtp import Inbox, smtp_server
+from tests.support.smtp import smtp_server
 
 CONTEXT = {"tenant": {"name": "Lagos Fibre"}, "customer": {"name": "Ada Obi"},
            "payment": {"amount": "29.99", "currency": "NGN", "reference": "PAY-1",
@@ -32,7 +32,8 @@ CONTEXT = {"tenant": {"name": "Lagos Fibre"}, "customer": {"name": "Ada Obi"},
 
 
 def mail_for(port: int) -> MailSettings:
-    return MailSettings(smtp_host="127.0.0.1", smtp_port=port, sender="Lagos Fibre <noc@isp.example>")
+    return MailSettings(smtp_host="127.0.0.1", smtp_port=port,
+                        sender="Lagos Fibre <noc@isp.example>")
 
 
 def free_port() -> int:
@@ -43,7 +44,7 @@ def free_port() -> int:
 
 class Refuser:
     async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
-        return "550 5.1.1 <%s>: mailbox unavailable" % address
+        return f"550 5.1.1 <{address}>: mailbox unavailable"
 
 
 @contextmanager

@@ -152,8 +152,8 @@ def test_one_run_covers_every_tenant(db: RollbackDatabase, session: Session,
     mine = open_ticket(session, tenant, MONDAY_9, priority="critical")
     theirs = open_ticket(session, other, MONDAY_9, priority="critical")
     session.commit()
-    assert "2 tickets checked, 0 newly at risk, 4 newly breached, 4 escalations" == \
-        run(db, settings, utc(2026, 11, 30, 9))
+    assert run(db, settings, utc(2026, 11, 30, 9)) == \
+        "2 tickets checked, 0 newly at risk, 4 newly breached, 4 escalations"
     assert count(session, Escalation, ticket_id=mine.id) == 2
     assert count(session, Escalation, ticket_id=theirs.id) == 2
     assert session.scalars(select(Escalation.tenant_id).where(

@@ -11,6 +11,7 @@ from dotmac_isp import demo_business
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.support import demo as support_demo
 
 DEMO_TENANT_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.dotmac.example"
@@ -53,4 +54,5 @@ def seed(session: Session, settings: Settings) -> SeedResult:
             email=email, full_name=name, password=DEMO_ADMIN_PASSWORD, role_id=role.id))
         result.created.append(f"user {email}")
     demo_business.seed_business(session, settings, tenant, result.created)
+    support_demo.seed_tickets(session, tenant, result.created)
     return result

@@ -29,22 +29,13 @@ def clock_formatter(tz_name: str) -> Callable[[datetime | None], str]:
 
 
 def duration(seconds: int | None) -> str:
-    """Business time left: '3h 20m', '2d 4h' (a day is 24 hours of business time), or
-    'overdue 15m'."""
+    """Business time left, in hours and minutes ('45h 00m'), or 'overdue 15m'."""
     if seconds is None:
         return "-"
     sign = "overdue " if seconds < 0 else ""
-    left = abs(seconds)
-    days, rest = divmod(left, 86_400)
-    hours, rest = divmod(rest, 3600)
+    hours, rest = divmod(abs(seconds), 3600)
     minutes = rest // 60
-    if days:
-        text = f"{days}d {hours}h"
-    elif hours:
-        text = f"{hours}h {minutes}m"
-    else:
-        text = f"{minutes}m"
-    return sign + text
+    return f"{sign}{hours}h {minutes:02d}m" if hours else f"{sign}{minutes}m"
 
 
 SLA_LABELS = {"none": "no SLA", "running": "on track", "at_risk": "at risk",

@@ -127,7 +127,8 @@ def ticket_detail(request: Request, ticket_id: uuid.UUID, session: DbSession,
         "ticket": ticket, "view": service.ticket_out(session, ticket), "timeline": items,
         "attachments": files, "staff_users": staff, "priorities": PRIORITIES,
         "teams": teams.list_teams(session, user.tenant_id, PageParams(limit=200)).items,
-        "next_statuses": sorted(s.value for s in TRANSITIONS[TicketStatus(ticket.status)])})
+        "next_statuses": [s.value for s in TicketStatus
+                          if s in TRANSITIONS[TicketStatus(ticket.status)]]})
 
 
 async def _upload(form: dict[str, Any], conf: SupportSettings) -> tuple[str, bytes] | None:

@@ -102,7 +102,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(db: RollbackDatabase, s
             service.send(s, tenant.id, "billing.payment_received", "ada@example.com", CONTEXT,
                          mail=mail_for(port))
             raise RuntimeError("the payment failed to post")
-        assert inbox.wait_for(1, timeout=0.5) == []
+        assert inbox.messages == []  # the after-commit hook never ran
     assert session.scalar(select(Delivery.id)) is None
 
 
@@ -182,7 +182,7 @@ def test_a_claimed_delivery_is_not_sent_twice(db: RollbackDatabase, session: Ses
     session.commit()
     with smtp_server() as (inbox, port):
         assert run_job(db, settings, mail_for(port), now).startswith("0 sent")
-        assert inbox.wait_for(1, timeout=0.3) == []
+        assert inbox.messages == []
         # the other sender died: once its lease lapses the job takes over
         assert run_job(db, settings, mail_for(port), now + timedelta(minutes=6)) \
             .startswith("1 sent")

@@ -18,8 +18,8 @@ from dotmac_isp.modules.customers import portal
 from dotmac_isp.modules.customers.schemas import PortalAccountCreate
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.support import conversation, policies, schemas
-from dotmac_isp.modules.support.escalation import check_sla
 from dotmac_isp.modules.support.enums import TicketStatus
+from dotmac_isp.modules.support.escalation import check_sla
 from dotmac_isp.modules.support.settings import SupportSettings
 from dotmac_isp.shared.pagination import PageParams
 from tests.modules.support.factories import open_ticket

@@ -160,6 +160,7 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, admin: StaffUser, session:
         ({"customer_id": str(ours.id), "category": "bad category!"}, "category"),
         ({"customer_id": str(ours.id), "subject": "   "}, "the subject is empty"),
         ({"customer_id": str(ours.id), "tags": ['a"b']}, "tags may not contain"),
+        ({"customer_id": str(ours.id), "description": "a\x00b"}, "control characters"),
     ]
     for extra, says in cases:
         body = {"subject": "x", "description": "y", **extra}
@@ -174,6 +175,8 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, admin: StaffUser, session:
             "customer_id": str(ours.id), "subject": "x", "description": "y",
             "subscription_id": str(sub_id)})
         assert response.status_code == 422 and says in response.json()["detail"]
+    nul = client.get(T, headers=admin.headers, params={"q": "a\x00b"})
+    assert nul.status_code == 422 and nul.json()["fields"][0]["field"] == "q"
     assert client.get(f"{T}/{uuid.uuid4()}", headers=admin.headers).status_code == 404
     assert client.get(f"{T}/not-a-uuid", headers=admin.headers).status_code == 422
     blank = client.post(T, headers=admin.headers, json={"customer_id": str(ours.id),

@@ -13,6 +13,7 @@ from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.modules.notifications import schemas, service
 from dotmac_isp.modules.notifications.enums import DeliveryStatus
 from dotmac_isp.modules.notifications.models import Delivery, NotificationTemplate
+from dotmac_isp.modules.notifications.schemas import NO_CONTROL
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -73,9 +74,9 @@ def delete_template(template_id: uuid.UUID, session: DbSession,
 
 @router.get("/deliveries", response_model=Page[schemas.DeliverySummary])
 def list_deliveries(session: DbSession, paging: Paging, status: DeliveryStatus | None = None,
-                    event_key: str | None = Query(None, max_length=64),
-                    to: str | None = Query(None, max_length=254),
-                    related_type: str | None = Query(None, max_length=32),
+                    event_key: str | None = Query(None, max_length=64, pattern=NO_CONTROL),
+                    to: str | None = Query(None, max_length=254, pattern=NO_CONTROL),
+                    related_type: str | None = Query(None, max_length=32, pattern=NO_CONTROL),
                     related_id: uuid.UUID | None = None,
                     principal: Principal = READ) -> Page[Delivery]:
     """The delivery log, newest first."""

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.notifications import threads
 from dotmac_isp.modules.notifications.quoting import html_to_text, strip_quoted
+from dotmac_isp.modules.notifications.schemas import CONTROL
 from dotmac_isp.shared.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,16 @@ class InboundMail:
     attachments: list[InboundAttachment] = field(default_factory=list)
 
 
+def _clean(text: str) -> str:
+    return CONTROL.sub("", text)
+
+
 def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
     except (ValueError, IndexError):  # malformed header: treat as absent
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    return _clean(" ".join(str(value).split())) if value is not None else ""
 
 
 def _body(message: EmailMessage) -> str:
@@ -67,7 +72,7 @@ def _body(message: EmailMessage) -> str:
         payload = part.get_payload(decode=True)
         content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
     text = str(content)
-    return html_to_text(text) if part.get_content_type() == "text/html" else text
+    return _clean(html_to_text(text) if part.get_content_type() == "text/html" else text)
 
 
 def _attachments(message: EmailMessage) -> list[InboundAttachment]:

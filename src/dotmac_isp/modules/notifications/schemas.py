@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dotmac_isp.modules.notifications.rendering import MAX_SOURCE_CHARS
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # for Query(pattern=...)
+
+
+class CleanBody(BaseModel):
+    """Stored template text carries no control characters (PostgreSQL refuses NUL)."""
+
+    @field_validator("subject", "body_text", "body_html", mode="before", check_fields=False)
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and CONTROL.search(value):
+            raise ValueError("control characters (such as NUL) are not allowed")
+        return value
+
 
 EventKey = Field(min_length=1, max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")
 
 
-class TemplateCreate(BaseModel):
+class TemplateCreate(CleanBody):
     event_key: str = EventKey
     subject: str = Field(min_length=1, max_length=255)
     body_text: str = Field(min_length=1, max_length=MAX_SOURCE_CHARS)
@@ -21,7 +37,7 @@ class TemplateCreate(BaseModel):
     is_active: bool = True
 
 
-class TemplateUpdate(BaseModel):
+class TemplateUpdate(CleanBody):
     subject: str | None = Field(None, min_length=1, max_length=255)
     body_text: str | None = Field(None, min_length=1, max_length=MAX_SOURCE_CHARS)
     body_html: str | None = Field(None, max_length=MAX_SOURCE_CHARS)
@@ -50,7 +66,7 @@ class EventOut(BaseModel):
     overridden: bool
 
 
-class PreviewIn(BaseModel):
+class PreviewIn(CleanBody):
     event_key: str = EventKey
     subject: str | None = Field(None, min_length=1, max_length=255)
     body_text: str | None = Field(None, min_length=1, max_length=MAX_SOURCE_CHARS)

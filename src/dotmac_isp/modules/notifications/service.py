@@ -81,6 +81,11 @@ def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
         spec = event_spec(event_key)
         rendered = rendering.render(spec.subject, spec.text, spec.html, context)
         source, error = "default", f"the tenant template failed ({exc}); sent the default"
+    # Context comes from callers' data; a control character must not break the insert.
+    rendered = rendering.Rendered(
+        subject=schemas.CONTROL.sub("", rendered.subject),
+        text=schemas.CONTROL.sub("", rendered.text),
+        html=schemas.CONTROL.sub("", rendered.html) if rendered.html else None)
     headers: dict[str, Any] = {}
     if thread:
         headers = {"reply_to": threads.reply_address(conf, thread),

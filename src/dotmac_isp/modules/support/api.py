@@ -24,6 +24,7 @@ from dotmac_isp.modules.support.deps import SupportConf, file_response
 from dotmac_isp.modules.support.enums import ACTIVE, SlaState, TicketStatus
 from dotmac_isp.modules.support.models import Ticket, TicketAttachment, TicketMessage
 from dotmac_isp.modules.support.settings import SupportSettings
+from dotmac_isp.modules.support.validation import NO_CONTROL
 from dotmac_isp.shared.enums import Priority
 from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
@@ -40,14 +41,15 @@ UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
 
 @router.get("/tickets", response_model=Page[schemas.TicketSummary])
 def list_tickets(session: DbSession, paging: Paging,
-                 q: str | None = Query(None, max_length=200, description="number or subject"),
+                 q: str | None = Query(None, max_length=200, pattern=NO_CONTROL,
+                                       description="number or subject"),
                  status: list[TicketStatus] | None = Query(None),
                  active: bool = Query(False, description="only tickets not resolved/closed"),
                  priority: Priority | None = None,
-                 category: str | None = Query(None, max_length=64),
+                 category: str | None = Query(None, max_length=64, pattern=NO_CONTROL),
                  customer_id: uuid.UUID | None = None, assignee_id: uuid.UUID | None = None,
                  unassigned: bool = False, team_id: uuid.UUID | None = None,
-                 tag: str | None = Query(None, max_length=40),
+                 tag: str | None = Query(None, max_length=40, pattern=NO_CONTROL),
                  sla: SlaState | None = Query(None, description="either target in this state"),
                  incident_id: uuid.UUID | None = Query(None, description="tickets of an outage"),
                  principal: Principal = READ) -> Page[Ticket]:

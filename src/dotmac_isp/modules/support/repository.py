@@ -22,6 +22,7 @@ from dotmac_isp.modules.support.sla_models import (
     EscalationRule,
     SlaPolicy,
 )
+from dotmac_isp.modules.support.validation import without_control
 from dotmac_isp.shared.tenancy import TenantRepository
 
 
@@ -36,6 +37,7 @@ class TicketRepository(TenantRepository[Ticket]):
                tag: str | None = None, sla: str | None = None,
                incident_id: uuid.UUID | None = None) -> Select[Any]:
         stmt = self.select().order_by(Ticket.created_at.desc(), Ticket.number.desc())
+        query, tag, category = (without_control(v) if v else v for v in (query, tag, category))
         if query:
             like = f"%{query.strip().lower()}%"
             stmt = stmt.where(or_(Ticket.number.ilike(like), Ticket.subject.ilike(like)))

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dotmac_isp.modules.support.enums import TicketSource, TicketStatus
+from dotmac_isp.modules.support.validation import CleanBody
 from dotmac_isp.shared.enums import Priority
 
 MAX_BODY = 20_000
@@ -26,7 +27,7 @@ def clean_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
-class TicketCreate(BaseModel):
+class TicketCreate(CleanBody):
     customer_id: uuid.UUID
     subject: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=MAX_BODY)
@@ -59,7 +60,7 @@ class TicketCreate(BaseModel):
         return value.lower()
 
 
-class TicketUpdate(BaseModel):
+class TicketUpdate(CleanBody):
     """Only the fields sent change; send null to clear an assignee, team, subscription or
     device."""
 
@@ -79,12 +80,12 @@ class TicketUpdate(BaseModel):
         return None if value is None else clean_tags(value)
 
 
-class StatusChange(BaseModel):
+class StatusChange(CleanBody):
     status: TicketStatus
     reason: str = Field("", max_length=2000, description="kept on the timeline (staff only)")
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(CleanBody):
     body: str = Field(min_length=1, max_length=MAX_BODY)
     status: TicketStatus | None = Field(None, description="also move the ticket, e.g. "
                                                           "pending_customer or resolved")
@@ -97,7 +98,7 @@ class ReplyIn(BaseModel):
         return value
 
 
-class NoteIn(BaseModel):
+class NoteIn(CleanBody):
     body: str = Field(min_length=1, max_length=MAX_BODY)
 
     @field_validator("body")
@@ -108,15 +109,15 @@ class NoteIn(BaseModel):
         return value
 
 
-class MergeIn(BaseModel):
+class MergeIn(CleanBody):
     into_ticket_id: uuid.UUID = Field(description="the ticket that stays open")
 
 
-class IncidentLink(BaseModel):
+class IncidentLink(CleanBody):
     incident_id: uuid.UUID
 
 
-class ResolveIncidentIn(BaseModel):
+class ResolveIncidentIn(CleanBody):
     incident_id: uuid.UUID
     reply: str = Field(min_length=1, max_length=MAX_BODY,
                        description="posted as a public reply on every linked ticket")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from dotmac_isp.modules.customers.enums import CustomerKind
 from dotmac_isp.modules.support import businesstime
 from dotmac_isp.modules.support.enums import EscalationTrigger, SlaTarget
+from dotmac_isp.modules.support.validation import CleanBody
 from dotmac_isp.shared.enums import Priority
 
 Clock = Field(pattern=r"^\d{2}:\d{2}$", description="HH:MM local time; 24:00 ends the day")
@@ -28,17 +29,17 @@ class Weekday(StrEnum):
     SUN = "sun"
 
 
-class WindowIn(BaseModel):
+class WindowIn(CleanBody):
     start: str = Clock
     end: str = Clock
 
 
-class HolidayIn(BaseModel):
+class HolidayIn(CleanBody):
     date: date
     name: str = Field("", max_length=100)
 
 
-class CalendarIn(BaseModel):
+class CalendarIn(CleanBody):
     name: str = Field(min_length=1, max_length=100)
     timezone: str = Field("UTC", min_length=1, max_length=64,
                           description="IANA time zone, e.g. Europe/London")
@@ -79,7 +80,7 @@ class CalendarOut(BaseModel):
     updated_at: datetime
 
 
-class TargetIn(BaseModel):
+class TargetIn(CleanBody):
     first_response_minutes: int = Field(ge=1, le=MAX_MINUTES)
     resolution_minutes: int = Field(ge=1, le=MAX_MINUTES)
 
@@ -90,7 +91,7 @@ class TargetIn(BaseModel):
         return self
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(CleanBody):
     name: str = Field(min_length=1, max_length=100)
     position: int = Field(100, ge=0, le=100_000, description="lower is tried first")
     is_active: bool = True
@@ -128,7 +129,7 @@ class PolicyOut(BaseModel):
     updated_at: datetime
 
 
-class RuleIn(BaseModel):
+class RuleIn(CleanBody):
     name: str = Field(min_length=1, max_length=100)
     position: int = Field(100, ge=0, le=100_000)
     is_active: bool = True
@@ -163,7 +164,7 @@ class RuleOut(BaseModel):
     created_at: datetime
 
 
-class TeamIn(BaseModel):
+class TeamIn(CleanBody):
     name: str = Field(min_length=1, max_length=100)
     email: EmailStr | None = Field(None, description="where the team's notifications go")
     description: str = Field("", max_length=500)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import service as identity_service
@@ -19,7 +20,7 @@ from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.repository import RuleRepository, TeamRepository
 from dotmac_isp.modules.support.sla_models import Escalation, EscalationRule
 from dotmac_isp.shared.enums import Priority
-from dotmac_isp.shared.errors import NotFound
+from dotmac_isp.shared.errors import AppError, NotFound
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -149,10 +150,12 @@ class CheckSummary:
     at_risk: int = 0
     breached: int = 0
     escalated: int = 0
+    skipped: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.looked_at} tickets checked, {self.at_risk} newly at risk, "
+        text = (f"{self.looked_at} tickets checked, {self.at_risk} newly at risk, "
                 f"{self.breached} newly breached, {self.escalated} escalations")
+        return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
 def check_sla(session: Session, now: datetime, settings: Settings | None) -> CheckSummary:
@@ -160,15 +163,27 @@ def check_sla(session: Session, now: datetime, settings: Settings | None) -> Che
     summary = CheckSummary()
     for ticket in candidates(session, now):
         summary.looked_at += 1
-        with session.begin_nested():
-            changes = sla.evaluate(ticket, now)
-            timeline.record_sla(session, ticket, changes, now)
-            summary.at_risk += sum(1 for _t, s in changes if s == SlaState.AT_RISK)
-            summary.breached += sum(1 for _t, s in changes if s == SlaState.BREACHED)
-            for target in sla.TARGETS:
-                state = sla.Clock(ticket, target).state
-                if state in TRIGGERS and not sla.achieved(ticket, target) \
-                        and escalate(session, ticket, state, target, now, settings):
-                    summary.escalated += 1
-            session.flush()
+        try:
+            with session.begin_nested():
+                _check_one(session, ticket, now, settings, summary)
+        except (AppError, StaleDataError) as exc:
+            # One ticket changed under us (or cannot be escalated): the others still are, and
+            # the next run looks at this one again.
+            summary.skipped += 1
+            log.warning("SLA check skipped a ticket", extra={"ticket_id": str(ticket.id),
+                                                             "reason": str(exc)})
     return summary
+
+
+def _check_one(session: Session, ticket: Ticket, now: datetime, settings: Settings | None,
+               summary: CheckSummary) -> None:
+    changes = sla.evaluate(ticket, now)
+    timeline.record_sla(session, ticket, changes, now)
+    summary.at_risk += sum(1 for _t, s in changes if s == SlaState.AT_RISK)
+    summary.breached += sum(1 for _t, s in changes if s == SlaState.BREACHED)
+    for target in sla.TARGETS:
+        state = sla.Clock(ticket, target).state
+        if state in TRIGGERS and not sla.achieved(ticket, target) \
+                and escalate(session, ticket, state, target, now, settings):
+            summary.escalated += 1
+    session.flush()

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.identity import service as identity_service
@@ -145,6 +146,14 @@ def ensure_default_policy(session: Session, tenant_id: uuid.UUID) -> None:
     calendar (Monday to Friday 09:00-17:00 in the tenant's time zone)."""
     if session.scalar(PolicyRepository(session, tenant_id).select(SlaPolicy.id).limit(1)):
         return
+    try:
+        with session.begin_nested():
+            _create_defaults(session, tenant_id)
+    except IntegrityError:
+        pass  # a concurrent first ticket of the tenant created them: use theirs
+
+
+def _create_defaults(session: Session, tenant_id: uuid.UUID) -> None:
     tenant = identity_service.get_tenant(session, tenant_id)
     repo = CalendarRepository(session, tenant_id)
     calendar = session.scalars(repo.select().where(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.support import conversation, schemas, service
+from dotmac_isp.modules.support import conversation, escalation, presenters, schemas, service
 from dotmac_isp.modules.support.enums import TicketStatus
 from dotmac_isp.shared.pagination import PageParams
 from tests.modules.support.factories import make_calendar, make_policy, open_ticket
@@ -176,3 +176,20 @@ def test_a_tenant_without_policies_gets_the_defaults_in_its_time_zone(session: S
     assert ticket.resolution_target_seconds == 4 * 3600
     # 4h: 30 min on Friday, 3h30 from Monday 09:00 Lagos (08:00 UTC) -> 11:30 UTC
     assert ticket.resolution_due_at == utc(2026, 11, 23, 11, 30)
+
+
+def test_what_the_pages_show_for_an_overdue_target(session: Session, tenant: Tenant,
+                                                   office) -> None:  # type: ignore[no-untyped-def]
+    ticket = open_ticket(session, tenant, utc(2026, 11, 23, 9), priority="critical")
+    shown = service.ticket_out(session, ticket, now=utc(2026, 11, 23, 9, 12))
+    assert shown.first_response.remaining_seconds == 3 * 60
+    assert shown.first_response.percent_used == 80
+    assert presenters.duration(shown.first_response.remaining_seconds) == "3m"
+    escalation.check_sla(session, utc(2026, 11, 23, 10), None)
+    late = service.ticket_out(session, ticket, now=utc(2026, 11, 23, 10))
+    assert late.first_response.state == "breached"
+    assert late.first_response.remaining_seconds == -45 * 60
+    assert presenters.duration(late.first_response.remaining_seconds) == "overdue 45m"
+    assert presenters.duration(45 * 3600) == "45h 00m"
+    when = presenters.clock_formatter("Africa/Lagos")
+    assert when(utc(2026, 11, 23, 9)) == "2026-11-23 10:00 WAT" and when(None) == "-"

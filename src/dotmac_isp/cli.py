@@ -26,9 +26,11 @@ tenant_app = typer.Typer(help="Tenants (one per ISP).", no_args_is_help=True)
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+mail_app = typer.Typer(help="Email.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 billing_app = typer.Typer(help="Billing.", no_args_is_help=True)
 app.add_typer(billing_app, name="billing")
+app.add_typer(mail_app, name="mail")
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
@@ -166,6 +168,36 @@ def billing_run(
         typer.echo(f"{slug}: {record.subscriptions_seen} subscriptions, {record.periods_billed} "
                    f"periods billed, {record.invoices_created} invoices created, "
                    f"{record.invoices_issued} issued, {len(record.errors)} errors")
+
+
+@mail_app.command("receive")
+def mail_receive(
+    host: str | None = typer.Option(None, help="Bind address (default "
+                                              "DOTMAC_NOTIFICATIONS_INBOUND_HOST, 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="SMTP port (default "
+                                              "DOTMAC_NOTIFICATIONS_INBOUND_PORT, 2525)"),
+) -> None:
+    """Receive emailed replies over SMTP and file them on their tickets (until Ctrl-C)."""
+    import signal
+    import threading
+
+    from dotmac_isp.modules.notifications.receiver import InboundServer
+    from dotmac_isp.modules.notifications.settings import get_notification_settings
+
+    db = _database()
+    server = InboundServer(db, get_notification_settings(), app_settings=get_settings(),
+                           host=host, port=port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    typer.echo(f"receiving mail on {server.host}:{server.port}", err=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        db.dispose()
 
 
 @app.command()

@@ -12,6 +12,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
 from dotmac_isp.modules.network.ipam import demo as ipam_demo
+from dotmac_isp.modules.support import demo as support_demo
 
 DEMO_TENANT_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.dotmac.example"
@@ -55,4 +56,5 @@ def seed(session: Session, settings: Settings) -> SeedResult:
         result.created.append(f"user {email}")
     result.created.extend(ipam_demo.seed(session, tenant.id))
     demo_business.seed_business(session, settings, tenant, result.created)
+    support_demo.seed_tickets(session, tenant, result.created)
     return result

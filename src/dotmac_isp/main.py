@@ -28,8 +28,12 @@ from dotmac_isp.modules.network.devices import web as devices_web
 from dotmac_isp.modules.network.devices.backups import api as backups_api
 from dotmac_isp.modules.network.ipam import api as ipam_api
 from dotmac_isp.modules.network.ipam import web as ipam_web
+from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
+from dotmac_isp.modules.support import api as support_api
+from dotmac_isp.modules.support import portal_web as support_portal_web
+from dotmac_isp.modules.support import web as support_web
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.observability.tracing import setup_tracing
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_api.router, prefix=API_PREFIX)
     app.include_router(services_api.router, prefix=API_PREFIX)
     app.include_router(billing_api.router, prefix=API_PREFIX)
+    app.include_router(support_api.router, prefix=API_PREFIX)
+    app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
@@ -95,6 +101,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(backups_api.router, prefix=API_PREFIX)
     app.include_router(alerts_api.router, prefix=API_PREFIX)
     app.include_router(devices_web.router)
+    app.include_router(support_web.router)
+    app.include_router(support_portal_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

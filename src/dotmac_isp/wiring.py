@@ -9,6 +9,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.handlers",
     "dotmac_isp.modules.network.alerts.handlers",
     "dotmac_isp.modules.billing.adjustments",
+    "dotmac_isp.modules.support.mail_in",
 )
 JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.services.tasks",
@@ -16,6 +17,8 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.tasks",
     "dotmac_isp.modules.network.devices.polling.tasks",
     "dotmac_isp.modules.network.devices.backups.tasks",
+    "dotmac_isp.modules.support.tasks",
+    "dotmac_isp.modules.notifications.tasks",
 )
 
 

@@ -31,7 +31,7 @@ def _tenant(session: DbSession, slug: str) -> Tenant:
     return tenant
 
 
-def _signed_in(request: Request, session: DbSession, tenant: Tenant) -> PortalAccount:
+def signed_in_account(request: Request, session: DbSession, tenant: Tenant) -> PortalAccount:
     aid = request.session.get("portal_aid")
     account = None
     if aid and request.session.get("portal_tid") == str(tenant.id):
@@ -63,7 +63,7 @@ def portal_root(request: Request, session: DbSession) -> Response:
 @router.get("/{slug}", response_class=HTMLResponse)
 def portal_home(request: Request, slug: str, session: DbSession) -> HTMLResponse:
     tenant = _tenant(session, slug)
-    account = _signed_in(request, session, tenant)
+    account = signed_in_account(request, session, tenant)
     customer = service.get_customer(session, tenant.id, account.customer_id)
     subs = services.list_subscriptions(session, tenant.id, PageParams(limit=100),
                                        customer_id=customer.id).items

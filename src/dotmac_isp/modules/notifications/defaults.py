@@ -1,0 +1,119 @@
+"""The events a notification can be sent for, with built-in templates and sample contexts.
+
+A tenant may override any of them (NotificationTemplate); the sample context is what a
+template is checked against when it is saved, and what a preview renders with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+REPLY_MARKER = "## Reply above this line ##"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    key: str
+    description: str
+    subject: str
+    text: str
+    html: str | None = None
+    sample: dict[str, Any] = field(default_factory=dict)
+
+
+_TENANT = {"name": "Lagos Fibre"}
+_CUSTOMER = {"name": "Ada Obi", "number": "C000042", "email": "ada@example.com"}
+_TICKET = {"number": "T000017", "subject": "No internet since the storm", "status": "open",
+           "priority": "high", "category": "outage", "url": "https://isp.example/portal/t/1"}
+_INVOICE = {"number": "INV-2026-0042", "total": "29.99", "currency": "USD",
+            "issue_date": "2026-11-01", "due_date": "2026-11-15",
+            "url": "https://isp.example/portal/invoices/1"}
+
+_TICKET_FOOTER = "\n-- \n{{ tenant.name }} support, ticket {{ ticket.number }}\n"
+
+EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
+    EventSpec(
+        "support.ticket_created", "To the customer: their request was logged as a ticket.",
+        "[{{ ticket.number }}] We received your request: {{ ticket.subject }}",
+        REPLY_MARKER + "\n\nHello {{ customer.name }},\n\n"
+        "Thank you for contacting {{ tenant.name }}. Your request is ticket "
+        "{{ ticket.number }} ({{ ticket.priority }} priority) and our team is on it.\n\n"
+        "{{ message.body }}\n\n"
+        "Reply to this email to add anything{% if ticket.url %}, or follow the ticket at "
+        "{{ ticket.url }}{% endif %}.\n" + _TICKET_FOOTER,
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "ticket": _TICKET,
+                "message": {"body": "The light on the router is red.", "author": "Ada Obi"}}),
+    EventSpec(
+        "support.ticket_replied", "To the customer: staff answered on the ticket.",
+        "[{{ ticket.number }}] {{ ticket.subject }}",
+        REPLY_MARKER + "\n\nHello {{ customer.name }},\n\n"
+        "{{ message.author }} wrote on ticket {{ ticket.number }}:\n\n{{ message.body }}\n\n"
+        "Reply to this email to answer.\n" + _TICKET_FOOTER,
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "ticket": _TICKET,
+                "message": {"body": "An engineer is on the way.", "author": "Sam Support"}}),
+    EventSpec(
+        "support.ticket_resolved", "To the customer: the ticket was resolved.",
+        "[{{ ticket.number }}] Resolved: {{ ticket.subject }}",
+        REPLY_MARKER + "\n\nHello {{ customer.name }},\n\n"
+        "We have resolved ticket {{ ticket.number }}.\n\n"
+        "{% if message.body %}{{ message.body }}\n\n{% endif %}"
+        "If the problem is still there, reply to this email and the ticket opens again.\n"
+        + _TICKET_FOOTER,
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "ticket": _TICKET,
+                "message": {"body": "The fibre cut was repaired.", "author": "Sam Support"}}),
+    EventSpec(
+        "support.ticket_customer_replied", "To the assignee or team: the customer answered.",
+        "[{{ ticket.number }}] {{ customer.name }} replied: {{ ticket.subject }}",
+        "{{ customer.name }} ({{ customer.number }}) wrote on ticket {{ ticket.number }}:\n\n"
+        "{{ message.body }}\n\nStatus: {{ ticket.status }}. Open it at {{ ticket.url }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "ticket": _TICKET,
+                "message": {"body": "Still no light on the router.", "author": "Ada Obi"}}),
+    EventSpec(
+        "support.ticket_escalated", "To staff: a ticket's SLA target is at risk or breached.",
+        "[{{ ticket.number }}] SLA {{ escalation.trigger }}: {{ escalation.target }} "
+        "({{ ticket.priority }})",
+        "Ticket {{ ticket.number }} \"{{ ticket.subject }}\" for {{ customer.name }}: the "
+        "{{ escalation.target }} target is {{ escalation.trigger }}"
+        "{% if escalation.due_at %} (due {{ escalation.due_at }}){% endif %}.\n\n"
+        "{% for action in escalation.actions %}- {{ action }}\n{% endfor %}\n"
+        "Open it at {{ ticket.url }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "ticket": _TICKET,
+                "escalation": {"trigger": "breached", "target": "first response",
+                               "due_at": "2026-11-23 12:30 UTC",
+                               "actions": ["priority raised to urgent"]}}),
+    EventSpec(
+        "billing.invoice_issued", "To the customer: a new invoice.",
+        "Invoice {{ invoice.number }} from {{ tenant.name }}",
+        "Hello {{ customer.name }},\n\nInvoice {{ invoice.number }} of {{ invoice.issue_date }} "
+        "for {{ invoice.total }} {{ invoice.currency }} is due on {{ invoice.due_date }}.\n"
+        "{% if invoice.url %}\nSee and pay it at {{ invoice.url }}\n{% endif %}"
+        "\nThank you,\n{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "invoice": _INVOICE}),
+    EventSpec(
+        "billing.payment_received", "To the customer: a payment was received.",
+        "Payment received, thank you ({{ payment.amount }} {{ payment.currency }})",
+        "Hello {{ customer.name }},\n\nWe received your payment of {{ payment.amount }} "
+        "{{ payment.currency }} on {{ payment.received_date }} (reference "
+        "{{ payment.reference }}).\n{% if balance is defined %}Your balance is now "
+        "{{ balance }} {{ payment.currency }}.\n{% endif %}\nThank you,\n{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "balance": "0.00",
+                "payment": {"amount": "29.99", "currency": "USD", "reference": "PAY-981",
+                            "received_date": "2026-11-10"}}),
+    EventSpec(
+        "billing.suspension_warning", "To the customer: service will be suspended for "
+        "non-payment.",
+        "Action needed: your service will be suspended on {{ suspension.date }}",
+        "Hello {{ customer.name }},\n\n{{ suspension.amount_due }} {{ suspension.currency }} "
+        "is overdue on your account {{ customer.number }}. Unless it is paid, your "
+        "{{ suspension.service }} service will be suspended on {{ suspension.date }}.\n"
+        "{% if invoice.url %}\nPay now at {{ invoice.url }}\n{% endif %}"
+        "\nIf you have already paid, please ignore this message.\n{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "invoice": _INVOICE,
+                "suspension": {"date": "2026-11-22", "amount_due": "29.99", "currency": "USD",
+                               "service": "Fibre 100"}}),
+)}
+
+
+def spec(event_key: str) -> EventSpec | None:
+    return EVENTS.get(event_key)

@@ -1,0 +1,22 @@
+"""Jobs of the notifications module."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dotmac_isp.jobs.registry import JobContext, job
+from dotmac_isp.modules.notifications.outbox import send_due
+from dotmac_isp.modules.notifications.settings import get_notification_settings
+
+
+@job("notifications.send_pending", every=timedelta(seconds=30))
+def send_pending(ctx: JobContext) -> str:
+    """Send queued notifications and retry failed ones whose backoff has passed.
+
+    Each delivery is claimed before it is sent, so a second run (or a second worker) never
+    sends the same message again.
+    """
+    conf = get_notification_settings()
+    summary = send_due(ctx.database.unit_of_work, ctx.settings.mail, ctx.now,
+                       limit=conf.batch_size, lease=timedelta(seconds=conf.lease_seconds))
+    return str(summary)

@@ -1,0 +1,1 @@
+"""Support desk: tickets, conversations, SLA policies on business-hours calendars, escalation."""

@@ -9,6 +9,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.handlers",
     "dotmac_isp.modules.network.alerts.handlers",
     "dotmac_isp.modules.billing.adjustments",
+    "dotmac_isp.modules.billing.notify",
     "dotmac_isp.modules.support.mail_in",
 )
 JOB_MODULES: tuple[str, ...] = (

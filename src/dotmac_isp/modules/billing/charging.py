@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import invoices, payments, proration
 from dotmac_isp.modules.billing.enums import LineKind
+from dotmac_isp.modules.billing.events import InvoiceIssued
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import BillingAccount, BillingSettings, Invoice
 from dotmac_isp.modules.billing.proration import Period
 from dotmac_isp.modules.billing.repository import InvoiceRepository
 from dotmac_isp.modules.services.enums import BillingCycle
+from dotmac_isp.shared.events import publish
+from dotmac_isp.shared.types import utcnow
 
 ZERO = Decimal("0")
 
@@ -100,6 +103,10 @@ def maybe_issue(session: Session, invoice: Invoice, today: date,
     invoices.issue(session, invoice, today, settings)
     session.flush()
     payments.apply_credit(session, invoice.tenant_id, invoice.customer_id, today)
+    publish(session, InvoiceIssued(tenant_id=invoice.tenant_id, occurred_at=utcnow(),
+                                   invoice_id=invoice.id, customer_id=invoice.customer_id,
+                                   number=invoice.number or "", total=invoice.total,
+                                   currency=invoice.currency))
     return True
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.modules.billing import charging, invoices, numbering, payments, setup
 from dotmac_isp.modules.billing.charging import local_date, period_line
 from dotmac_isp.modules.billing.enums import BillingMode, DocumentKind, RunStatus
+from dotmac_isp.modules.billing.events import InvoiceIssued
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
     BilledPeriod,
@@ -38,6 +39,7 @@ from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.models import Plan
 from dotmac_isp.modules.services.service import BillableRow
 from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -262,6 +264,20 @@ def _invoice(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.U
     credit = _customers_with_credit(session, tenant_id, [inv["customer_id"] for inv in due])
     for customer_id in credit:
         payments.apply_credit(session, tenant_id, customer_id, today)
+    _announce(session, tenant_id, due)
+
+
+def _announce(session: Session, tenant_id: uuid.UUID, issued: list[dict[str, Any]]) -> None:
+    """InvoiceIssued for the run's invoices whose customers have an email (one query)."""
+    emailable = customers_service.with_email(session, tenant_id,
+                                             [inv["customer_id"] for inv in issued])
+    now = utcnow()
+    for inv in issued:
+        if inv["customer_id"] in emailable:
+            publish(session, InvoiceIssued(tenant_id=tenant_id, occurred_at=now,
+                                           invoice_id=inv["id"], customer_id=inv["customer_id"],
+                                           number=inv["number"], total=inv["total"],
+                                           currency=inv["currency"]))
 
 
 def _due(draft: Invoice, today: date, settings: BillingSettings) -> bool:

@@ -216,3 +216,13 @@ def billing_facts(session: Session, tenant_id: uuid.UUID,
             repo.select(Customer.id, Customer.currency, Customer.tax_exempt)
             .where(Customer.id.in_(chunk)))})
     return found
+
+
+def with_email(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these customers have an email address (one query per thousand)."""
+    repo = CustomerRepository(session, tenant_id)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), 1000):
+        found.update(session.scalars(repo.select(Customer.id).where(
+            Customer.id.in_(ids[start:start + 1000]), Customer.email != "")))
+    return found

@@ -99,7 +99,7 @@ class _Document(FPDF):
             bottom = max(bottom, self.get_y())
         self.set_y(bottom + 6)
 
-    def table(self, head: list[str], widths: list[float], rows: list[list[str]]) -> None:
+    def grid(self, head: list[str], widths: list[float], rows: list[list[str]]) -> None:
         self.font(9, bold=True)
         self.set_fill_color(238, 243, 248)
         aligns = ["L"] + ["R"] * (len(head) - 1)
@@ -133,7 +133,7 @@ def invoice_pdf(tenant: Tenant, invoice: Invoice, customer: Customer) -> bytes:
     rows = [[line.description, format_amount(line.quantity).rstrip("0").rstrip("."),
              format_amount(line.net_amount), format_amount(line.tax_amount),
              format_amount(line.gross_amount)] for line in invoice.lines]
-    doc.table(["Description", "Qty", "Net", "Tax", "Total"], [100, 14, 25, 20, 27], rows)
+    doc.grid(["Description", "Qty", "Net", "Tax", "Total"], [100, 14, 25, 20, 27], rows)
     doc.ln(3)
     doc.total_row("Subtotal", _money(invoice.subtotal, invoice.currency))
     for tax in invoice.tax_summary:
@@ -161,7 +161,7 @@ def receipt_pdf(tenant: Tenant, receipt: Receipt, payment: Payment, customer: Cu
     doc.facts([("Receipt number", receipt.number), ("Payment", payment.number),
                ("Received on", str(payment.received_on)), ("Method", method),
                ("Reference", payment.reference or "-")], bill_to(customer))
-    doc.table(["Applied to invoice", "Amount"], [150, 36],
+    doc.grid(["Applied to invoice", "Amount"], [150, 36],
               [[number, _money(amount, payment.currency)] for number, amount in allocations]
               or [["held as credit on the account", _money(payment.amount, payment.currency)]])
     doc.ln(3)

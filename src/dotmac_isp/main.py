@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs.scheduler import Scheduler
+from dotmac_isp.modules.billing import bank_api as billing_bank_api
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(backups_api.router, prefix=API_PREFIX)
     app.include_router(alerts_api.router, prefix=API_PREFIX)
     app.include_router(devices_web.router)
+    app.include_router(billing_bank_api.router, prefix=API_PREFIX)
     app.include_router(billing_web.router)
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)

@@ -17,6 +17,11 @@ from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs.scheduler import Scheduler
 from dotmac_isp.modules.billing import api as billing_api
+from dotmac_isp.modules.billing import bank_api as billing_bank_api
+from dotmac_isp.modules.billing import bank_web as billing_bank_web
+from dotmac_isp.modules.billing import portal_web as billing_portal_web
+from dotmac_isp.modules.billing import web as billing_web
+from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
@@ -103,6 +108,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(devices_web.router)
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
+    app.include_router(billing_bank_api.router, prefix=API_PREFIX)
+    app.include_router(billing_web.router)
+    app.include_router(billing_payments_web.router)
+    app.include_router(billing_portal_web.router)
+    app.include_router(billing_bank_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

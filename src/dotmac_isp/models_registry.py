@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dotmac_isp.modules.billing import bank_models
 from dotmac_isp.modules.billing import models as billing_models
 from dotmac_isp.modules.customers import models as customers_models
 from dotmac_isp.modules.identity import models as identity_models
@@ -19,5 +20,6 @@ from dotmac_isp.shared.db import Base
 
 metadata = Base.metadata
 MODEL_MODULES = (identity_models, customers_models, services_models, billing_models,
-                 ipam_models, devices_models, polling_models, backups_models, alerts_models,
-                 support_models, support_sla_models, notifications_models, sequences)
+                 bank_models, ipam_models, devices_models, polling_models, backups_models,
+                 alerts_models, support_models, support_sla_models, notifications_models,
+                 sequences)

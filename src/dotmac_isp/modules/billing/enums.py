@@ -63,3 +63,9 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+
+
+class BankLineStatus(StrEnum):
+    MATCHED = "matched"  # a payment was recorded for it
+    UNMATCHED = "unmatched"  # waiting for someone to name the customer
+    IGNORED = "ignored"  # money out, or set aside by hand

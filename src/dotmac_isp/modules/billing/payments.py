@@ -82,6 +82,9 @@ def _validate(data: PaymentInput, currency: str) -> None:
     if data.method == PaymentMethod.CARD:
         if not re.fullmatch(r"\d{4}", data.card_last4 or ""):
             raise ValidationFailed("a card payment needs card_last4: the last four digits")
+        if data.gateway == "manual" and not reference:
+            raise ValidationFailed("a card payment taken elsewhere needs the terminal's "
+                                   "reference")
     elif data.card_last4 or data.card_brand:
         raise ValidationFailed("card details belong only to card payments")
 

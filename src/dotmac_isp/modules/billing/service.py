@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import charging, dunning, invoices, payments
+from dotmac_isp.modules.billing import charging, dunning, invoices, ledger, payments, pdf, run
+from dotmac_isp.modules.billing.enums import OPEN_STATUSES, InvoiceStatus
 from dotmac_isp.modules.billing.events import InvoiceIssued, PaymentReceived
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
@@ -16,6 +22,8 @@ from dotmac_isp.modules.billing.models import (
     CreditNote,
     Invoice,
     Payment,
+    PaymentAllocation,
+    Receipt,
     Refund,
 )
 from dotmac_isp.modules.billing.repository import (
@@ -24,9 +32,12 @@ from dotmac_isp.modules.billing.repository import (
     PaymentRepository,
     RunRepository,
 )
+from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.shared.errors import InvalidState
+from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.errors import Conflict, InvalidState
 from dotmac_isp.shared.events import publish
+from dotmac_isp.shared.money import round_money
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
 
@@ -146,3 +157,165 @@ def get_run(session: Session, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Billin
 
 def tenants_to_bill(session: Session) -> list[uuid.UUID]:
     return identity_service.active_tenant_ids(session)
+
+
+# Pages, portal and documents ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    """What a filtered list of invoices adds up to, in one currency."""
+
+    currency: str
+    count: int
+    total: Decimal
+    balance_due: Decimal
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+
+
+def _filtered(session: Session, tenant_id: uuid.UUID, stmt: Select[Any], *, status: str | None,
+              overdue: bool, customer_id: uuid.UUID | None) -> Select[Any]:
+    if customer_id:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    if status:
+        stmt = stmt.where(Invoice.status == status)
+    if overdue:
+        # Past due and unpaid, whether or not today's dunning pass has marked it yet.
+        stmt = stmt.where(Invoice.status.in_([s.value for s in OPEN_STATUSES]),
+                          Invoice.due_date < tenant_today(session, tenant_id))
+    return stmt
+
+
+def search_invoices(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
+                    status: str | None = None, overdue: bool = False,
+                    customer_id: uuid.UUID | None = None) -> Page[Invoice]:
+    """Invoices newest first, by status, customer, or open and past their due date."""
+    repo = InvoiceRepository(session, tenant_id)
+    stmt = _filtered(session, tenant_id, repo.select(), status=status, overdue=overdue,
+                     customer_id=customer_id)
+    return repo.list(params, stmt.order_by(Invoice.created_at.desc(), Invoice.id))
+
+
+def invoice_figures(session: Session, tenant_id: uuid.UUID, *, status: str | None = None,
+                    overdue: bool = False,
+                    customer_id: uuid.UUID | None = None) -> list[InvoiceFigures]:
+    """Count, total and balance due of the invoices search_invoices would list, per currency."""
+    repo = InvoiceRepository(session, tenant_id)
+    stmt = repo.select(Invoice.currency, func.count(),
+                       func.coalesce(func.sum(Invoice.total), 0),
+                       func.coalesce(func.sum(Invoice.total - Invoice.amount_paid
+                                              - Invoice.amount_credited), 0))
+    stmt = _filtered(session, tenant_id, stmt, status=status, overdue=overdue,
+                     customer_id=customer_id)
+    rows = session.execute(stmt.group_by(Invoice.currency).order_by(Invoice.currency)).all()
+    return [InvoiceFigures(cur, int(n), round_money(Decimal(str(total))),
+                           round_money(Decimal(str(due)))) for cur, n, total, due in rows]
+
+
+def payments_applied(session: Session, tenant_id: uuid.UUID,
+                     invoice_id: uuid.UUID) -> list[tuple[PaymentAllocation, Payment]]:
+    """The payments allocated to an invoice, oldest first."""
+    InvoiceRepository(session, tenant_id).get(invoice_id)
+    rows = session.execute(
+        select(PaymentAllocation, Payment).join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.invoice_id == invoice_id,
+               PaymentAllocation.tenant_id == tenant_id)
+        .order_by(PaymentAllocation.created_at)).all()
+    return [(allocation, payment) for allocation, payment in rows]
+
+
+def allocations_of_payment(session: Session, tenant_id: uuid.UUID,
+                           payment_id: uuid.UUID) -> list[tuple[PaymentAllocation, Invoice]]:
+    return payments.allocations_of(session, tenant_id, payment_id)
+
+
+def receipt_of(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID) -> Receipt:
+    return payments.receipt_of(session, tenant_id, payment_id)
+
+
+def statement(session: Session, tenant_id: uuid.UUID,
+              customer_id: uuid.UUID) -> ledger.Statement:
+    """The customer's ledger with a running balance."""
+    return ledger.statement(session, tenant_id, customer_id)
+
+
+def customer_invoices(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                      params: PageParams) -> Page[Invoice]:
+    """What the customer sees: issued invoices (never drafts), newest first."""
+    repo = InvoiceRepository(session, tenant_id)
+    return repo.list(params, repo.select().where(Invoice.customer_id == customer_id,
+                                                 Invoice.status != InvoiceStatus.DRAFT.value)
+                     .order_by(Invoice.issue_date.desc(), Invoice.number.desc()))
+
+
+def customer_invoice(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                     invoice_id: uuid.UUID) -> Invoice:
+    """One of the customer's issued invoices; anyone else's, or a draft, is not found."""
+    invoice = InvoiceRepository(session, tenant_id).find(invoice_id)
+    if invoice is None or invoice.customer_id != customer_id or invoice.status == "draft":
+        raise InvoiceRepository.not_found()
+    return invoice
+
+
+def customer_payment(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                     payment_id: uuid.UUID) -> Payment:
+    """One of the customer's payments; anyone else's is not found."""
+    payment = PaymentRepository(session, tenant_id).find(payment_id)
+    if payment is None or payment.customer_id != customer_id:
+        raise PaymentRepository.not_found()
+    return payment
+
+
+def _filename(stem: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-") + ".pdf"
+
+
+def invoice_document(session: Session, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> Document:
+    """The invoice as a PDF, named after its number."""
+    invoice = get_invoice(session, tenant_id, invoice_id)
+    customer = customers_service.get_customer(session, tenant_id, invoice.customer_id)
+    content = pdf.invoice_pdf(identity_service.get_tenant(session, tenant_id), invoice, customer)
+    return Document(_filename(invoice.number or f"draft-{str(invoice.id)[:8]}"), content)
+
+
+def receipt_document(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID) -> Document:
+    """The payment's receipt as a PDF, named after the receipt number."""
+    payment = get_payment(session, tenant_id, payment_id)
+    receipt = payments.receipt_of(session, tenant_id, payment_id)
+    customer = customers_service.get_customer(session, tenant_id, payment.customer_id)
+    applied = [(inv.number or "", alloc.amount)
+               for alloc, inv in payments.allocations_of(session, tenant_id, payment_id)]
+    content = pdf.receipt_pdf(identity_service.get_tenant(session, tenant_id), receipt, payment,
+                              customer, applied)
+    return Document(_filename(receipt.number), content)
+
+
+def receive_payment_once(session: Session, tenant_id: uuid.UUID,
+                         data: payments.PaymentInput) -> tuple[Payment, bool]:
+    """receive_payment, also when the same idempotency key arrives twice at the same moment:
+    the request that loses the race gets the first payment back and records nothing."""
+    try:
+        with session.begin_nested():
+            return receive_payment(session, tenant_id, data)
+    except IntegrityError:
+        if not data.idempotency_key:
+            raise
+        existing = session.scalars(PaymentRepository(session, tenant_id).select().where(
+            Payment.idempotency_key == data.idempotency_key)).one_or_none()
+        if existing is None:
+            raise
+        if existing.amount != data.amount or existing.customer_id != data.customer_id:
+            raise Conflict("this idempotency key was used for a different payment") from None
+        return existing, False
+
+
+def run_now(database: Database, tenant_id: uuid.UUID) -> BillingRun:
+    """The recurring run for the tenant's today, started by hand (it opens its own
+    transactions, so call it outside a request's unit of work)."""
+    with database.unit_of_work(write=False) as session:
+        today = tenant_today(session, tenant_id)
+    return run.run(database, tenant_id, today)

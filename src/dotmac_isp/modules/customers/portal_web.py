@@ -24,7 +24,7 @@ router = APIRouter(prefix="/portal", include_in_schema=False)
 KEYS = ("portal_aid", "portal_tid", "portal_pwd")
 
 
-def _tenant(session: DbSession, slug: str) -> Tenant:
+def portal_tenant(session: DbSession, slug: str) -> Tenant:
     tenant = identity_service.tenant_by_slug(session, slug)
     if not tenant.is_active:
         raise AppError("this provider's portal is not available")
@@ -62,7 +62,7 @@ def portal_root(request: Request, session: DbSession) -> Response:
 
 @router.get("/{slug}", response_class=HTMLResponse)
 def portal_home(request: Request, slug: str, session: DbSession) -> HTMLResponse:
-    tenant = _tenant(session, slug)
+    tenant = portal_tenant(session, slug)
     account = signed_in_account(request, session, tenant)
     customer = service.get_customer(session, tenant.id, account.customer_id)
     subs = services.list_subscriptions(session, tenant.id, PageParams(limit=100),
@@ -73,14 +73,14 @@ def portal_home(request: Request, slug: str, session: DbSession) -> HTMLResponse
 
 @router.get("/{slug}/login", response_class=HTMLResponse)
 def login_page(request: Request, slug: str, session: DbSession) -> HTMLResponse:
-    return render(request, "portal/login.html", {"tenant": _tenant(session, slug)})
+    return render(request, "portal/login.html", {"tenant": portal_tenant(session, slug)})
 
 
 @router.post("/{slug}/login", response_class=HTMLResponse)
 async def login_submit(request: Request, slug: str, session: DbSession,
                        settings: AppSettings) -> Response:
     form = await verify_csrf(request)
-    tenant = _tenant(session, slug)
+    tenant = portal_tenant(session, slug)
     login = str(form.get("login", "")).strip()
     result = portal.login(session, settings, tenant.id, login, str(form.get("password", "")))
     if result.error is not None or result.account is None:
@@ -104,14 +104,14 @@ async def logout(request: Request, slug: str) -> Response:
 
 @router.get("/{slug}/forgot-password", response_class=HTMLResponse)
 def forgot_page(request: Request, slug: str, session: DbSession) -> HTMLResponse:
-    return render(request, "portal/forgot.html", {"tenant": _tenant(session, slug)})
+    return render(request, "portal/forgot.html", {"tenant": portal_tenant(session, slug)})
 
 
 @router.post("/{slug}/forgot-password", response_class=HTMLResponse)
 async def forgot_submit(request: Request, slug: str, session: DbSession,
                         settings: AppSettings) -> HTMLResponse:
     form = await verify_csrf(request)
-    tenant = _tenant(session, slug)
+    tenant = portal_tenant(session, slug)
     issued = portal.issue_reset(session, settings, tenant.id, str(form.get("login", "")))
     if issued is not None:
         account, raw = issued
@@ -122,7 +122,7 @@ async def forgot_submit(request: Request, slug: str, session: DbSession,
 
 @router.get("/{slug}/reset-password", response_class=HTMLResponse)
 def reset_page(request: Request, slug: str, session: DbSession, token: str = "") -> HTMLResponse:
-    return render(request, "portal/reset.html", {"tenant": _tenant(session, slug),
+    return render(request, "portal/reset.html", {"tenant": portal_tenant(session, slug),
                                                  "token": token})
 
 
@@ -130,7 +130,7 @@ def reset_page(request: Request, slug: str, session: DbSession, token: str = "")
 async def reset_submit(request: Request, slug: str, session: DbSession,
                        settings: AppSettings) -> HTMLResponse:
     form = await verify_csrf(request)
-    tenant = _tenant(session, slug)
+    tenant = portal_tenant(session, slug)
     token = str(form.get("token", ""))
     try:
         portal.reset_password(session, settings, tenant.id, token,

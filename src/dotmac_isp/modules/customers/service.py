@@ -226,3 +226,16 @@ def with_email(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> 
         found.update(session.scalars(repo.select(Customer.id).where(
             Customer.id.in_(ids[start:start + 1000]), Customer.email != "")))
     return found
+
+
+def customers_by_number(session: Session, tenant_id: uuid.UUID,
+                        numbers: list[str]) -> dict[str, Customer]:
+    """Many customers by their readable number (C000123), in one query per thousand."""
+    repo = CustomerRepository(session, tenant_id)
+    found: dict[str, Customer] = {}
+    wanted = sorted(set(numbers))
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        found.update({c.number: c for c in session.scalars(repo.select().where(
+            Customer.number.in_(chunk)))})
+    return found

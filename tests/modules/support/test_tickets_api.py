@@ -195,3 +195,15 @@ def test_read_only_staff_can_look_but_not_touch(client: TestClient, admin: Staff
     refused = client.post(f"{T}/{ticket['id']}/notes", headers=viewer.headers,
                           json={"body": "x"})
     assert refused.status_code == 403 and "support:write" in refused.json()["detail"]
+
+
+def test_a_value_the_database_refuses_is_a_4xx_everywhere(client: TestClient, admin: StaffUser,
+                                                         backend: str) -> None:
+    # Not every endpoint refuses a NUL itself; PostgreSQL does, and that is bad input too.
+    response = client.get("/api/v1/audit-log", headers=admin.headers,
+                          params={"entity_type": "tickets", "entity_id": "\x00"})
+    if backend == "postgresql":
+        assert response.status_code == 422, response.text
+        assert "NUL character" in response.json()["detail"]
+    else:
+        assert response.status_code == 200

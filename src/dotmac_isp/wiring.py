@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES: tuple[str, ...] = ()
-JOB_MODULES: tuple[str, ...] = ("dotmac_isp.modules.services.tasks",)
+HANDLER_MODULES: tuple[str, ...] = ("dotmac_isp.modules.network.radius.handlers",)
+JOB_MODULES: tuple[str, ...] = ("dotmac_isp.modules.services.tasks",
+                                 "dotmac_isp.modules.network.radius.tasks")
 
 
 def install() -> None:

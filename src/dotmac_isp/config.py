@@ -16,8 +16,8 @@ class RadiusSettings(BaseModel):
 
     enabled: bool = True  # `serve` starts the RADIUS server beside the HTTP API
     host: str = "0.0.0.0"
-    auth_port: int = Field(1812, ge=1, le=65535)
-    acct_port: int = Field(1813, ge=1, le=65535)
+    auth_port: int = Field(1812, ge=0, le=65535)  # 0: any free port
+    acct_port: int = Field(1813, ge=0, le=65535)
     suspended_policy: Literal["walled_garden", "reject"] = "walled_garden"
     walled_garden_address_list: str = "walled-garden"  # Mikrotik-Address-List
     walled_garden_pool: str = ""  # Framed-Pool, when the NAS has a garden pool

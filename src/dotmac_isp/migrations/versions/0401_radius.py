@@ -227,15 +227,15 @@ def upgrade() -> None:
             "ix_radacct_open_nas",
             ["nas_id", "nasipaddress"],
             unique=False,
-            postgresql_where="acctstoptime IS NULL",
-            sqlite_where="acctstoptime IS NULL",
+            postgresql_where=sa.text("acctstoptime IS NULL"),
+            sqlite_where=sa.text("acctstoptime IS NULL"),
         )
         batch_op.create_index(
             "ix_radacct_open_update",
             ["acctupdatetime"],
             unique=False,
-            postgresql_where="acctstoptime IS NULL",
-            sqlite_where="acctstoptime IS NULL",
+            postgresql_where=sa.text("acctstoptime IS NULL"),
+            sqlite_where=sa.text("acctstoptime IS NULL"),
         )
         batch_op.create_index(
             "ix_radacct_subscription", ["subscription_id", "acctstarttime"], unique=False
@@ -353,13 +353,13 @@ def downgrade() -> None:
         batch_op.drop_index("ix_radacct_subscription")
         batch_op.drop_index(
             "ix_radacct_open_update",
-            postgresql_where="acctstoptime IS NULL",
-            sqlite_where="acctstoptime IS NULL",
+            postgresql_where=sa.text("acctstoptime IS NULL"),
+            sqlite_where=sa.text("acctstoptime IS NULL"),
         )
         batch_op.drop_index(
             "ix_radacct_open_nas",
-            postgresql_where="acctstoptime IS NULL",
-            sqlite_where="acctstoptime IS NULL",
+            postgresql_where=sa.text("acctstoptime IS NULL"),
+            sqlite_where=sa.text("acctstoptime IS NULL"),
         )
 
     op.drop_table("radacct")

@@ -19,12 +19,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
 from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
+_OPEN = text("acctstoptime IS NULL")
 # BIGINT keys on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigSerial = BigInteger().with_variant(Integer, "sqlite")
 
@@ -53,9 +55,9 @@ class RadAcct(TenantOwned, Base):
     __tablename__ = "radacct"
     __table_args__ = (
         Index("ix_radacct_open_nas", "nas_id", "nasipaddress",
-              postgresql_where="acctstoptime IS NULL", sqlite_where="acctstoptime IS NULL"),
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_radacct_open_update", "acctupdatetime",
-              postgresql_where="acctstoptime IS NULL", sqlite_where="acctstoptime IS NULL"),
+              postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_radacct_tenant_user", "tenant_id", "username", "acctstarttime"),
         Index("ix_radacct_subscription", "subscription_id", "acctstarttime"),
         Index("ix_radacct_tenant_start", "tenant_id", "acctstarttime"),

@@ -182,9 +182,10 @@ def _claim(database: Database, request_id: uuid.UUID, now: datetime,
                        [(name, value) for name, value in row.attributes], secret)
 
 
-def deliver(database: Database, settings: Settings, request_id: uuid.UUID) -> str:
+def deliver(database: Database, settings: Settings, request_id: uuid.UUID,
+            now: datetime | None = None) -> str:
     """One attempt at one request; returns its state afterwards."""
-    attempt = _claim(database, request_id, utcnow(), settings)
+    attempt = _claim(database, request_id, now or utcnow(), settings)
     if attempt is None:
         return "skipped"
     radius = settings.radius

@@ -21,7 +21,7 @@ def deliver_coa(ctx: JobContext) -> str:
         due = coa.due_ids(session, ctx.now)
     states: dict[str, int] = {}
     for request_id in due:
-        state = coa.deliver(ctx.database, ctx.settings, request_id)
+        state = coa.deliver(ctx.database, ctx.settings, request_id, ctx.now)
         states[state] = states.get(state, 0) + 1
     return ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "nothing due"
 

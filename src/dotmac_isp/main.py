@@ -21,6 +21,8 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.network.radius import api as radius_api
+from dotmac_isp.modules.network.radius import web as radius_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.observability.http import RequestContextMiddleware
@@ -77,10 +79,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(customers_api.router, prefix=API_PREFIX)
     app.include_router(services_api.router, prefix=API_PREFIX)
+    app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)
+    app.include_router(radius_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

@@ -19,7 +19,7 @@ from dotmac_isp.shared.web_errors import error_response
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = PACKAGE_DIR / "web" / "static"
 TEMPLATE_DIRS = [PACKAGE_DIR / "web" / "templates",
-                 *sorted(p for p in (PACKAGE_DIR / "modules").glob("*/templates") if p.is_dir())]
+                 *sorted(p for p in (PACKAGE_DIR / "modules").glob("**/templates") if p.is_dir())]
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 

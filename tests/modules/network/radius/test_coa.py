@@ -66,7 +66,8 @@ def nas_stand_in() -> Iterator[NasStandIn]:
             request = CoAPacket(packet=data, secret=SECRET.encode(), dict=load_dictionary())
             assert request.VerifyCoARequest()
             nas.received.append({"code": request.code, **{
-                str(k): request[k] for k in request.keys() if isinstance(k, str)}})
+                str(k): request[k] for k in request.keys()  # noqa: SIM118 (decoded names)
+                if isinstance(k, str)}})
             if nas.answer == "silent":
                 continue
             reply = request.CreateReply()

@@ -37,7 +37,7 @@ def _check_free(session: Session, tenant_id: uuid.UUID, address: str, name: str,
         if other_tenant == tenant_id and other_name == name:
             raise Conflict(f"a NAS named {name!r} already exists")
         other = ipaddress.ip_network(other_address)
-        if other.version == wanted.version and other.overlaps(wanted):  # type: ignore[arg-type]
+        if other.version == wanted.version and other.overlaps(wanted):
             if other_tenant == tenant_id:
                 raise Conflict(f"{address} overlaps NAS {other_name!r} ({other_address})")
             raise Conflict(f"{address} is already used by a NAS client on this platform; "

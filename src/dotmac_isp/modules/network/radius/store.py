@@ -164,3 +164,24 @@ def changes_since(session: Session, since: datetime) -> list[Change]:
                    PolicyChange.object_id, PolicyChange.created_at)
             .where(PolicyChange.created_at >= since).order_by(PolicyChange.id))
     return [Change(*row) for row in session.execute(stmt)]
+
+
+def profile_for(session: Session, secret_key: str, tenant_id: uuid.UUID, username: str,
+                today: date) -> Profile | None:
+    """One subscriber's profile, read live (the rlm_rest path has no cache)."""
+    sub_id = session.scalar(select(Subscription.id).where(
+        Subscription.tenant_id == tenant_id, Subscription.radius_username == username.lower()))
+    if sub_id is None:
+        return None
+    found = load_profiles(session, secret_key, today, subscription_ids=[sub_id])
+    return found[0] if found else None
+
+
+def open_sessions_of_user(session: Session, tenant_id: uuid.UUID,
+                          username: str) -> list[OpenSession]:
+    stmt = select(RadAcct.tenant_id, RadAcct.username, RadAcct.acctuniqueid, RadAcct.nas_id,
+                  RadAcct.callingstationid).where(
+        RadAcct.tenant_id == tenant_id, RadAcct.username == username,
+        RadAcct.acctstoptime.is_(None))
+    return [OpenSession(t, (u or "").lower(), uid, nas, calling)
+            for t, u, uid, nas, calling in session.execute(stmt)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Column, MetaData, Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +33,14 @@ _UPDATE_ON_START = ("acctstarttime", "nasportid", "nasporttype", "acctauthentic"
                     "framedprotocol", "class", "subscription_id")
 _ADDRESSES = ("framedipaddress", "framedipv6address", "framedipv6prefix", "framedinterfaceid",
               "delegatedipv6prefix")
+
+
+_STAGED = [c.name for c in TABLE.c if c.name != "radacctid"]
+STAGE = Table("radacct_stage", MetaData(),
+              *(Column(c.name, c.type) for c in TABLE.c if c.name != "radacctid"))
+_CREATE_STAGE = ("CREATE TEMPORARY TABLE IF NOT EXISTS radacct_stage ON COMMIT DROP AS "
+                 f"SELECT {', '.join(_STAGED)} FROM radacct WITH NO DATA")
+_COPY_STAGE = f"COPY radacct_stage ({', '.join(_STAGED)}) FROM STDIN"
 
 
 @dataclass(slots=True)
@@ -90,25 +98,27 @@ def _row(record: AcctRecord) -> dict[str, Any]:
     return row
 
 
-def _insert(session: Session) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-        TABLE)
+def _insert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        # from the per-transaction staging table filled with COPY (see _stage)
+        return pg_insert(TABLE).from_select(_STAGED, select(*(STAGE.c[n] for n in _STAGED)))
+    return sqlite_insert(TABLE)
 
 
 def _keep_address(stmt: Any) -> dict[str, Any]:
     return {name: func.coalesce(stmt.excluded[name], TABLE.c[name]) for name in _ADDRESSES}
 
 
-def _start_statement(session: Session) -> Any:
-    stmt = _insert(session)
+def _start_statement(dialect: str) -> Any:
+    stmt = _insert(dialect)
     updates = {name: stmt.excluded[name] for name in _UPDATE_ON_START}
     updates.update(_keep_address(stmt))
     return stmt.on_conflict_do_update(index_elements=[TABLE.c.acctuniqueid], set_=updates,
                                       where=TABLE.c.acctstoptime.is_(None))
 
 
-def _interim_statement(session: Session) -> Any:
-    stmt = _insert(session)
+def _interim_statement(dialect: str) -> Any:
+    stmt = _insert(dialect)
     c, new = TABLE.c, stmt.excluded
     updates = {
         "acctupdatetime": new.acctupdatetime, "acctsessiontime": new.acctsessiontime,
@@ -124,8 +134,8 @@ def _interim_statement(session: Session) -> Any:
                                       where=or_(current, reopened))
 
 
-def _stop_statement(session: Session) -> Any:
-    stmt = _insert(session)
+def _stop_statement(dialect: str) -> Any:
+    stmt = _insert(dialect)
     c, new = TABLE.c, stmt.excluded
     updates = {
         "acctstoptime": new.acctstoptime, "acctupdatetime": new.acctupdatetime,
@@ -142,6 +152,26 @@ def _stop_statement(session: Session) -> Any:
 
 _STATEMENTS = {AcctStatus.START: _start_statement, AcctStatus.INTERIM: _interim_statement,
                AcctStatus.STOP: _stop_statement}
+_BUILT: dict[tuple[AcctStatus, str], Any] = {}
+
+
+def _statement(kind: AcctStatus, dialect: str) -> Any:
+    built = _BUILT.get((kind, dialect))
+    if built is None:
+        built = _BUILT[(kind, dialect)] = _STATEMENTS[kind](dialect)
+    return built
+
+
+def _stage(session: Session, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: COPY the rows into a temporary staging table; the upsert then reads them
+    with one statement. Several times faster than executemany for batches of hundreds."""
+    conn = session.connection()
+    conn.exec_driver_sql(_CREATE_STAGE)
+    conn.exec_driver_sql("TRUNCATE radacct_stage")
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(_COPY_STAGE) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row.get(name) for name in _STAGED])
 
 
 def _runs(records: list[AcctRecord]) -> list[list[AcctRecord]]:
@@ -172,7 +202,16 @@ def write_batch(session: Session, records: list[AcctRecord]) -> None:
     for run in _runs(records):
         kind = run[0].status
         if kind in _STATEMENTS:
-            session.execute(_STATEMENTS[kind](session), [_row(r) for r in _one_per_session(run)])
+            # a fixed order: concurrent batches then take row locks in the same order
+            rows = sorted((_row(r) for r in _one_per_session(run)),
+                          key=lambda row: row["acctuniqueid"])
+            dialect = session.get_bind().dialect.name
+            statement = _statement(kind, dialect)
+            if dialect == "postgresql":
+                _stage(session, rows)
+                session.execute(statement)
+            else:
+                session.execute(statement, rows)
         else:
             for record in run:
                 close_nas_sessions(session, record)

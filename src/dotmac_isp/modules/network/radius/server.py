@@ -9,6 +9,7 @@ nothing a datagram contains can stop the loop.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 import time
@@ -128,7 +129,8 @@ class RadiusServer:
         self.duplicates = DuplicateCache(self.radius.duplicate_cache_seconds)
         self.postauth = PostAuthLog(database, enabled=self.radius.postauth_log)
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="radius-load")
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="radius-acct")
+        self._writer = ThreadPoolExecutor(self.radius.acct_writers,
+                                          thread_name_prefix="radius-acct")
         self._batch: list[tuple[accounting.AcctRecord, bytes, Any, tuple[Any, ...]]] = []
         self._batch_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -143,6 +145,7 @@ class RadiusServer:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.cache.apply(await loop.run_in_executor(self._loader, self.cache.load_all))
+        gc.freeze()  # the cache is long-lived: keep it out of the collector's way
         self._seen_version = signals.current()
         coa.start_dispatcher(self.settings)
         for port, handler in ((self.radius.auth_port, self._on_auth),
@@ -155,8 +158,9 @@ class RadiusServer:
         self.auth_port = self.auth_transport.get_extra_info("sockname")[1]
         self.acct_port = self.acct_transport.get_extra_info("sockname")[1]
         self._batch_ready = asyncio.Event()
+        writers = [self._acct_writer() for _ in range(self.radius.acct_writers)]
         self._tasks = [asyncio.create_task(c) for c in (
-            self._acct_writer(), self._refresher(), self.postauth.run(), self._housekeeping())]
+            *writers, self._refresher(), self.postauth.run(), self._housekeeping())]
         log.info("RADIUS server listening", extra={
             "host": self.radius.host, "auth_port": self.auth_port, "acct_port": self.acct_port,
             "nas": len(self.cache.nas), "subscribers": len(self.cache.profiles)})

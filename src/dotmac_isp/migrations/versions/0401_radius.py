@@ -231,13 +231,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("acctstoptime IS NULL"),
         )
         batch_op.create_index(
-            "ix_radacct_open_update",
-            ["acctupdatetime"],
-            unique=False,
-            postgresql_where=sa.text("acctstoptime IS NULL"),
-            sqlite_where=sa.text("acctstoptime IS NULL"),
-        )
-        batch_op.create_index(
             "ix_radacct_subscription", ["subscription_id", "acctstarttime"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_radacct_tenant_id"), ["tenant_id"], unique=False)
@@ -351,11 +344,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_radacct_tenant_start")
         batch_op.drop_index(batch_op.f("ix_radacct_tenant_id"))
         batch_op.drop_index("ix_radacct_subscription")
-        batch_op.drop_index(
-            "ix_radacct_open_update",
-            postgresql_where=sa.text("acctstoptime IS NULL"),
-            sqlite_where=sa.text("acctstoptime IS NULL"),
-        )
         batch_op.drop_index(
             "ix_radacct_open_nas",
             postgresql_where=sa.text("acctstoptime IS NULL"),

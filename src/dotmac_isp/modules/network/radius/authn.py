@@ -35,6 +35,7 @@ class Authenticator:
         self.cache = cache
         self.settings = settings
         self._reject_attrs: dict[str, bytes] = {}
+        self._shared: dict[tuple[Any, ...], bytes] = {}
 
     def handle(self, request: Request, nas: NasEntry) -> AuthOutcome:
         secret = nas.secret
@@ -63,8 +64,7 @@ class Authenticator:
         assert profile is not None
         attributes = profile.encoded.get(nas.vendor)
         if attributes is None:
-            attributes = codec.encode_pairs(policy.accept_pairs(
-                profile, self.cache.plans.get(profile.plan_id), nas.vendor, self.settings))
+            attributes = self._accept_attributes(profile, nas.vendor)
             profile.encoded[nas.vendor] = attributes
         reply = codec.response(codec.ACCESS_ACCEPT, request, secret, attributes + extra,
                                sign=True)
@@ -103,6 +103,27 @@ class Authenticator:
             return Decision(False, policy.REJECT_SIMULTANEOUS), method, b""
         reason = "walled garden" if profile.status == "suspended" else "active"
         return Decision(True, reason), method, extra
+
+    def _accept_attributes(self, profile: Profile, vendor: str) -> bytes:
+        """Encoded once per plan, vendor, status and cap, shared by every subscriber on the
+        plan; only the addresses are the subscriber's own."""
+        key = (profile.plan_id, vendor, profile.status, profile.capped,
+               self.cache.plans_version)
+        shared = self._shared.get(key)
+        if shared is None:
+            anonymous = Profile(profile.tenant_id, profile.subscription_id, "", b"",
+                                profile.status, profile.plan_id, capped=profile.capped)
+            shared = codec.encode_pairs(policy.accept_pairs(
+                anonymous, self.cache.plans.get(profile.plan_id), vendor, self.settings))
+            if len(self._shared) > 10_000:
+                self._shared.clear()
+            self._shared[key] = shared
+        own = []
+        if profile.ipv4 and profile.status != "suspended":
+            own.append(("Framed-IP-Address", profile.ipv4))
+        if profile.ipv6_prefix and profile.status != "suspended":
+            own.append(("Delegated-IPv6-Prefix", profile.ipv6_prefix))
+        return shared + codec.encode_pairs(own) if own else shared
 
     def _reject(self, reason: str) -> bytes:
         encoded = self._reject_attrs.get(reason)

@@ -131,6 +131,7 @@ class PolicyCache:
         self.by_subscription: dict[uuid.UUID, Profile] = {}
         self.online = OnlineSessions()
         self.loaded_at = 0.0
+        self.plans_version = 0  # changes whenever a plan may have changed
         self._seen: dict[int, datetime] = {}
         self._polled_at: datetime | None = None
 
@@ -196,6 +197,8 @@ class PolicyCache:
             self.by_subscription = {}
         else:
             self.plans.update(update.plans)
+        if update.full or update.plans:
+            self.plans_version += 1
         if update.nas is not None:
             self.nas = NasTable(update.nas)
         changed_plans = set(update.plans) if not update.full else set()

@@ -56,8 +56,6 @@ class RadAcct(TenantOwned, Base):
     __table_args__ = (
         Index("ix_radacct_open_nas", "nas_id", "nasipaddress",
               postgresql_where=_OPEN, sqlite_where=_OPEN),
-        Index("ix_radacct_open_update", "acctupdatetime",
-              postgresql_where=_OPEN, sqlite_where=_OPEN),
         Index("ix_radacct_tenant_user", "tenant_id", "username", "acctstarttime"),
         Index("ix_radacct_subscription", "subscription_id", "acctstarttime"),
         Index("ix_radacct_tenant_start", "tenant_id", "acctstarttime"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -22,6 +23,16 @@ FLUSH_SECONDS = 0.2
 _COLUMNS = [c.name for c in RadPostAuth.__table__.columns if c.name != "id"]
 _COPY = f"COPY radpostauth ({', '.join(_COLUMNS)}) FROM STDIN"
 BUFFER_LIMIT = 100_000
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_line(values: list[Any]) -> str:
+    """One row in COPY's text format (None is NULL); cheaper than psycopg's write_row."""
+    return "\t".join("\\N" if v is None else (v.isoformat() if isinstance(v, datetime)
+                                                else str(v).translate(_ESCAPES))
+                     for v in values) + "\n"
 
 
 class PostAuthLog:
@@ -65,5 +76,4 @@ class PostAuthLog:
             # hold the interpreter lock long enough to delay answers on the event loop
             raw = conn.connection.driver_connection
             with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
-                for row in rows:
-                    copy.write_row([row.get(name) for name in _COLUMNS])
+                copy.write("".join(copy_line([row.get(n) for n in _COLUMNS]) for row in rows))

@@ -366,6 +366,7 @@ def main() -> int:
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--parallel", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     missing = [tool for tool in ("radclient", "freeradius", "timeout") if not shutil.which(tool)]
     if missing:
@@ -378,51 +379,59 @@ def main() -> int:
         say(f"skipped: no PostgreSQL at {ADMIN_URL}: {exc}")
         return 0
     subs, total, parallel = args.subscribers, args.requests, args.parallel
-    say(f"RADIUS bench: {subs} subscribers, {total} Access-Requests and {2 * subs} "
-        f"Interim-Updates per server, radclient -p {parallel}, {os.cpu_count()} cores")
+    say(f"RADIUS bench: {subs} subscribers; per server and round {total} Access-Requests "
+        f"and {2 * subs} Interim-Updates; radclient -p {parallel}; best of {args.rounds} "
+        f"rounds; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     results: dict[str, Run] = {}
     acct: dict[str, tuple[Run, int, int]] = {}
+    rounds = args.rounds
     with tempfile.TemporaryDirectory(prefix="radius-bench-") as tmp, \
             scratch_db("bench_ours") as ours_db, scratch_db("bench_fr") as fr_db:
         work = Path(tmp)
         seed_ours(ours_db, subs)
         seed_freeradius_sql(fr_db, subs)
-        requests_file, first, second = work / "auth.txt", work / "i1.txt", work / "i2.txt"
+        requests_file = work / "auth.txt"
         auth_file(requests_file, subs, total)
-        interim_file(first, subs, 300)
-        interim_file(second, subs, 600)
-
-        auth_port, acct_port = free_port(), free_port()
-        with our_server(ours_db, auth_port, acct_port):
-            radclient(requests_file, auth_port, "auth", total, parallel)  # warm up
-            results["ours"] = auth_run(requests_file, auth_port, total, parallel, subs)
-            runs = [radclient(f, acct_port, "acct", subs, parallel) for f in (first, second)]
+        interims = [work / f"interim{k}.txt" for k in range(2 * rounds)]
+        for k, path in enumerate(interims):
+            interim_file(path, subs, 300 * (k + 1))
+        final = 300 * len(interims)
+        ports = {name: (free_port(), free_port()) for name in ("ours", "sql", "flat")}
+        raddb_sql = prepare_raddb(_mkdir(work / "sql"), *ports["sql"])
+        enable_sql(raddb_sql, fr_db)
+        raddb_flat = prepare_raddb(_mkdir(work / "flat"), *ports["flat"])
+        flat_users(raddb_flat, subs)
+        # All three run at once and take turns, round after round: the machine is shared,
+        # and load from elsewhere then falls on each of them alike. The best round counts.
+        with our_server(ours_db, *ports["ours"]), freeradius(raddb_sql), \
+                freeradius(raddb_flat):
+            servers = {"ours": ports["ours"][0], "freeradius_sql": ports["sql"][0],
+                       "freeradius_flat": ports["flat"][0]}
+            for port in servers.values():
+                radclient(requests_file, port, "auth", total, parallel)  # warm up
+            for _round in range(rounds):
+                for key, port in servers.items():
+                    run = auth_run(requests_file, port, total, parallel, subs)
+                    if key not in results or run.rate > results[key].rate:
+                        results[key] = run
+            acct_runs: dict[str, list[Run]] = {"ours": [], "freeradius_sql": []}
+            for k in range(0, len(interims), 2):
+                for key, port in (("ours", ports["ours"][1]),
+                                  ("freeradius_sql", ports["sql"][1])):
+                    acct_runs[key].append(_merge([
+                        radclient(interims[k], port, "acct", subs, parallel),
+                        radclient(interims[k + 1], port, "acct", subs, parallel)]))
             time.sleep(0.5)
-        acct["ours"] = (_merge(runs), *count_stored(ours_db, "radacct", 600))
-
-        sql_dir = work / "sql"
-        sql_dir.mkdir()
-        auth_port, acct_port = free_port(), free_port()
-        raddb = prepare_raddb(sql_dir, auth_port, acct_port)
-        enable_sql(raddb, fr_db)
-        with freeradius(raddb):
-            radclient(requests_file, auth_port, "auth", min(total, 2000), parallel)
-            results["freeradius_sql"] = auth_run(requests_file, auth_port, total, parallel,
-                                                 subs)
-            runs = [radclient(f, acct_port, "acct", subs, parallel) for f in (first, second)]
-        acct["freeradius_sql"] = (_merge(runs), *count_stored(fr_db, "radacct", 600))
-
-        flat_dir = work / "flat"
-        flat_dir.mkdir()
-        auth_port, acct_port = free_port(), free_port()
-        raddb = prepare_raddb(flat_dir, auth_port, acct_port)
-        flat_users(raddb, subs)
-        with freeradius(raddb):
-            radclient(requests_file, auth_port, "auth", min(total, 2000), parallel)
-            results["freeradius_flat"] = auth_run(requests_file, auth_port, total, parallel,
-                                                  subs)
+        for key, database in (("ours", ours_db), ("freeradius_sql", fr_db)):
+            best = max(acct_runs[key], key=lambda r: r.rate)
+            acct[key] = (best, *count_stored(database, "radacct", final))
     report(results, acct, subs)
     return 0
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
 
 
 def _merge(runs: list[Run]) -> Run:
@@ -442,7 +451,7 @@ def report(results: dict[str, Run], acct: dict[str, tuple[Run, int, int]],
         say(f"  {names[key]:36} {run.answered:>9} {run.rate:>8.0f} "
             f"{run.percentile(0.5):>10.2f} / {run.percentile(0.99):<9.2f} "
             f"{run.percentile(0.5, True):>9.2f} / {run.percentile(0.99, True):<9.2f}")
-    say("\nInterim-Update (every update stored: rows holding the second update)")
+    say("\nInterim-Update (every update stored: rows holding the last update sent)")
     say(f"  {'server':36} {'answered':>9} {'acct/s':>8} {'rows':>7} {'final':>7}")
     for key, (run, rows, final) in acct.items():
         say(f"  {names[key]:36} {run.answered:>9} {run.rate:>8.0f} {rows:>7} {final:>7}")
@@ -456,8 +465,8 @@ def report(results: dict[str, Run], acct: dict[str, tuple[Run, int, int]],
     ours_acct, sql_acct = acct["ours"][0], acct["freeradius_sql"][0]
     say(f"  acct vs FreeRADIUS + SQL:   {ours_acct.rate / sql_acct.rate:5.2f}x")
     say(f"  acct durable:               {ours_acct.rate:5.0f}/s (>= 5000/s), "
-        f"lost {2 * subs - ours_acct.answered}, sessions with the final update "
-        f"{acct['ours'][2]}/{subs}")
+        f"lost {2 * subs - ours_acct.answered} in the best round; sessions holding the last "
+        f"update of all rounds: {acct['ours'][2]}/{subs}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ _ADDRESSES = ("framedipaddress", "framedipv6address", "framedipv6prefix", "frame
 _STAGED = [c.name for c in TABLE.c if c.name != "radacctid"]
 STAGE = Table("radacct_stage", MetaData(),
               *(Column(c.name, c.type) for c in TABLE.c if c.name != "radacctid"))
-_CREATE_STAGE = ("CREATE TEMPORARY TABLE IF NOT EXISTS radacct_stage ON COMMIT DROP AS "
+# Created once per connection; ON COMMIT DELETE ROWS empties it at each commit.
+_CREATE_STAGE = ("CREATE TEMPORARY TABLE IF NOT EXISTS radacct_stage ON COMMIT DELETE ROWS AS "
                  f"SELECT {', '.join(_STAGED)} FROM radacct WITH NO DATA")
 _COPY_STAGE = f"COPY radacct_stage ({', '.join(_STAGED)}) FROM STDIN"
 
@@ -166,8 +167,10 @@ def _stage(session: Session, rows: list[dict[str, Any]]) -> None:
     """PostgreSQL: COPY the rows into a temporary staging table; the upsert then reads them
     with one statement. Several times faster than executemany for batches of hundreds."""
     conn = session.connection()
-    conn.exec_driver_sql(_CREATE_STAGE)
-    conn.exec_driver_sql("TRUNCATE radacct_stage")
+    conn.exec_driver_sql(_CREATE_STAGE)  # no-op after the first batch on this connection
+    if session.info.get("radacct_staged"):
+        conn.exec_driver_sql("DELETE FROM radacct_stage")  # a second run in this transaction
+    session.info["radacct_staged"] = True
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(_COPY_STAGE) as copy:  # type: ignore[union-attr]
         for row in rows:

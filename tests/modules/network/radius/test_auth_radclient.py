@@ -133,3 +133,29 @@ def test_every_outcome_lands_in_the_post_auth_log_without_passwords(
     assert rows[0].subscription_id == isp.subs["alice"].id
     stored = " ".join(str(vars(r)) for r in rows)
     assert isp.passwords["alice"] not in stored and "bad-guess-1" not in stored
+
+
+def test_simultaneous_use_limit_allows_a_reconnect_from_the_same_device(
+        radius_db: Database, settings: Settings) -> None:
+    require_radclient()
+    isp = seed_isp(radius_db, settings)
+    login = {"User-Name": "alice", "User-Password": isp.passwords["alice"],
+             "NAS-IP-Address": "127.0.0.1"}
+    with running_server(radius_settings(settings), radius_db) as server:
+        started = radclient(server.acct_port, "acct", [{
+            "Acct-Status-Type": "Start", "User-Name": "alice", "Acct-Session-Id": "ONLINE-1",
+            "NAS-IP-Address": "127.0.0.1", "Calling-Station-Id": "aa:aa:aa:00:00:01"}])
+        assert [r.code for r in started] == ["Accounting-Response"]
+        other_device = radclient(server.auth_port, "auth", [
+            {**login, "Calling-Station-Id": "bb:bb:bb:00:00:02"}])
+        same_device = radclient(server.auth_port, "auth", [
+            {**login, "Calling-Station-Id": "aa:aa:aa:00:00:01"}])
+        radclient(server.acct_port, "acct", [{
+            "Acct-Status-Type": "Stop", "User-Name": "alice", "Acct-Session-Id": "ONLINE-1",
+            "NAS-IP-Address": "127.0.0.1", "Calling-Station-Id": "aa:aa:aa:00:00:01"}])
+        after_stop = radclient(server.auth_port, "auth", [
+            {**login, "Calling-Station-Id": "bb:bb:bb:00:00:02"}])
+    assert [(r.code, r.first("Reply-Message")) for r in other_device] == [
+        ("Access-Reject", "Already online (simultaneous-use limit)")]
+    assert [r.code for r in same_device] == ["Access-Accept"]
+    assert [r.code for r in after_stop] == ["Access-Accept"]

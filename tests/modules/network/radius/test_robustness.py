@@ -184,6 +184,21 @@ def test_policy_and_nas_changes_apply_without_a_restart(radius_db: Database,
         assert _eventually(server, lambda: _code(sock, server, isp, 61) == codec.ACCESS_REJECT)
 
 
+def test_a_nas_added_while_running_is_served_without_a_restart(radius_db: Database,
+                                                                settings: Settings) -> None:
+    from dotmac_isp.modules.network.radius import nas as nas_service
+    from dotmac_isp.modules.network.radius.schemas import NasUpdate
+
+    isp = seed_isp(radius_db, settings, address="192.0.2.10")  # not where we send from
+    with running_server(radius_settings(settings), radius_db) as server, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        assert _code(sock, server, isp, 70) is None
+        with radius_db.unit_of_work() as session:
+            nas_service.update_nas(session, settings, isp.tenant.id, isp.nas_id,
+                                   NasUpdate(address="127.0.0.1"))
+        assert _eventually(server, lambda: _code(sock, server, isp, 71) == codec.ACCESS_ACCEPT)
+
+
 def _code(sock: socket.socket, server: RadiusServer, isp: Isp, ident: int) -> int | None:
     reply = _exchange(sock, server.auth_port, _access_request(isp, ident=ident), timeout=0.5)
     return reply[0] if reply else None

@@ -147,3 +147,39 @@ def test_usage_endpoint_for_the_portal_graph(client: TestClient, admin: StaffUse
     body = response.json()
     assert body["days"] == [] and body["month_octets"] == 0 and body["capped"] is False
     assert client.get(f"{API}/usage/{sub.id}", headers=other_admin.headers).status_code == 404
+
+
+def test_rest_endpoints_answer_like_rlm_rest_expects_and_refuse_garbage_with_4xx(
+        client: TestClient, admin: StaffUser, session: Session, settings: Settings,
+        tenant: Tenant) -> None:
+    sub = make_subscription(session, settings, tenant, status=SubscriptionStatus.ACTIVE,
+                            radius_username="resty", radius_password="resty-password")
+
+    def attrs(**values: object) -> dict[str, object]:
+        return {name.replace("_", "-"): {"type": "string", "value": [value]}
+                for name, value in values.items()}
+
+    ok = client.post(f"{API}/rest/authorize", headers=admin.headers,
+                     json=attrs(User_Name="resty"))
+    assert ok.status_code == 200
+    assert ok.json()["control:Cleartext-Password"] == "resty-password"
+    assert ok.json()["reply:Acct-Interim-Interval"] == "300"
+    unknown = client.post(f"{API}/rest/authorize", headers=admin.headers,
+                          json=attrs(User_Name="nobody"))
+    assert unknown.status_code == 401
+    assert unknown.json() == {"reply:Reply-Message": "Invalid username or password"}
+    no_user = client.post(f"{API}/rest/accounting", headers=admin.headers,
+                          json=attrs(Acct_Status_Type="Start"))
+    assert no_user.status_code == 422
+    huge = client.post(f"{API}/rest/accounting", headers=admin.headers, json={
+        **attrs(Acct_Status_Type="Interim-Update", User_Name="resty", Acct_Session_Id="R1",
+                NAS_IP_Address="198.51.100.1"),
+        "Acct-Session-Time": {"type": "integer", "value": ["99999999999999"]},
+        "Class": {"type": "octets", "value": ["x" * 250] * 400}})
+    assert huge.status_code in (204, 422)
+    stored = client.post(f"{API}/rest/accounting", headers=admin.headers, json={
+        **attrs(Acct_Status_Type="Start", User_Name="resty", Acct_Session_Id="R2",
+                NAS_IP_Address="198.51.100.1")})
+    assert stored.status_code == 204
+    row = session.query(RadAcct).filter_by(acctsessionid="R2").one()
+    assert row.subscription_id == sub.id and row.acctstoptime is None

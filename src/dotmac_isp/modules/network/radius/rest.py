@@ -13,6 +13,7 @@ through the same decoding and policy code as the UDP server.
 from __future__ import annotations
 
 import ipaddress
+import struct
 import uuid
 from datetime import datetime
 from typing import Any
@@ -157,7 +158,7 @@ def as_packet(body: dict[str, Any]) -> bytes:
                 if attr.type in _NUMERIC and not attr.values.HasForward(value):
                     converted = int(value)
                 packet.AddAttribute(name, converted)
-            except (ValueError, TypeError, KeyError, OverflowError):
+            except (ValueError, TypeError, KeyError, OverflowError, struct.error):
                 continue  # a value that does not fit its type is left out, as FreeRADIUS would
     return packet.ReplyPacket()
 
@@ -177,7 +178,7 @@ def accounting_request(session: Session, tenant_id: uuid.UUID, body: dict[str, A
         record = records.from_request(request, tenant_id, nas.id if nas else None,
                                       nas_ip or "0.0.0.0", received or utcnow(),
                                       subscription_of)
-    except (MalformedPacket, ValueError) as exc:
+    except (MalformedPacket, ValueError, struct.error) as exc:
         raise ValidationFailed(f"not a usable Accounting-Request: {exc}") from exc
     accounting.write_batch(session, [record])
     return record

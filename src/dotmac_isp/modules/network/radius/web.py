@@ -43,11 +43,15 @@ def _ip(value: str) -> str | None:
         return None
 
 
+def _offset(value: int) -> int:
+    return min(max(value, 0), 10_000_000)
+
+
 def _sessions_page(request: Request, session: DbSession, user: User, *, online: bool,
                    nas: str, q: str, ip: str, offset: int) -> HTMLResponse:
     username, address = _text(q), _ip(ip)
     page = service.list_sessions(session, user.tenant_id,
-                                 PageParams(limit=PAGE, offset=max(offset, 0)), online=online,
+                                 PageParams(limit=PAGE, offset=_offset(offset)), online=online,
                                  nas_id=_uuid(nas), username=username or None, ip=address)
     nas_list = nas_service.list_nas(session, user.tenant_id, PageParams(limit=200)).items
     return render(request, "radius/sessions.html", {
@@ -90,7 +94,7 @@ def postauth_log(request: Request, session: DbSession, q: str = "", offset: int 
                  user: User = page_permission(P.NETWORK_READ)) -> HTMLResponse:
     username = _text(q)
     page = service.list_postauth(session, user.tenant_id,
-                                 PageParams(limit=PAGE, offset=max(offset, 0)),
+                                 PageParams(limit=PAGE, offset=_offset(offset)),
                                  username=username or None)
     return render(request, "radius/postauth.html", {
         "current_user": user, "page": page, "q": username, "params": {"q": username}})

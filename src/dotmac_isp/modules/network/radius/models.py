@@ -62,6 +62,9 @@ class RadAcct(TenantOwned, Base):
     )
 
     radacctid: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
+    # No index of its own on the busiest table: the (tenant_id, ...) indexes below cover it.
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
     acctsessionid: Mapped[str] = mapped_column(String(253))
     acctuniqueid: Mapped[str] = mapped_column(String(32), unique=True)
     username: Mapped[str] = mapped_column(String(253), default="")

@@ -156,9 +156,13 @@ def serve(
     if demo:
         demo_seed()
     if radius and settings.radius.enabled:
-        RadiusThread(settings, _database()).start()
-        typer.echo(f"RADIUS on udp {settings.radius.host}:{settings.radius.auth_port} (auth), "
-                   f":{settings.radius.acct_port} (accounting)")
+        try:
+            RadiusThread(settings, _database()).start()
+            typer.echo(f"RADIUS on udp {settings.radius.host}:{settings.radius.auth_port} "
+                       f"(auth), :{settings.radius.acct_port} (accounting)")
+        except OSError as exc:  # e.g. the port is taken: the web side still starts
+            typer.secho(f"RADIUS not started: {exc} (DOTMAC_RADIUS__HOST, __AUTH_PORT, "
+                        "__ACCT_PORT)", fg=typer.colors.YELLOW, err=True)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")

@@ -52,38 +52,50 @@ class Counters:
 
 
 class DuplicateCache:
-    """Replies by (source, identifier, authenticator): a retransmission gets the same answer."""
+    """Replies by (source, identifier, authenticator): a retransmission gets the same answer.
+
+    Keys, replies and expiry times are bytes and floats in plain dicts, which the garbage
+    collector does not track: a cache of a few hundred thousand entries then costs nothing at
+    each collection (tuples would be scanned every time and show up as latency spikes)."""
 
     def __init__(self, seconds: float, limit: int = 200_000):
         self.seconds = seconds
         self.limit = limit
-        self._items: dict[tuple[Any, ...], tuple[float, bytes]] = {}
+        self._replies: dict[bytes, bytes] = {}
+        self._expires: dict[bytes, float] = {}
 
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        item = self._items.get(key)
-        if item is None or item[0] < time.monotonic():
+    @staticmethod
+    def key(addr: Any, data: bytes) -> bytes:
+        return f"{addr[0]}|{addr[1]}|".encode() + data[1:2] + data[4:20]
+
+    def get(self, key: bytes) -> bytes | None:
+        expires = self._expires.get(key)
+        if expires is None or expires < time.monotonic():
             return None
-        return item[1]
+        return self._replies.get(key)
 
-    def put(self, key: tuple[Any, ...], reply: bytes) -> None:
+    def put(self, key: bytes, reply: bytes) -> None:
         if self.seconds <= 0:
             return
-        items = self._items
-        if len(items) >= self.limit:
-            for old in list(items)[: self.limit // 10]:
-                del items[old]
-        items[key] = (time.monotonic() + self.seconds, reply)
+        if len(self._expires) >= self.limit:
+            for old in list(self._expires)[: self.limit // 10]:
+                self.forget(old)
+        if key in self._expires:
+            del self._expires[key]  # re-insert: the order of _expires is the order of expiry
+        self._expires[key] = time.monotonic() + self.seconds
+        self._replies[key] = reply
 
-    def forget(self, key: tuple[Any, ...]) -> None:
-        self._items.pop(key, None)
+    def forget(self, key: bytes) -> None:
+        self._expires.pop(key, None)
+        self._replies.pop(key, None)
 
     def prune(self) -> None:
-        now, items = time.monotonic(), self._items
-        while items:
-            key = next(iter(items))
-            if items[key][0] >= now:
+        now, expires = time.monotonic(), self._expires
+        while expires:
+            key = next(iter(expires))
+            if expires[key] >= now:
                 break
-            del items[key]
+            self.forget(key)
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -131,7 +143,7 @@ class RadiusServer:
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="radius-load")
         self._writer = ThreadPoolExecutor(self.radius.acct_writers,
                                           thread_name_prefix="radius-acct")
-        self._batch: list[tuple[accounting.AcctRecord, bytes, Any, tuple[Any, ...]]] = []
+        self._batch: list[tuple[accounting.AcctRecord, bytes, Any, bytes]] = []
         self._batch_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._transports: list[asyncio.DatagramTransport] = []
@@ -184,7 +196,7 @@ class RadiusServer:
         if nas is None:
             counts.inc("unknown_nas")
             return
-        key = (addr, data[1:2], data[4:20])
+        key = DuplicateCache.key(addr, data)
         cached = self.duplicates.get(key)
         if cached is not None:
             counts.inc("duplicate")
@@ -218,7 +230,7 @@ class RadiusServer:
         if nas is None:
             counts.inc("unknown_nas")
             return
-        key = (addr, data[1:2], data[4:20])
+        key = DuplicateCache.key(addr, data)
         cached = self.duplicates.get(key)
         if cached is not None:
             counts.inc("duplicate")
@@ -314,6 +326,7 @@ class RadiusServer:
                     last_full = last_poll = now
                     self.cache.apply(await loop.run_in_executor(self._loader,
                                                                 self.cache.load_all))
+                    gc.freeze()
                 elif version != self._seen_version or now - last_poll >= \
                         self.radius.refresh_seconds:
                     self._seen_version, last_poll = version, now

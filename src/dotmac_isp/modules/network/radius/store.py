@@ -142,15 +142,6 @@ def load_profiles(session: Session, secret_key: str, today: date, *,
     return profiles
 
 
-def existing_subscription_ids(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    listed = list(ids)
-    found: set[uuid.UUID] = set()
-    for i in range(0, len(listed), _CHUNK):
-        found.update(session.scalars(select(Subscription.id).where(
-            Subscription.id.in_(listed[i:i + _CHUNK]))))
-    return found
-
-
 def open_sessions(session: Session) -> list[OpenSession]:
     """Every session without a stop time, for the simultaneous-use check."""
     stmt = select(RadAcct.tenant_id, RadAcct.username, RadAcct.acctuniqueid, RadAcct.nas_id,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -61,6 +61,15 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
                         status_code=409)
 
 
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A value the database refuses (a NUL character in text, a number out of its range): the
+    # request is at fault, not the server.
+    log.info("data error rendered as 422", extra={"error": str(exc).splitlines()[0]})
+    return JSONResponse({"error": "validation_failed",
+                         "detail": "a value in the request cannot be used (for example a NUL "
+                                   "character or a number out of range)"}, status_code=422)
+
+
 async def _stale_data(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "conflict",
                          "detail": "someone else changed this at the same time; reload and retry"},
@@ -84,6 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected)

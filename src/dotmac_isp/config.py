@@ -28,9 +28,9 @@ class RadiusSettings(BaseModel):
     juniper_service_profile: str = "dotmac-rate"
     refresh_seconds: float = Field(2.0, gt=0)
     full_reload_seconds: float = Field(900.0, gt=0)
-    acct_batch_ms: float = Field(5.0, ge=0)
+    acct_batch_ms: float = Field(1.0, ge=0)
     acct_batch_max: int = Field(200, ge=1)
-    acct_writers: int = Field(3, ge=1, le=16)  # batches committing at the same time
+    acct_writers: int = Field(8, ge=1, le=32)  # batches committing at the same time
     duplicate_cache_seconds: float = Field(30.0, ge=0)
     receive_buffer_bytes: int = Field(8 * 1024 * 1024, ge=65536)
     postauth_log: bool = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,9 +30,16 @@ def new_loop(use_uvloop: bool) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
+def tune_interpreter() -> None:
+    """Hand the interpreter lock back and forth more often than every 5 ms: the database
+    threads then delay an answer on the event loop by a millisecond at most."""
+    sys.setswitchinterval(0.001)
+
+
 def serve_forever(settings: Settings, database: Database, *, reuse_port: bool = False,
                   ready: Callable[[RadiusServer], None] | None = None) -> None:
     """Run until SIGINT or SIGTERM."""
+    tune_interpreter()
     loop = new_loop(settings.radius.use_uvloop)
     server = RadiusServer(settings, database, reuse_port=reuse_port)
     stop = asyncio.Event()

@@ -27,6 +27,8 @@ user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 mail_app = typer.Typer(help="Email.", no_args_is_help=True)
+radius_app = typer.Typer(help="The RADIUS AAA server.", no_args_is_help=True)
+app.add_typer(radius_app, name="radius")
 app.add_typer(jobs_app, name="jobs")
 billing_app = typer.Typer(help="Billing.", no_args_is_help=True)
 app.add_typer(billing_app, name="billing")
@@ -206,11 +208,14 @@ def serve(
     port: int | None = typer.Option(None, help="HTTP port (default DOTMAC_PORT)"),
     demo: bool = typer.Option(False, "--demo", help="Seed the demo ISP before starting"),
     migrate: bool = typer.Option(True, help="Apply migrations first"),
+    radius: bool = typer.Option(True, help="Also run the RADIUS server"),
 ) -> None:
-    """Start the platform: HTTP API and pages (migrations are applied first)."""
+    """Start the platform: HTTP API and pages, RADIUS and the job scheduler (migrations are
+    applied first)."""
     import uvicorn
 
     from dotmac_isp.main import create_app
+    from dotmac_isp.modules.network.radius.runner import RadiusThread
 
     settings = get_settings()
     if migrate:
@@ -218,11 +223,41 @@ def serve(
     if demo:
         typer.echo("filling the demo ISP (on the first start this takes a little while)...")
         demo_seed()
+    if radius and settings.radius.enabled:
+        try:
+            RadiusThread(settings, _database()).start()
+            typer.echo(f"RADIUS on udp {settings.radius.host}:{settings.radius.auth_port} "
+                       f"(auth), :{settings.radius.acct_port} (accounting)")
+        except OSError as exc:  # e.g. the port is taken: the web side still starts
+            typer.secho(f"RADIUS not started: {exc} (DOTMAC_RADIUS__HOST, __AUTH_PORT, "
+                        "__ACCT_PORT)", fg=typer.colors.YELLOW, err=True)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")
     uvicorn.run(create_app(settings, background=True), host=bind_host, port=bind_port,
                 log_config=None, access_log=False, proxy_headers=False)
+
+
+@radius_app.command("serve")
+def radius_serve(
+    host: str | None = typer.Option(None, help="Bind address (default DOTMAC_RADIUS__HOST)"),
+    auth_port: int | None = typer.Option(None, help="Authentication port"),
+    acct_port: int | None = typer.Option(None, help="Accounting port"),
+    reuse_port: bool = typer.Option(False, help="SO_REUSEPORT: several processes, one port"),
+) -> None:
+    """Run the RADIUS server alone, in the foreground."""
+    from dotmac_isp.modules.network.radius.runner import serve_forever
+    from dotmac_isp.observability.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    overrides = {k: v for k, v in (("host", host), ("auth_port", auth_port),
+                                   ("acct_port", acct_port)) if v is not None}
+    settings = settings.model_copy(update={
+        "radius": settings.radius.model_copy(update=overrides)})
+    typer.echo(f"RADIUS on udp {settings.radius.host}:{settings.radius.auth_port} (auth), "
+               f":{settings.radius.acct_port} (accounting)")
+    serve_forever(settings, _database(), reuse_port=reuse_port)
 
 
 if __name__ == "__main__":

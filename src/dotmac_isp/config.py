@@ -11,6 +11,36 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_SECRET_KEY = "change-me-dotmac-isp-development-secret-key"
 
 
+class RadiusSettings(BaseModel):
+    """The RADIUS AAA server (DOTMAC_RADIUS__*)."""
+
+    enabled: bool = True  # `serve` starts the RADIUS server beside the HTTP API
+    host: str = "0.0.0.0"
+    auth_port: int = Field(1812, ge=0, le=65535)  # 0: any free port
+    acct_port: int = Field(1813, ge=0, le=65535)
+    suspended_policy: Literal["walled_garden", "reject"] = "walled_garden"
+    walled_garden_address_list: str = "walled-garden"  # Mikrotik-Address-List
+    walled_garden_pool: str = ""  # Framed-Pool, when the NAS has a garden pool
+    walled_garden_filter: str = ""  # Filter-Id
+    walled_garden_rate_kbps: int = Field(1024, ge=8)
+    walled_garden_session_timeout: int = Field(3600, ge=60)
+    default_simultaneous_use: int = Field(1, ge=0)  # 0: no limit
+    juniper_service_profile: str = "dotmac-rate"
+    refresh_seconds: float = Field(2.0, gt=0)
+    full_reload_seconds: float = Field(900.0, gt=0)
+    acct_batch_ms: float = Field(1.0, ge=0)
+    acct_batch_max: int = Field(200, ge=1)
+    acct_writers: int = Field(8, ge=1, le=32)  # batches committing at the same time
+    duplicate_cache_seconds: float = Field(30.0, ge=0)
+    receive_buffer_bytes: int = Field(8 * 1024 * 1024, ge=65536)
+    postauth_log: bool = True
+    stale_session_minutes: int = Field(30, ge=1)
+    coa_timeout_seconds: float = Field(3.0, gt=0)
+    coa_retries: int = Field(2, ge=0)
+    coa_max_attempts: int = Field(5, ge=1)
+    use_uvloop: bool = True
+
+
 class AuthSettings(BaseModel):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
@@ -56,6 +86,7 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = None
     service_name: str = "dotmac-isp"
     session_cookie_secure: bool = False
+    radius: RadiusSettings = Field(default_factory=RadiusSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)

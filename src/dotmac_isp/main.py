@@ -33,6 +33,8 @@ from dotmac_isp.modules.network.devices import web as devices_web
 from dotmac_isp.modules.network.devices.backups import api as backups_api
 from dotmac_isp.modules.network.ipam import api as ipam_api
 from dotmac_isp.modules.network.ipam import web as ipam_web
+from dotmac_isp.modules.network.radius import api as radius_api
+from dotmac_isp.modules.network.radius import web as radius_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_api.router, prefix=API_PREFIX)
     app.include_router(support_api.router, prefix=API_PREFIX)
     app.include_router(notifications_api.router, prefix=API_PREFIX)
+    app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
     app.include_router(billing_bank_web.router)
+    app.include_router(radius_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

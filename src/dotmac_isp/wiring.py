@@ -8,6 +8,8 @@ import importlib
 HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.handlers",
     "dotmac_isp.modules.network.alerts.handlers",
+    "dotmac_isp.modules.network.radius.handlers",
+    "dotmac_isp.modules.network.ipam.radius_source",
     "dotmac_isp.modules.billing.adjustments",
     "dotmac_isp.modules.billing.notify",
     "dotmac_isp.modules.support.mail_in",
@@ -18,6 +20,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.tasks",
     "dotmac_isp.modules.network.devices.polling.tasks",
     "dotmac_isp.modules.network.devices.backups.tasks",
+    "dotmac_isp.modules.network.radius.tasks",
     "dotmac_isp.modules.support.tasks",
     "dotmac_isp.modules.notifications.tasks",
 )

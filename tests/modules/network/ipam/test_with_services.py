@@ -33,3 +33,20 @@ def test_activation_and_termination_through_the_api(client: TestClient, admin: S
     assert full.status_code == 409 and "pool" in full.json()["detail"]
     assert client.get(f"/api/v1/subscriptions/{third.id}",
                       headers=admin.headers).json()["status"] == "pending"
+
+
+def test_radius_takes_the_subscribers_addresses_from_ipam(session: Session, settings: Settings,
+                                                         tenant: Tenant) -> None:
+    from dotmac_isp.modules.network.radius import addresses
+    from dotmac_isp.modules.services import lifecycle
+    from dotmac_isp.modules.services.enums import SubscriptionStatus
+
+    v4 = make_pool(session, tenant, "100.64.30.0/29", name="radius-v4")
+    plan = make_plan(session, tenant, ipv4_pool_id=str(v4.id))
+    sub = make_subscription(session, settings, tenant, plan=plan)
+    assert addresses.addresses_for(session, tenant.id, sub.id) == (None, None)
+    lifecycle.activate(session, tenant.id, sub.id)
+    ipv4, _ = addresses.addresses_for(session, tenant.id, sub.id)
+    assert ipv4 is not None and ipv4.startswith("100.64.30.")
+    lifecycle.transition(session, tenant.id, sub.id, SubscriptionStatus.TERMINATED)
+    assert addresses.addresses_for(session, tenant.id, sub.id) == (None, None)  # held, not live

@@ -1,0 +1,17 @@
+"""IPAM is where the RADIUS server takes Framed-IP-Address and Delegated-IPv6-Prefix from."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from dotmac_isp.modules.network.ipam import service
+from dotmac_isp.modules.network.radius.addresses import register_address_source
+
+
+@register_address_source
+def from_ipam(session: Session, tenant_id: uuid.UUID,
+              subscription_id: uuid.UUID) -> tuple[str | None, str | None]:
+    found = service.subscription_addresses(session, tenant_id, subscription_id)
+    return found.ipv4_address, found.ipv6_delegated_prefix

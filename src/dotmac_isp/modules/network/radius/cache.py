@@ -1,0 +1,225 @@
+"""The RADIUS server's memory: NAS table, plans, subscriber profiles and online sessions.
+
+Packets are answered from here, never from a query. Loads run in a worker thread and return
+an Update; the event loop applies it, so the loop never waits on the database and no lock is
+needed. What changed comes from the policy-change log (changes.py), polled every
+refresh_seconds and at once when this process committed a change (signals.py).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.network.radius import store
+from dotmac_isp.modules.network.radius.enums import ChangeKind
+from dotmac_isp.modules.network.radius.policy import PlanSnapshot, Profile
+from dotmac_isp.modules.network.radius.store import NasEntry, OpenSession
+from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.types import utcnow
+
+# A change row becomes visible when its transaction commits, which may be a while after its
+# created_at: each poll looks this far back (and skips the rows it has already seen).
+LOOKBACK = timedelta(seconds=60)
+_MEMO_LIMIT = 65536
+
+
+class NasTable:
+    """Source address -> NAS. Exact addresses first, then ranges, longest prefix first."""
+
+    def __init__(self, entries: Iterable[NasEntry] = ()):
+        self.exact: dict[str, NasEntry] = {}
+        self.ranges: list[NasEntry] = []
+        self.by_id: dict[uuid.UUID, NasEntry] = {}
+        for entry in entries:
+            self.by_id[entry.id] = entry
+            if entry.network.num_addresses == 1:
+                self.exact[str(entry.network.network_address)] = entry
+            else:
+                self.ranges.append(entry)
+        self.ranges.sort(key=lambda e: e.network.prefixlen, reverse=True)
+        self._memo: dict[str, NasEntry | None] = {}
+
+    def lookup(self, address: str) -> NasEntry | None:
+        entry = self.exact.get(address)
+        if entry is not None or not self.ranges:
+            return entry
+        if address in self._memo:
+            return self._memo[address]
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return None
+        found = next((e for e in self.ranges if ip in e.network), None)
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()  # spoofed sources must not grow memory without bound
+        self._memo[address] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+
+class OnlineSessions:
+    """Open sessions per subscriber, for the simultaneous-use limit."""
+
+    def __init__(self) -> None:
+        self.by_user: dict[tuple[uuid.UUID, str], dict[str, OpenSession]] = {}
+        self.by_id: dict[str, OpenSession] = {}
+
+    def replace(self, sessions: Iterable[OpenSession]) -> None:
+        self.by_user.clear()
+        self.by_id.clear()
+        for s in sessions:
+            self.add(s)
+
+    def add(self, s: OpenSession) -> None:
+        self.by_id[s.acctuniqueid] = s
+        self.by_user.setdefault((s.tenant_id, s.username), {})[s.acctuniqueid] = s
+
+    def remove(self, acctuniqueid: str) -> None:
+        s = self.by_id.pop(acctuniqueid, None)
+        if s is not None:
+            user = self.by_user.get((s.tenant_id, s.username))
+            if user is not None:
+                user.pop(acctuniqueid, None)
+                if not user:
+                    del self.by_user[(s.tenant_id, s.username)]
+
+    def close_nas(self, nas_id: uuid.UUID) -> None:
+        for uid in [uid for uid, s in self.by_id.items() if s.nas_id == nas_id]:
+            self.remove(uid)
+
+    def others(self, tenant_id: uuid.UUID, username: str, nas_id: uuid.UUID,
+               calling: str | None) -> int:
+        """Open sessions of the subscriber, not counting one from the same device on the same
+        NAS (a reconnect whose Stop has not arrived yet)."""
+        user = self.by_user.get((tenant_id, username))
+        if not user:
+            return 0
+        return sum(1 for s in user.values()
+                   if not (calling and s.nas_id == nas_id and s.callingstationid == calling))
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+
+@dataclass
+class Update:
+    """What a load found, applied by the event loop."""
+
+    full: bool = False
+    nas: list[NasEntry] | None = None
+    plans: dict[uuid.UUID, PlanSnapshot] = field(default_factory=dict)
+    profiles: list[Profile] = field(default_factory=list)
+    removed: set[uuid.UUID] = field(default_factory=set)
+    sessions: list[OpenSession] | None = None
+
+
+class PolicyCache:
+    def __init__(self, database: Database, settings: Settings):
+        self.database = database
+        self.settings = settings
+        self.nas = NasTable()
+        self.plans: dict[uuid.UUID, PlanSnapshot] = {}
+        self.profiles: dict[tuple[uuid.UUID, str], Profile] = {}
+        self.by_subscription: dict[uuid.UUID, Profile] = {}
+        self.online = OnlineSessions()
+        self.loaded_at = 0.0
+        self.plans_version = 0  # changes whenever a plan may have changed
+        self._seen: dict[int, datetime] = {}
+        self._polled_at: datetime | None = None
+
+    # Loads (worker thread) ------------------------------------------------------------
+
+    def load_all(self) -> Update:
+        started = utcnow()
+        secret = self.settings.secret_key.get_secret_value()
+        with self.database.unit_of_work(write=False) as session:
+            changes = store.changes_since(session, started - LOOKBACK)
+            update = Update(full=True, nas=store.load_nas(session, secret),
+                            plans=store.load_plans(session),
+                            profiles=store.load_profiles(session, secret, started.date()),
+                            sessions=store.open_sessions(session))
+        self._seen = {c.id: c.created_at for c in changes}
+        self._polled_at = started
+        return update
+
+    def load_changes(self) -> Update | None:
+        """What changed since the last poll; None when nothing did."""
+        started = utcnow()
+        if self._polled_at is None or started - self._polled_at > LOOKBACK / 2:
+            return self.load_all()  # too long without a poll: the log may have gaps
+        secret = self.settings.secret_key.get_secret_value()
+        update = Update()
+        with self.database.unit_of_work(write=False) as session:
+            fresh = [c for c in store.changes_since(session, started - LOOKBACK)
+                     if c.id not in self._seen]
+            for c in fresh:
+                self._seen[c.id] = c.created_at
+            self._polled_at = started
+            self._seen = {i: at for i, at in self._seen.items() if at >= started - 2 * LOOKBACK}
+            if not fresh:
+                return None
+            kinds = {c.kind for c in fresh}
+            if ChangeKind.ALL in kinds:
+                update.full = True
+            elif ChangeKind.NAS in kinds:
+                update.nas = store.load_nas(session, secret)
+            plan_ids = {c.object_id for c in fresh if c.kind == ChangeKind.PLAN and c.object_id}
+            sub_ids = {c.object_id for c in fresh
+                       if c.kind == ChangeKind.SUBSCRIPTION and c.object_id}
+            if not update.full and (plan_ids or sub_ids):
+                update.profiles = store.load_profiles(session, secret, started.date(),
+                                                      subscription_ids=sub_ids or None,
+                                                      plan_ids=plan_ids or None)
+                found = {p.subscription_id for p in update.profiles}
+                update.removed = sub_ids - found
+                needed = plan_ids | {p.plan_id for p in update.profiles}
+                update.plans = store.load_plans(session, needed)
+        return self.load_all() if update.full else update
+
+    def load_sessions(self) -> Update:
+        with self.database.unit_of_work(write=False) as session:
+            return Update(sessions=store.open_sessions(session))
+
+    # Apply (event loop) -----------------------------------------------------------------
+
+    def apply(self, update: Update) -> None:
+        if update.full:
+            self.plans = dict(update.plans)
+            self.profiles = {}
+            self.by_subscription = {}
+        else:
+            self.plans.update(update.plans)
+        if update.full or update.plans:
+            self.plans_version += 1
+        if update.nas is not None:
+            self.nas = NasTable(update.nas)
+        changed_plans = set(update.plans) if not update.full else set()
+        if changed_plans:
+            for profile in self.by_subscription.values():
+                if profile.plan_id in changed_plans:
+                    profile.encoded.clear()
+        for sub_id in update.removed:
+            self._drop(sub_id)
+        for profile in update.profiles:
+            self._drop(profile.subscription_id)
+            self.profiles[(profile.tenant_id, profile.username)] = profile
+            self.by_subscription[profile.subscription_id] = profile
+        if update.sessions is not None:
+            self.online.replace(update.sessions)
+        self.loaded_at = time.monotonic()
+
+    def _drop(self, subscription_id: uuid.UUID) -> None:
+        old = self.by_subscription.pop(subscription_id, None)
+        if old is not None:
+            self.profiles.pop((old.tenant_id, old.username), None)
+
+    def profile(self, tenant_id: uuid.UUID, username: str) -> Profile | None:
+        return self.profiles.get((tenant_id, username))

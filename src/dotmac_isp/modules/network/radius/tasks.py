@@ -1,0 +1,69 @@
+"""RADIUS jobs: CoA delivery, stale sessions, usage roll-up, data caps, log pruning."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from dotmac_isp.jobs.registry import JobContext, job
+from dotmac_isp.modules.network.radius import accounting, coa, usage
+from dotmac_isp.modules.network.radius.models import PolicyChange, RadAcct
+
+STALE_CAUSE = "Stale-Session"
+CHANGE_LOG_DAYS = 1
+
+
+@job("radius.deliver_coa", every=timedelta(seconds=30))
+def deliver_coa(ctx: JobContext) -> str:
+    """Send CoA/Disconnect requests that are due (first tries and retries with backoff)."""
+    with ctx.database.unit_of_work(write=False) as session:
+        due = coa.due_ids(session, ctx.now)
+    states: dict[str, int] = {}
+    for request_id in due:
+        state = coa.deliver(ctx.database, ctx.settings, request_id, ctx.now)
+        states[state] = states.get(state, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "nothing due"
+
+
+@job("radius.close_stale_sessions", every=timedelta(minutes=5))
+def close_stale_sessions(ctx: JobContext) -> str:
+    """Close open sessions the NAS has not updated for stale_session_minutes (their Stop was
+    lost); a later interim reopens such a session."""
+    cutoff = ctx.now - timedelta(minutes=ctx.settings.radius.stale_session_minutes)
+    last_seen = func.coalesce(RadAcct.acctupdatetime, RadAcct.acctstarttime)
+    with ctx.database.unit_of_work() as session:
+        rows = list(session.execute(
+            select(RadAcct.radacctid, RadAcct.acctstarttime, last_seen)
+            .where(RadAcct.acctstoptime.is_(None), last_seen < cutoff).limit(5000)))
+        closed = 0
+        for rid, start, seen in rows:
+            # the session ended some time after it was last heard of: say when it was
+            closed += accounting.close_sessions(session, [(rid, start)], seen, STALE_CAUSE)
+    return f"{closed} stale sessions closed"
+
+
+@job("radius.rollup_usage", every=timedelta(minutes=5))
+def rollup_usage(ctx: JobContext) -> str:
+    """Roll accounting up into per-subscription daily usage (idempotent)."""
+    with ctx.database.unit_of_work() as session:
+        days = usage.rollup(session, ctx.now)
+    return f"{days} subscription-days updated"
+
+
+@job("radius.enforce_data_caps", every=timedelta(minutes=5))
+def enforce_data_caps(ctx: JobContext) -> str:
+    """Give subscriptions over their plan's data cap the speed after the cap (CoA)."""
+    with ctx.database.unit_of_work() as session:
+        usage.rollup(session, ctx.now)
+        result = usage.enforce_caps(session, ctx.settings.radius, ctx.now)
+    return f"{result.capped} capped, {result.requests} CoA requests queued"
+
+
+@job("radius.prune_policy_changes", every=timedelta(hours=1))
+def prune_policy_changes(ctx: JobContext) -> str:
+    """Drop policy-change log rows every RADIUS process has long since read."""
+    with ctx.database.unit_of_work() as session:
+        result = session.execute(delete(PolicyChange).where(
+            PolicyChange.created_at < ctx.now - timedelta(days=CHANGE_LOG_DAYS)))
+    return f"{result.rowcount} change rows pruned"

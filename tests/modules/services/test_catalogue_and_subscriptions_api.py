@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -94,7 +96,7 @@ def test_subscription_credentials_are_generated_encrypted_and_shown_to_staff(
                        headers=admin.headers).json()
     assert len(creds["radius_password"]) == 12
     stored = session.scalars(select(Subscription.radius_password_encrypted)
-                             .where(Subscription.radius_username == body["radius_username"])
+                             .where(Subscription.id == uuid.UUID(body["id"]))
                              ).one()
     assert creds["radius_password"] not in stored
     reset = client.post(f"/api/v1/subscriptions/{body['id']}/credentials/reset",

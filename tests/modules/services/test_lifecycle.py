@@ -20,6 +20,7 @@ from dotmac_isp.shared.events import DomainEvent, subscribe
 from dotmac_isp.shared.events import _handlers as registered_handlers
 from dotmac_isp.shared.types import utcnow
 from tests.conftest import RollbackDatabase
+from tests.modules.network.ipam.factories import make_pool
 from tests.support.customers import make_plan, make_subscription
 from tests.support.factories import StaffUser
 
@@ -103,7 +104,7 @@ def test_events_on_every_business_transition(client: TestClient, admin: StaffUse
                                              session: Session, settings: Settings,
                                              tenant: Tenant,
                                              published: list[DomainEvent]) -> None:
-    pool = "0b3f6f0e-1a64-4a4e-9d8e-3f4b9f0a0001"
+    pool = str(make_pool(session, tenant, "100.64.20.0/24", name="lifecycle").id)
     plan = make_plan(session, tenant, ipv4_pool_id=pool)
     bigger = make_plan(session, tenant, download_kbps=100_000, upload_kbps=20_000)
     sub = make_subscription(session, settings, tenant, plan=plan)

@@ -58,9 +58,10 @@ def test_billing_api_end_to_end(client: TestClient, admin: StaffUser, session: S
     assert [e["kind"] for e in statement["entries"]] == ["invoice", "payment", "credit_note",
                                                          "refund"]
     assert statement["balance"] == "0.00"
-    run = client.post("/api/v1/billing/runs", headers=h)
-    assert run.status_code == 201 and run.json()["status"] == "completed"
-    assert client.get("/api/v1/billing/runs", headers=h).json()["total"] == 1
+    started = client.post("/api/v1/billing/runs", headers=h)
+    assert started.status_code == 202 and started.json() == {"status": "started"}
+    runs = client.get("/api/v1/billing/runs", headers=h).json()
+    assert runs["total"] == 1 and runs["items"][0]["status"] == "completed"
 
 
 def test_invoice_input_errors(client: TestClient, admin: StaffUser, session: Session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Response
 
 from dotmac_isp.modules.billing import ledger, pdf, run, schemas, service, setup
 from dotmac_isp.modules.billing.enums import InvoiceStatus
@@ -264,12 +264,19 @@ def get_run(run_id: uuid.UUID, session: DbSession,
     return service.get_run(session, principal.tenant_id, run_id)
 
 
-@router.post("/billing/runs", response_model=schemas.RunOut, status_code=201, tags=["billing"])
-def start_run(database: Annotated[Database, Depends(get_database)],
-              principal: Principal = require(P.BILLING_WRITE)) -> BillingRun:
-    """Run recurring billing for today now (it runs hourly anyway; repeating is harmless)."""
-    with database.unit_of_work(write=False) as session:
-        today = service.tenant_today(session, principal.tenant_id)
-    return run.run(database, principal.tenant_id, today)
+@router.post("/billing/runs", status_code=202, tags=["billing"])
+def start_run(database: Annotated[Database, Depends(get_database)], tasks: BackgroundTasks,
+              principal: Principal = require(P.BILLING_WRITE)) -> dict[str, str]:
+    """Start recurring billing for today (it runs hourly anyway; repeating is harmless).
+    It runs once this request's transaction is over; follow it in GET /billing/runs."""
+    tenant_id = principal.tenant_id
+
+    def go() -> None:
+        with database.unit_of_work(write=False) as session:
+            today = service.tenant_today(session, tenant_id)
+        run.run(database, tenant_id, today)
+
+    tasks.add_task(go)
+    return {"status": "started"}
 
 

@@ -15,7 +15,7 @@ class RadiusSettings(BaseModel):
     """The RADIUS AAA server (DOTMAC_RADIUS__*)."""
 
     enabled: bool = True  # `serve` starts the RADIUS server beside the HTTP API
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # set DOTMAC_RADIUS__HOST=0.0.0.0 to serve real NASes
     auth_port: int = Field(1812, ge=0, le=65535)  # 0: any free port
     acct_port: int = Field(1813, ge=0, le=65535)
     suspended_policy: Literal["walled_garden", "reject"] = "walled_garden"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dotmac_isp import demo_business
+from dotmac_isp import demo_business, demo_network
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
@@ -34,6 +34,8 @@ class SeedResult:
         lines.append(f"sign in at /admin as {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}")
         lines.append(f"customer portal at /portal/{DEMO_TENANT_SLUG} as "
                      f"{demo_business.PORTAL_LOGIN} / {demo_business.PORTAL_PASSWORD}")
+        lines.append(f"RADIUS NAS 127.0.0.1 with secret {demo_network.NAS_SECRET}; a "
+                     f"subscriber's username and password are on its page under /admin")
         return "\n".join(lines)
 
 
@@ -55,6 +57,7 @@ def seed(session: Session, settings: Settings) -> SeedResult:
             email=email, full_name=name, password=DEMO_ADMIN_PASSWORD, role_id=role.id))
         result.created.append(f"user {email}")
     result.created.extend(ipam_demo.seed(session, tenant.id))
+    demo_network.seed(session, settings, tenant, result.created)
     demo_business.seed_business(session, settings, tenant, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
     return result

@@ -70,5 +70,5 @@ def test_the_support_and_notification_jobs_run_from_the_command_line(
     assert checked.returncode == 0 and "0 tickets checked" in checked.stdout
     sent = subprocess.run([*_command(), "jobs", "run", "notifications.send_pending"], env=env,
                           capture_output=True, text=True, timeout=60)
-    assert sent.returncode == 0 and sent.stdout.strip() == "0 sent, 0 to retry, 0 failed, " \
-                                                           "0 skipped"
+    # with no SMTP server configured nothing is attempted and the messages stay queued
+    assert sent.returncode == 0 and "no SMTP server configured" in sent.stdout

@@ -17,6 +17,8 @@ def send_pending(ctx: JobContext) -> str:
     sends the same message again.
     """
     conf = get_notification_settings()
+    if not ctx.settings.mail.smtp_host:
+        return "no SMTP server configured (DOTMAC_MAIL__SMTP_HOST); messages stay queued"
     summary = send_due(ctx.database.unit_of_work, ctx.settings.mail, ctx.now,
                        limit=conf.batch_size, lease=timedelta(seconds=conf.lease_seconds))
     return str(summary)

@@ -272,3 +272,7 @@ def update_interface(session: Session, tenant_id: uuid.UUID, interface_id: uuid.
     session.flush()
     return interface
 
+
+
+def site_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Site | None:
+    return SiteRepository(session, tenant_id).by_name(name)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.support.factories import StaffUser
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 10
 
 
 def test_no_generated_request_gets_a_server_error(app: FastAPI, admin: StaffUser) -> None:

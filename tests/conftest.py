@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Connection, Engine
@@ -19,10 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from dotmac_isp import db_migrate, wiring
 from dotmac_isp.config import Settings
 from dotmac_isp.main import create_app
+from dotmac_isp.modules.identity import security
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.db import make_engine, unit_of_work
 from tests.support.factories import StaffUser, make_tenant, make_user
 from tests.support.postgres import postgres_server, scratch_database
+
+# argon2id with the library's defaults costs about 0.1-0.2 s a hash here; hundreds of tests
+# create and sign in users, so the suite uses the same algorithm with cheap parameters.
+security.use_hasher(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
 
 BACKENDS = [b.strip() for b in os.environ.get("DOTMAC_TEST_DATABASES",
                                               "sqlite,postgresql").split(",") if b.strip()]

@@ -24,6 +24,14 @@ JWT_ALGORITHM = "HS256"
 TOTP_ISSUER = "DotMac ISP"
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Swap the argon2 parameters (the test suite uses cheap ones; production keeps the
+    library's defaults)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("not-a-real-password-0000")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

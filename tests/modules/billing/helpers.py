@@ -68,9 +68,9 @@ class World:
 
 
 def world(session: Session, settings: Settings, tenant: Tenant, price: str = "30.00",
-          **billing: Any) -> World:
+          email: str | None = "payer@home.example", **billing: Any) -> World:
     configure(session, tenant, **billing)
-    customer = make_customer(session, tenant)
+    customer = make_customer(session, tenant, email=email)
     plan = make_plan(session, tenant, price=Decimal(price))
     return World(session, settings, tenant, customer, plan)
 

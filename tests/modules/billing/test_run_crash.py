@@ -35,7 +35,8 @@ def seed(database: Database, settings: Settings) -> tuple[uuid.UUID, str]:
     slug = f"crash-{uuid.uuid4().hex[:8]}"
     with database.unit_of_work() as session:
         tenant = make_tenant(session, slug)
-        w = world(session, settings, tenant)
+        # no email: committed rows must not leave mail queued for other tests' outbox
+        w = world(session, settings, tenant, email=None)
         for _ in range(SUBSCRIPTIONS):
             w.subscribe(ACTIVATED)
         return tenant.id, slug

@@ -22,7 +22,7 @@ from dotmac_isp.modules.services.service import history as sub_history
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import Conflict
 from dotmac_isp.shared.pagination import PageParams
-from tests.support.customers import make_subscription
+from tests.support.customers import make_customer, make_subscription
 from tests.support.factories import make_tenant
 
 
@@ -32,7 +32,8 @@ def committed(engine: Engine, settings: Settings) -> Iterator[tuple[Database, uu
     database = Database(engine)
     with database.unit_of_work() as session:
         tenant = make_tenant(session, f"race-{uuid.uuid4().hex[:8]}")
-        sub = make_subscription(session, settings, tenant, status=SubscriptionStatus.ACTIVE)
+        sub = make_subscription(session, settings, tenant, status=SubscriptionStatus.ACTIVE,
+                                customer=make_customer(session, tenant, email=None))
         ids = tenant.id, sub.id
     yield database, *ids
     with database.unit_of_work() as session:

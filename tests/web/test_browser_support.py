@@ -60,7 +60,9 @@ def test_from_the_queue_to_a_ticket_and_a_public_reply(server: LiveServer) -> No
         page.click("[data-testid=reply-form] button[type=submit]")
         page.wait_for_selector(".flash")
         assert page.locator(".flash").inner_text() == "Reply sent."
-        assert page.locator("h1 .badge").inner_text() == "pending_customer"
+        badge = page.locator("h1 .badge")
+        assert badge.inner_text() == "pending customer"  # printed for people
+        assert badge.get_attribute("data-status") == "pending_customer"
         timeline = page.locator("[data-testid=timeline]").inner_text()
         assert "Please send us a photo of the lights on the router." in timeline
         assert "Sam Support" in timeline and "SLA clock paused" in timeline

@@ -37,8 +37,11 @@ def _published(session: Session, kind: type) -> list:  # type: ignore[type-arg]
 
 def _point_at(session: Session, settings: Settings, tenant: Tenant, device_id, port: int,  # type: ignore[no-untyped-def]
               ) -> None:
+    # A dead port fails fast; a live agent gets time to answer on a loaded machine, where a
+    # 200 ms budget would read a slow answer as a partial failure (degraded).
+    timeout_ms = 200 if port == DEAD_PORT else 3000
     devices.update_device(session, settings, tenant.id, device_id,
-                          schemas.DeviceUpdate(snmp_port=port))
+                          schemas.DeviceUpdate(snmp_port=port, snmp_timeout_ms=timeout_ms))
 
 
 def test_hysteresis_is_a_pure_rule() -> None:
@@ -56,7 +59,7 @@ def test_hysteresis_is_a_pure_rule() -> None:
 def test_unreachable_device_goes_down_after_n_polls_and_comes_back(
         session: Session, settings: Settings, tenant: Tenant, snmp_agent: SnmpAgent) -> None:
     olt = make_device(session, settings, tenant, "olt-1", device_type="olt",
-                      snmp_port=snmp_agent.port, down_after_failures=3, snmp_timeout_ms=200,
+                      snmp_port=snmp_agent.port, down_after_failures=3, snmp_timeout_ms=3000,
                       snmp_retries=0)
     subscription = uuid.uuid4()
     onu = make_device(session, settings, tenant, "onu-17", device_type="onu",

@@ -155,8 +155,8 @@ def test_polls_turn_counters_into_bit_rates_across_a_wrap(
 def test_poll_job_polls_due_devices_concurrently(db, session: Session,  # type: ignore[no-untyped-def]
                                                  settings: Settings, tenant: Tenant,
                                                  snmp_agent: SnmpAgent) -> None:
-    devices = [make_device(session, settings, tenant, f"edge-{n}", snmp_port=snmp_agent.port)
-               for n in range(5)]
+    devices = [make_device(session, settings, tenant, f"edge-{n}", snmp_port=snmp_agent.port,
+                           snmp_timeout_ms=3000) for n in range(5)]
     silent = make_device(session, settings, tenant, "silent", snmp_port=1, snmp_timeout_ms=200,
                          snmp_retries=0)
     session.commit()

@@ -29,8 +29,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    # The demo seed hashes passwords and builds a network: over a minute on a loaded machine.
     return subprocess.run([*_command(), *args], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=180)
 
 
 def test_operator_flow(env: dict[str, str]) -> None:

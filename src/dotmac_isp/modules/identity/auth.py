@@ -254,8 +254,6 @@ def _authenticate_api_key(session: Session, prefix: str, raw_key: str) -> Princi
     tenant = CredentialLookup(session).tenant(key.tenant_id)
     if tenant is None or not tenant.is_active:
         raise Unauthorized("tenant is disabled")
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-        key.last_used_at = now  # coarse, so a busy key does not write on every request
     return Principal(
         tenant_id=key.tenant_id,
         actor_type=ActorType.API_KEY,

@@ -22,6 +22,21 @@ SELF_SERVICE = {
     ("POST", "/api/v1/auth/totp/setup"), ("POST", "/api/v1/auth/totp/enable"),
     ("POST", "/api/v1/auth/totp/disable"),
 }
+# What a holder of users:write may do to another staff user, with a request body for each
+# (the body builder gets the id of a role every built-in role may assign and a unique word).
+# Each is refused on a user who holds a permission the caller lacks.
+UserAction = tuple[str, str, Callable[[str, str], dict[str, Any] | None]]
+USER_ACTIONS: dict[str, UserAction] = {
+    "password reset": ("POST", "/api/v1/users/{user_id}/password-reset", lambda _r, _u: None),
+    "two-factor reset": ("POST", "/api/v1/users/{user_id}/totp-reset", lambda _r, _u: None),
+    "unlock": ("POST", "/api/v1/users/{user_id}/unlock", lambda _r, _u: None),
+    "email change": ("PATCH", "/api/v1/users/{user_id}",
+                     lambda _r, u: {"email": f"moved-{u}@attacker.example"}),
+    "rename": ("PATCH", "/api/v1/users/{user_id}", lambda _r, _u: {"full_name": "Renamed"}),
+    "deactivate": ("PATCH", "/api/v1/users/{user_id}", lambda _r, _u: {"is_active": False}),
+    "role change": ("PATCH", "/api/v1/users/{user_id}", lambda role, _u: {"role_id": role}),
+    "delete": ("DELETE", "/api/v1/users/{user_id}", lambda _r, _u: None),
+}
 PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 

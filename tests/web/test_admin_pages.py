@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity import auth
 from tests.support.factories import StaffUser
 
 
@@ -81,9 +84,9 @@ def test_password_change_ends_page_sessions(client: TestClient, admin: StaffUser
     assert client.get("/admin", follow_redirects=False).status_code == 303
 
 
-def test_reset_password_page(client: TestClient, admin: StaffUser) -> None:
-    token = client.post(f"/api/v1/users/{admin.user.id}/password-reset",
-                        headers=admin.headers).json()["reset_token"]
+def test_reset_password_page(client: TestClient, admin: StaffUser, session: Session,
+                             settings: Settings) -> None:
+    token, _stored = auth.issue_password_reset(session, settings, admin.user)
     page = client.get(f"/admin/reset-password?token={token}")
     csrf = csrf_of(page.text)
     differ = client.post("/admin/reset-password", data={

@@ -9,11 +9,15 @@ from urllib.parse import unquote
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from dotmac_isp.config import MailSettings, Settings
 from dotmac_isp.main import create_app
+from dotmac_isp.modules.identity import schemas, service
+from dotmac_isp.modules.identity.auth import principal_for_user
+from dotmac_isp.modules.identity.models import Tenant
 from tests.conftest import RollbackDatabase
-from tests.support.factories import StaffUser
+from tests.support.factories import StaffUser, make_user
 from tests.support.smtp import Inbox, smtp_server
 
 
@@ -69,12 +73,51 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(
     assert len(inbox.wait_for(2, timeout=1.0)) == 1
 
 
-def test_admin_issued_reset_token(client: TestClient, admin: StaffUser) -> None:
-    issued = client.post(f"/api/v1/users/{admin.user.id}/password-reset", headers=admin.headers)
-    assert issued.status_code == 201
-    token = issued.json()["reset_token"]
+def test_admin_issued_reset_goes_to_the_users_email_not_the_caller(
+        mail_client: tuple[TestClient, Inbox], admin: StaffUser, session: Session,
+        settings: Settings, tenant: Tenant) -> None:
+    client, inbox = mail_client
+    agent = make_user(session, settings, tenant, "support")
+    issued = client.post(f"/api/v1/users/{agent.user.id}/password-reset", headers=admin.headers)
+    assert issued.status_code == 202
+    assert "token" not in issued.text and "sent" in issued.json()["status"]
+    token = _token_from(inbox)
+    assert inbox.messages[0]["To"] == agent.user.email
     assert client.post("/api/v1/auth/password-reset/confirm", json={
         "token": token, "new_password": "admin-issued-reset-pw"}).status_code == 204
+    assert client.post("/api/v1/auth/login", json={
+        "email": agent.user.email, "password": "admin-issued-reset-pw"}).status_code == 200
+
+
+def test_a_user_manager_cannot_take_over_an_admin(
+        mail_client: tuple[TestClient, Inbox], admin: StaffUser, session: Session,
+        settings: Settings, tenant: Tenant) -> None:
+    client, inbox = mail_client
+    service.create_role(session, principal_for_user(admin.user), schemas.RoleCreate(
+        name="user-manager", permissions=["users:read", "users:write"]))
+    manager = make_user(session, settings, tenant, "user-manager")
+    reset = client.post(f"/api/v1/users/{admin.user.id}/password-reset", headers=manager.headers)
+    assert reset.status_code == 403
+    assert "permissions you do not hold" in reset.json()["detail"]
+    moved = client.patch(f"/api/v1/users/{admin.user.id}", headers=manager.headers,
+                         json={"email": "mine@attacker.example"})
+    assert moved.status_code == 403
+    assert client.delete(f"/api/v1/users/{admin.user.id}",
+                         headers=manager.headers).status_code == 403
+    assert inbox.wait_for(1, timeout=0.5) == []
+    assert client.post("/api/v1/auth/login", json={
+        "email": admin.user.email, "password": admin.password}).status_code == 200
+
+
+def test_reset_of_a_deactivated_user_is_refused(client: TestClient, admin: StaffUser,
+                                                session: Session, settings: Settings,
+                                                tenant: Tenant) -> None:
+    agent = make_user(session, settings, tenant, "support")
+    client.patch(f"/api/v1/users/{agent.user.id}", headers=admin.headers,
+                 json={"is_active": False})
+    refused = client.post(f"/api/v1/users/{agent.user.id}/password-reset",
+                          headers=admin.headers)
+    assert refused.status_code == 409 and "reactivate" in refused.json()["detail"]
 
 
 def test_reset_without_smtp_configured_still_answers(client: TestClient,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pyotp
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -187,3 +188,21 @@ def test_tenant_settings(client: TestClient, admin: StaffUser) -> None:
     assert bad.status_code == 422 and "Mars/Base" in bad.json()["detail"]
     assert client.patch("/api/v1/tenant", headers=admin.headers,
                         json={"currency": "DOLLARS"}).status_code == 422
+
+
+def test_admin_resets_a_users_lost_two_factor(client: TestClient, admin: StaffUser,
+                                              session: Session, settings: Settings,
+                                              tenant: Tenant) -> None:
+    agent = make_user(session, settings, tenant, "support")
+    secret = client.post("/api/v1/auth/totp/setup", headers=agent.headers).json()["secret"]
+    assert client.post("/api/v1/auth/totp/enable", headers=agent.headers,
+                       json={"code": pyotp.TOTP(secret).now()}).status_code == 204
+    login = {"email": agent.user.email, "password": agent.password}
+    assert client.post("/api/v1/auth/login", json=login).json()["error"] == "totp_required"
+    reset = client.post(f"/api/v1/users/{agent.user.id}/totp-reset", headers=admin.headers)
+    assert reset.status_code == 200 and reset.json()["totp_enabled"] is False
+    assert client.post("/api/v1/auth/login", json=login).status_code == 200
+    own = client.post(f"/api/v1/users/{admin.user.id}/totp-reset", headers=admin.headers)
+    assert own.status_code == 409 and "your own" in own.json()["detail"]
+    by_agent = client.post(f"/api/v1/users/{admin.user.id}/totp-reset", headers=agent.headers)
+    assert by_agent.status_code == 403

@@ -220,14 +220,22 @@ def unlock_user(user_id: uuid.UUID, session: DbSession,
     return schemas.UserOut.of(service.unlock_user(session, principal, user_id))
 
 
-@router.post("/users/{user_id}/password-reset", response_model=schemas.PasswordResetIssued,
-             status_code=201, tags=["users"])
-def issue_user_password_reset(user_id: uuid.UUID, session: DbSession, settings: AppSettings,
-                              principal: Principal = require(P.USERS_WRITE),
-                              ) -> schemas.PasswordResetIssued:
-    """Issue a single-use reset token for a user, to hand over out of band."""
-    raw, expires_at = service.admin_password_reset(session, settings, principal, user_id)
-    return schemas.PasswordResetIssued(reset_token=raw, expires_at=expires_at)
+@router.post("/users/{user_id}/password-reset", response_model=schemas.PasswordResetSent,
+             status_code=202, tags=["users"])
+def send_user_password_reset(user_id: uuid.UUID, session: DbSession, settings: AppSettings,
+                             principal: Principal = require(P.USERS_WRITE),
+                             ) -> schemas.PasswordResetSent:
+    """Email the user a single-use reset link; the token is never shown to the caller."""
+    expires_at = service.admin_password_reset(session, settings, principal, user_id)
+    return schemas.PasswordResetSent(status="a reset link has been sent to the user's email",
+                                     expires_at=expires_at)
+
+
+@router.post("/users/{user_id}/totp-reset", response_model=schemas.UserOut, tags=["users"])
+def reset_user_totp(user_id: uuid.UUID, session: DbSession,
+                    principal: Principal = require(P.USERS_WRITE)) -> schemas.UserOut:
+    """Turn off a user's two-factor login (a lost device); they can set it up again."""
+    return schemas.UserOut.of(service.reset_user_totp(session, principal, user_id))
 
 
 # API keys ------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, object_session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import security
@@ -99,18 +100,27 @@ def verify_credentials(session: Session, settings: Settings, email: str, passwor
     tenant = CredentialLookup(session).tenant(user.tenant_id) if user else None
     if user is None or not password_ok or not user.is_active or not (tenant and tenant.is_active):
         if user is not None and not password_ok:
-            count_failed_login(user, settings)
+            locked = count_failed_login(user, settings)
+            if locked is not None:
+                LOGINS.labels("locked").inc()
+                return LoginResult(error=locked)
         LOGINS.labels("failed").inc()
         return LoginResult(error=Unauthorized(INVALID_CREDENTIALS))
+    # The password is right: take the row lock, so a lock set by a parallel attempt holds.
+    _lock_row(user, "totp_last_step")
+    locked = locked_message(user)
+    if locked is not None:
+        LOGINS.labels("locked").inc()
+        return LoginResult(error=locked)
     if user.totp_enabled:
         if not totp_code:
             LOGINS.labels("totp_required").inc()
             return LoginResult(error=TotpRequired("enter the code from your authenticator app"))
         step = security.totp_match_step(user.totp_secret or "", totp_code)
         if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-            count_failed_login(user, settings)
-            LOGINS.labels("failed").inc()
-            return LoginResult(error=Unauthorized("invalid authentication code"))
+            locked = count_failed_login(user, settings)
+            LOGINS.labels("locked" if locked else "failed").inc()
+            return LoginResult(error=locked or Unauthorized("invalid authentication code"))
         user.totp_last_step = step
     user.failed_login_count = 0
     user.locked_until = None
@@ -136,12 +146,32 @@ class Lockable(Protocol):
     locked_until: datetime | None
 
 
-def count_failed_login(account: Lockable, settings: Settings) -> None:
-    """Count a failed login; lock the account for a while after too many in a row."""
+def _lock_row(account: Lockable, *also: str) -> None:
+    """Reload the lockout columns under a row lock, so parallel attempts take turns."""
+    session = object_session(account)
+    if session is not None and inspect(account).persistent:
+        session.refresh(account, attribute_names=["failed_login_count", "locked_until", *also],
+                        with_for_update=True)
+
+
+def count_failed_login(account: Lockable, settings: Settings) -> AccountLocked | None:
+    """Count a failed login under a row lock; lock the account after too many in a row.
+
+    Returns the lockout error when a parallel attempt locked the account meanwhile: that
+    attempt is then refused as locked and not counted.
+    """
+    _lock_row(account)
+    locked = locked_message(account)
+    if locked is not None:
+        return locked
     account.failed_login_count += 1
     if account.failed_login_count >= settings.auth.lockout_threshold:
         account.locked_until = utcnow() + timedelta(minutes=settings.auth.lockout_minutes)
         account.failed_login_count = 0
+    session = object_session(account)
+    if session is not None:
+        session.flush()
+    return None
 
 
 def locked_message(account: Lockable) -> AccountLocked | None:
@@ -224,8 +254,6 @@ def _authenticate_api_key(session: Session, prefix: str, raw_key: str) -> Princi
     tenant = CredentialLookup(session).tenant(key.tenant_id)
     if tenant is None or not tenant.is_active:
         raise Unauthorized("tenant is disabled")
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
-        key.last_used_at = now  # coarse, so a busy key does not write on every request
     return Principal(
         tenant_id=key.tenant_id,
         actor_type=ActorType.API_KEY,

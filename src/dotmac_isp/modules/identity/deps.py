@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import auth
+from dotmac_isp.modules.identity import api_key_use, auth
 from dotmac_isp.modules.identity.audit import AuditActor, set_actor
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.principal import Principal
@@ -59,10 +59,15 @@ def current_principal(
     session: DbSession,
     settings: AppSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    after_response: BackgroundTasks,
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("sign in first: send an Authorization: Bearer token or API key")
     principal = auth.authenticate_bearer(session, settings, credentials.credentials)
+    used_at = api_key_use.use_to_record(session, principal)
+    if used_at is not None:
+        after_response.add_task(api_key_use.record_use, get_database(request),
+                                principal.actor_id, used_at)
     set_actor(session, actor_for(request, principal))
     request.state.principal = principal
     return principal

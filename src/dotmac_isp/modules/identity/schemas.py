@@ -48,8 +48,8 @@ class PasswordResetConfirm(BaseModel):
     new_password: str = Field(min_length=1, max_length=256)
 
 
-class PasswordResetIssued(BaseModel):
-    reset_token: str
+class PasswordResetSent(BaseModel):
+    status: str
     expires_at: datetime
 
 

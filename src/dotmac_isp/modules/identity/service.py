@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import auth, schemas, security
+from dotmac_isp.modules.identity import auth, notify, schemas, security
 from dotmac_isp.modules.identity.models import ApiKey, AuditLog, Role, Tenant, User
 from dotmac_isp.modules.identity.permissions import BUILTIN_ROLES, unknown_permissions
 from dotmac_isp.modules.identity.principal import Principal
@@ -176,9 +176,20 @@ def create_user(session: Session, settings: Settings, tenant_id: uuid.UUID,
     return UserRepository(session, tenant_id).add(user)
 
 
+def _manageable_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
+    """The user, if the actor holds every permission the user holds; nobody manages a user
+    above them (a password reset or an email change would hand over that user's powers)."""
+    user = UserRepository(session, actor.tenant_id).get(user_id)
+    missing = sorted(set(user.role.permissions) - actor.permissions)
+    if missing:
+        raise Forbidden(f"you cannot manage a user who holds permissions you do not hold: "
+                        f"{', '.join(missing)}")
+    return user
+
+
 def update_user(session: Session, actor: Principal, user_id: uuid.UUID,
                 data: schemas.UserUpdate) -> User:
-    user = UserRepository(session, actor.tenant_id).get(user_id)
+    user = _manageable_user(session, actor, user_id)
     if data.email is not None and normalize_email(data.email) != user.email:
         email = normalize_email(data.email)
         if CredentialLookup(session).email_taken(email, excluding=user.id):
@@ -200,27 +211,41 @@ def update_user(session: Session, actor: Principal, user_id: uuid.UUID,
 
 
 def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
-    repo = UserRepository(session, actor.tenant_id)
-    user = repo.get(user_id)
+    user = _manageable_user(session, actor, user_id)
     if user.id == actor.user_id:
         raise Conflict("you cannot delete yourself")
-    repo.delete(user)
+    UserRepository(session, actor.tenant_id).delete(user)
 
 
 def unlock_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
-    user = UserRepository(session, actor.tenant_id).get(user_id)
+    user = _manageable_user(session, actor, user_id)
     user.locked_until = None
     user.failed_login_count = 0
     session.flush()
     return user
 
 
+def reset_user_totp(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
+    """Turn off another user's two-factor login (a lost phone); they set it up again."""
+    user = _manageable_user(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("turn off your own two-factor login with your password and a code")
+    user.totp_enabled = False
+    user.totp_secret = None
+    user.totp_last_step = None
+    session.flush()
+    return user
+
+
 def admin_password_reset(session: Session, settings: Settings, actor: Principal,
-                         user_id: uuid.UUID) -> tuple[str, datetime]:
-    """An administrator issues a reset token for a user (to pass on out of band)."""
-    user = UserRepository(session, actor.tenant_id).get(user_id)
+                         user_id: uuid.UUID) -> datetime:
+    """An administrator sends a user a reset link; the token goes only to the user's email."""
+    user = _manageable_user(session, actor, user_id)
+    if not user.is_active:
+        raise Conflict("the user is deactivated; reactivate them first")
     raw, token = auth.issue_password_reset(session, settings, user)
-    return raw, token.expires_at
+    notify.queue_password_reset_email(session, settings, user.email, raw)
+    return token.expires_at
 
 
 # API keys ------------------------------------------------------------------------------

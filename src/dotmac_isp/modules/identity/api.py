@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -24,6 +23,7 @@ from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.sdks.platform.repositories.auth import CredentialLookup
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
+from dotmac_isp.shared.timestamps import UTCDateTimeIn
 from dotmac_isp.shared.web_errors import error_response
 
 log = logging.getLogger(__name__)
@@ -278,8 +278,8 @@ def list_audit_log(
     entity_id: str | None = Query(None, max_length=64),
     action: Literal["create", "update", "delete"] | None = None,
     actor_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UTCDateTimeIn | None = None,
+    until: UTCDateTimeIn | None = None,
     principal: Principal = require(P.AUDIT_READ),
 ) -> Page[AuditLog]:
     """Who changed what and when, newest first, with before and after values."""

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from dotmac_isp.shared.money import CurrencyCode
+from dotmac_isp.shared.timestamps import UTCDateTimeIn
 
 Name = Field(min_length=1, max_length=200)
 
@@ -173,7 +174,7 @@ class ApiKeyOut(ORM):
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=100)
-    expires_at: datetime | None = None
+    expires_at: UTCDateTimeIn | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):

@@ -3,42 +3,17 @@ context it is given and nothing else, and cannot make the process spin or swell.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from dotmac_isp.modules.notifications.sandbox import BoundedSandbox, budget
 from dotmac_isp.shared.errors import ValidationFailed
 
 MAX_SOURCE_CHARS = 20_000
 MAX_OUTPUT_CHARS = 200_000
-MAX_SEQUENCE = 10_000
-_UNSAFE_GLOBALS = ("range", "lipsum", "cycler", "joiner", "namespace", "dict")
-
-
-class BoundedSandbox(SandboxedEnvironment):
-    """The sandbox without range() and with '*' and '**' kept small."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def __init__(self, **options: Any):
-        super().__init__(**options)
-        for name in _UNSAFE_GLOBALS:
-            self.globals.pop(name, None)
-
-    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        if op == "**":
-            if isinstance(right, int | float) and abs(right) > 64:
-                raise SecurityError("exponents above 64 are not allowed in templates")
-            return operator.pow(left, right)
-        for seq, times in ((left, right), (right, left)):
-            if isinstance(seq, str | list | tuple) and isinstance(times, int) \
-                    and len(seq) * times > MAX_SEQUENCE:
-                raise SecurityError("templates may not build sequences that long")
-        return operator.mul(left, right)
 
 
 def _env(html: bool, strict: bool) -> BoundedSandbox:
@@ -64,8 +39,9 @@ def _render_one(source: str, context: dict[str, Any], *, html: bool, strict: boo
     if len(source) > MAX_SOURCE_CHARS:
         raise RenderError(f"the template is longer than {MAX_SOURCE_CHARS} characters")
     try:
-        template = _ENVS[(html, strict)].from_string(source)
-        return _bounded(template.generate(**context))
+        with budget():
+            template = _ENVS[(html, strict)].from_string(source)
+            return _bounded(template.generate(**context))
     except Exception as exc:  # the template is tenant input: any failure is theirs to fix
         raise RenderError(str(exc) or exc.__class__.__name__) from exc
 
@@ -84,19 +60,25 @@ def _bounded(chunks: Iterator[str]) -> str:
 def render(subject: str, text: str, html: str | None, context: dict[str, Any], *,
            strict: bool = False) -> Rendered:
     """Render the three parts; the subject becomes one line of at most 255 characters."""
-    line = " ".join(_render_one(subject, context, html=False, strict=strict).split())
-    return Rendered(subject=line[:255],
-                    text=_render_one(text, context, html=False, strict=strict),
-                    html=_render_one(html, context, html=True, strict=strict) if html else None)
+    with budget():
+        line = " ".join(_render_one(subject, context, html=False, strict=strict).split())
+        return Rendered(
+            subject=line[:255], text=_render_one(text, context, html=False, strict=strict),
+            html=_render_one(html, context, html=True, strict=strict) if html else None)
 
 
 def check(subject: str, text: str, html: str | None, sample: dict[str, Any]) -> Rendered:
     """Render strictly against the event's sample context; a clear 422 on any problem."""
-    for part, source in (("subject", subject), ("body_text", text), ("body_html", html)):
-        if source is None:
-            continue
+    with budget():
+        for part, source in (("subject", subject), ("body_text", text),
+                             ("body_html", html)):
+            if source is None:
+                continue
+            try:
+                _render_one(source, sample, html=part == "body_html", strict=True)
+            except RenderError as exc:
+                raise ValidationFailed(f"{part}: {exc}") from exc
         try:
-            _render_one(source, sample, html=part == "body_html", strict=True)
+            return render(subject, text, html, sample)
         except RenderError as exc:
-            raise ValidationFailed(f"{part}: {exc}") from exc
-    return render(subject, text, html, sample)
+            raise ValidationFailed(str(exc)) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from dotmac_isp.modules.services.enums import (
     SubscriptionStatus,
 )
 from dotmac_isp.shared.money import CurrencyCode, MoneyAmount
+from dotmac_isp.shared.timestamps import UTCDateTimeIn
 
 Kbps = Field(None, ge=1, le=100_000_000)
 Money = Field(ge=0, max_digits=14, decimal_places=4)
@@ -176,33 +177,20 @@ class SubscriptionUpdate(BaseModel):
     notes: str | None = Field(None, max_length=5000)
 
 
-def assume_utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 class ServiceStatusUpdate(BaseModel):
     """Move a subscription to another status now, or at effective_at in the future."""
 
     status: SubscriptionStatus
     reason: str = Field("", max_length=500)
-    effective_at: datetime | None = Field(None, description="omit for now; UTC if no zone")
+    effective_at: UTCDateTimeIn | None = Field(None,
+                                              description="omit for now; UTC if no zone")
     notify: bool = Field(False, description="tell the customer about the change")
-
-    @field_validator("effective_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return assume_utc(value)
 
 
 class PlanChangeRequest(BaseModel):
     plan_id: uuid.UUID
     reason: str = Field("", max_length=500)
-    effective_at: datetime | None = None
-
-    @field_validator("effective_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return assume_utc(value)
+    effective_at: UTCDateTimeIn | None = Field(None, description="omit for now; UTC if no zone")
 
 
 class AddonAttach(BaseModel):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +25,7 @@ from dotmac_isp.modules.network.devices.enums import (
     SnmpVersion,
 )
 from dotmac_isp.sdks.snmp import normalize_oid
+from dotmac_isp.shared.timestamps import AwareUTCDateTimeIn
 
 
 def _printable(value: str) -> str:
@@ -51,19 +51,12 @@ def _oid(value: str) -> str:
     return normalize_oid(value)
 
 
-def _utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is out of range") from None
-
-
 Text = Annotated[str, AfterValidator(_printable)]
 Line = Annotated[str, AfterValidator(_one_line)]
 IPAddressText = Annotated[str, Field(max_length=45), AfterValidator(_ip)]
 OIDText = Annotated[str, Field(max_length=128), AfterValidator(_oid)]
 Secret = Annotated[str, Field(max_length=4096), AfterValidator(_printable)]
-UTCTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+UTCTime = AwareUTCDateTimeIn
 Latitude = Annotated[Decimal, Field(ge=-90, le=90, max_digits=9, decimal_places=6)]
 Longitude = Annotated[Decimal, Field(ge=-180, le=180, max_digits=9, decimal_places=6)]
 

@@ -4,7 +4,6 @@ a subscription."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -15,8 +14,8 @@ from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.modules.network.ipam import allocation, history, schemas, service, utilization
 from dotmac_isp.modules.network.ipam.enums import AllocationStatus, HolderType
 from dotmac_isp.modules.network.ipam.models import Allocation, AssignmentHistory, UtilizationAlert
-from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
+from dotmac_isp.shared.timestamps import UTCDateTimeIn
 
 router = APIRouter()
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -24,16 +23,6 @@ READ, WRITE = Permission.NETWORK_READ, Permission.NETWORK_WRITE
 AddressQuery = Query(None, min_length=1, max_length=64,
                      description="An IPv4 or IPv6 address, e.g. 100.64.0.7")
 _ERRORS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 422: {}}
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """A moment from a query string; one without a zone is taken as UTC."""
-    if moment is None:
-        return None
-    try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValidationFailed("at: the time is out of range") from None
 
 
 @router.get("/allocations", response_model=Page[schemas.AllocationOut], tags=["ipam"])
@@ -76,7 +65,7 @@ def release_allocation(allocation_id: uuid.UUID, session: DbSession,
 @router.get("/history", response_model=Page[schemas.HistoryOut], tags=["ipam"],
             responses={422: {}})
 def assignment_history(session: DbSession, paging: Paging, address: str | None = AddressQuery,
-                       at: datetime | None = Query(
+                       at: UTCDateTimeIn | None = Query(
                            None, description="Only the holder at this moment (ISO 8601)"),
                        vrf_id: uuid.UUID | None = None, holder_type: HolderType | None = None,
                        holder_id: uuid.UUID | None = None,
@@ -84,7 +73,7 @@ def assignment_history(session: DbSession, paging: Paging, address: str | None =
     """Who held an address (or the delegated prefix containing it), newest first; with at,
     who held it at that moment. Or every period of one holder."""
     return history.list_history(session, principal.tenant_id, paging, address=address,
-                                at=_utc(at), vrf_id=vrf_id, holder_type=holder_type,
+                                at=at, vrf_id=vrf_id, holder_type=holder_type,
                                 holder_id=holder_id)
 
 

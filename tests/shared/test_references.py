@@ -58,6 +58,17 @@ CASES = [
                                            "starts_at": "2030-01-01T00:00:00Z",
                                            "ends_at": "2030-01-02T00:00:00Z"})]
       for ref in ("device_id", "site_id")],
+    Case("POST", "/api/v1/ipam/prefixes", "vrf_id", "vrf_id", "VRF",
+         {"network": "10.77.0.0/16", "role": "infrastructure"}),
+    Case("POST", "/api/v1/ipam/pools", "prefix_id", "prefix_id", "prefix", {"name": "b-pool"}),
+    Case("POST", "/api/v1/ipam/pools/{pool_id}/allocations", "holder_id", "subscription_id",
+         "subscription", {"holder_type": "subscription"}),
+    Case("POST", "/api/v1/ipam/pools/{pool_id}/allocations", "holder_id", "interface_id",
+         "device interface", {"holder_type": "device_interface"}),
+    Case("PATCH", "/api/v1/ipam/allocations/{allocation_id}", "holder_id", "subscription_id",
+         "subscription", {"holder_type": "subscription"}),
+    Case("PATCH", "/api/v1/ipam/allocations/{allocation_id}", "holder_id", "interface_id",
+         "device interface", {"holder_type": "device_interface"}),
 ]
 
 
@@ -89,3 +100,14 @@ def test_another_tenants_id_and_a_random_id_get_the_same_422(
     expected = (422, {"error": "validation_failed", "detail": f"{case.field}: no such "
                                                               f"{case.thing}"})
     assert answers == [expected, expected]
+
+
+def test_an_other_holder_names_no_id(client: TestClient, admin: StaffUser, session: Session,
+                                     settings: Settings, tenant: Tenant) -> None:
+    load_all()
+    ctx = ObjectContext(client, admin, session, settings, tenant)
+    response = client.post(f"/api/v1/ipam/pools/{ctx.need('pool_id')}/allocations",
+                           headers=admin.headers,
+                           json={"holder_type": "other", "holder_id": ctx.need("customer_id")})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("holder_id: an \"other\" holder has no id")

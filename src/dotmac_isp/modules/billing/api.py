@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Response
@@ -20,7 +21,12 @@ from dotmac_isp.modules.billing.models import (
     Refund,
     TaxRate,
 )
-from dotmac_isp.modules.billing.payments import PaymentInput, allocations_of, receipt_of
+from dotmac_isp.modules.billing.payments import (
+    PaymentInput,
+    allocations_of,
+    receipt_numbers,
+    receipt_of,
+)
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import DbSession, get_database, require
@@ -165,21 +171,32 @@ def get_credit_note(note_id: uuid.UUID, session: DbSession,
 
 # Payments ------------------------------------------------------------------------------
 
+def _payments_out(session: DbSession, tenant_id: uuid.UUID,
+                  rows: Sequence[Payment]) -> list[schemas.PaymentOut]:
+    numbers = receipt_numbers(session, tenant_id, [p.id for p in rows])
+    return [schemas.PaymentOut.model_validate(p).model_copy(
+        update={"receipt_number": numbers.get(p.id)}) for p in rows]
+
+
 @router.get("/payments", response_model=Page[schemas.PaymentOut], tags=["payments"])
 def list_payments(session: DbSession, paging: Paging, customer_id: uuid.UUID | None = None,
-                  principal: Principal = require(P.BILLING_READ)) -> Page[Payment]:
-    return service.list_payments(session, principal.tenant_id, paging, customer_id=customer_id)
+                  principal: Principal = require(P.BILLING_READ)) -> Page[schemas.PaymentOut]:
+    page = service.list_payments(session, principal.tenant_id, paging, customer_id=customer_id)
+    return Page[schemas.PaymentOut](
+        items=_payments_out(session, principal.tenant_id, page.items), total=page.total,
+        limit=page.limit, offset=page.offset)
 
 
 @router.post("/payments", response_model=schemas.PaymentOut, status_code=201,
              tags=["payments"])
 def record_payment(body: schemas.PaymentIn, session: DbSession, response: Response,
                    idempotency_key: str | None = Header(None, max_length=100),
-                   principal: Principal = require(P.BILLING_WRITE)) -> Payment:
+                   principal: Principal = require(P.BILLING_WRITE)) -> schemas.PaymentOut:
     """Record a payment; it is allocated to the oldest open invoices and any overpayment is
-    kept as credit. Retrying with the same Idempotency-Key records it once (200, not 201)."""
+    kept as credit. Retrying with the same Idempotency-Key records it once (200, not 201),
+    also when both requests arrive at the same moment; the key with another payment is 409."""
     key = body.idempotency_key or idempotency_key
-    payment, created = service.receive_payment(session, principal.tenant_id, PaymentInput(
+    payment, created = service.receive_payment_once(session, principal.tenant_id, PaymentInput(
         customer_id=body.customer_id, method=body.method, amount=body.amount,
         currency=body.currency,
         received_on=body.received_on or service.tenant_today(session, principal.tenant_id),
@@ -187,13 +204,14 @@ def record_payment(body: schemas.PaymentIn, session: DbSession, response: Respon
         card_brand=body.card_brand, card_last4=body.card_last4, notes=body.notes))
     if not created:
         response.status_code = 200
-    return payment
+    return _payments_out(session, principal.tenant_id, [payment])[0]
 
 
 @router.get("/payments/{payment_id}", response_model=schemas.PaymentOut, tags=["payments"])
 def get_payment(payment_id: uuid.UUID, session: DbSession,
-                principal: Principal = require(P.BILLING_READ)) -> Payment:
-    return service.get_payment(session, principal.tenant_id, payment_id)
+                principal: Principal = require(P.BILLING_READ)) -> schemas.PaymentOut:
+    payment = service.get_payment(session, principal.tenant_id, payment_id)
+    return _payments_out(session, principal.tenant_id, [payment])[0]
 
 
 @router.get("/payments/{payment_id}/receipt", response_class=Response, responses=PDF,

@@ -89,6 +89,22 @@ def _validate(data: PaymentInput, currency: str) -> None:
         raise ValidationFailed("card details belong only to card payments")
 
 
+def check_same_payment(existing: Payment, data: PaymentInput) -> None:
+    """A request repeating an idempotency key must repeat the payment it first recorded."""
+    differs = [name for name, same in (
+        ("customer", existing.customer_id == data.customer_id),
+        ("method", existing.method == data.method.value),
+        ("amount", existing.amount == data.amount),
+        ("currency", existing.currency == data.currency.upper()),
+        ("reference", existing.reference == data.reference.strip()),
+        ("card_last4", existing.card_last4 == data.card_last4),
+    ) if not same]
+    if differs:
+        raise Conflict(f"this idempotency key was used for a different payment "
+                       f"({existing.number}: the {', '.join(differs)} differ"
+                       f"{'s' if len(differs) == 1 else ''})")
+
+
 def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[Payment, bool]:
     """Record a payment and allocate it; (payment, created). A retried request with the same
     idempotency key returns the first payment and records nothing."""
@@ -97,8 +113,7 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
         existing = session.scalars(repo.select().where(
             Payment.idempotency_key == data.idempotency_key)).one_or_none()
         if existing is not None:
-            if existing.amount != data.amount or existing.customer_id != data.customer_id:
-                raise Conflict("this idempotency key was used for a different payment")
+            check_same_payment(existing, data)
             return existing, False
     customer = customers_service.get_customer(session, tenant_id, data.customer_id)
     _validate(data, customer.currency)
@@ -199,3 +214,13 @@ def receipt_of(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID) ->
     PaymentRepository(session, tenant_id).get(payment_id)
     return session.scalars(select(Receipt).where(Receipt.payment_id == payment_id,
                                                  Receipt.tenant_id == tenant_id)).one()
+
+
+def receipt_numbers(session: Session, tenant_id: uuid.UUID,
+                    payment_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The receipt number of each payment, in one query."""
+    if not payment_ids:
+        return {}
+    rows = session.execute(select(Receipt.payment_id, Receipt.number).where(
+        Receipt.tenant_id == tenant_id, Receipt.payment_id.in_(payment_ids))).all()
+    return {payment_id: number for payment_id, number in rows}

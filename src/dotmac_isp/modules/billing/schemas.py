@@ -216,6 +216,7 @@ class PaymentOut(BaseModel):
     amount_allocated: MoneyAmount
     amount_refunded: MoneyAmount
     unallocated: MoneyAmount
+    receipt_number: str | None = None
     created_at: datetime
 
 

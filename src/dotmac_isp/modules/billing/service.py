@@ -35,7 +35,7 @@ from dotmac_isp.modules.billing.repository import (
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.shared.db import Database
-from dotmac_isp.shared.errors import Conflict, InvalidState
+from dotmac_isp.shared.errors import InvalidState
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.money import round_money
 from dotmac_isp.shared.pagination import Page, PageParams
@@ -308,8 +308,7 @@ def receive_payment_once(session: Session, tenant_id: uuid.UUID,
             Payment.idempotency_key == data.idempotency_key)).one_or_none()
         if existing is None:
             raise
-        if existing.amount != data.amount or existing.customer_id != data.customer_id:
-            raise Conflict("this idempotency key was used for a different payment") from None
+        payments.check_same_payment(existing, data)
         return existing, False
 
 

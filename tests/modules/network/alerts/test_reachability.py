@@ -5,7 +5,6 @@ windows silence it all."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -25,6 +24,7 @@ from dotmac_isp.modules.network.devices.polling.reachability import next_reachab
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.shared.types import utcnow
 from tests.modules.network.devices.factories import make_device, make_interface, make_site
+from tests.support.customers import make_subscription
 from tests.support.factories import StaffUser
 from tests.support.snmpd import SnmpAgent
 
@@ -61,7 +61,7 @@ def test_unreachable_device_goes_down_after_n_polls_and_comes_back(
     olt = make_device(session, settings, tenant, "olt-1", device_type="olt",
                       snmp_port=snmp_agent.port, down_after_failures=3, snmp_timeout_ms=3000,
                       snmp_retries=0)
-    subscription = uuid.uuid4()
+    subscription = make_subscription(session, settings, tenant).id
     onu = make_device(session, settings, tenant, "onu-17", device_type="onu",
                       parent_device_id=olt.id, monitoring_enabled=False)
     make_device(session, settings, tenant, "cpe-17", device_type="cpe", parent_device_id=onu.id,

@@ -6,7 +6,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity.models import Tenant
+from tests.support.customers import make_subscription
 from tests.support.factories import StaffUser
 
 
@@ -54,7 +58,7 @@ def test_site_and_device_crud(client: TestClient, admin: StaffUser) -> None:
 def test_bad_input_gets_a_clear_4xx(client: TestClient, admin: StaffUser) -> None:
     cases = [
         ({"management_ip": "300.1.2.3"}, "not an IPv4 or IPv6 address"),
-        ({"site_id": str(uuid.uuid4())}, "site_id does not name a site"),
+        ({"site_id": str(uuid.uuid4())}, "site_id: no such site"),
         ({"cpu_oid": "ifHCInOctets.1"}, "not a numeric OID"),
         ({"memory_oid": "1.3.6..1"}, "not a numeric OID"),
         ({"poll_interval_seconds": -60}, "poll_interval_seconds"),
@@ -64,7 +68,9 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient, admin: StaffUser) -> Non
         ({"snmp_version": "v3", "snmp_username": "u", "snmp_auth_protocol": "sha",
           "snmp_auth_key": "short"}, "at least 8"),
         ({"subscription_id": str(uuid.uuid4())}, "only a CPE or ONU"),
-        ({"parent_device_id": str(uuid.uuid4())}, "parent_device_id"),
+        ({"parent_device_id": str(uuid.uuid4())}, "parent_device_id: no such device"),
+        ({"device_type": "cpe", "subscription_id": str(uuid.uuid4())},
+         "subscription_id: no such subscription"),
         ({"name": "bad\x00name"}, "control characters"),
     ]
     for fields, message in cases:
@@ -76,10 +82,11 @@ def test_bad_input_gets_a_clear_4xx(client: TestClient, admin: StaffUser) -> Non
     assert site.status_code == 422 and "latitude" in site.json()["detail"]
 
 
-def test_cpe_assigned_to_a_subscription_and_uplinks(client: TestClient,
-                                                    admin: StaffUser) -> None:
+def test_cpe_assigned_to_a_subscription_and_uplinks(client: TestClient, admin: StaffUser,
+                                                    session: Session, settings: Settings,
+                                                    tenant: Tenant) -> None:
     olt = _device(client, admin, name="olt-1", device_type="olt").json()
-    subscription = str(uuid.uuid4())
+    subscription = str(make_subscription(session, settings, tenant).id)
     onu = _device(client, admin, name="onu-1", device_type="onu", parent_device_id=olt["id"],
                   subscription_id=subscription)
     assert onu.status_code == 201 and onu.json()["subscription_id"] == subscription

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.ipam.models import (
     Allocation,
     AssignmentHistory,
@@ -17,6 +19,8 @@ from dotmac_isp.modules.network.ipam.models import (
     Prefix,
     Vrf,
 )
+from tests.modules.network.devices.factories import make_device, make_interface
+from tests.support.customers import make_subscription
 from tests.support.factories import StaffUser
 
 API = "/api/v1/ipam"
@@ -42,7 +46,15 @@ def _rows(session: Session) -> dict[str, int]:
             for model in (Vrf, Prefix, Pool, Allocation, AssignmentHistory)}
 
 
-def test_build_a_network_allocate_and_tear_it_down(api: Api) -> None:
+@pytest.fixture
+def holders(session: Session, settings: Settings, tenant: Tenant) -> tuple[str, str]:
+    """A subscription and a device interface of the tenant, to hold addresses."""
+    router = make_device(session, settings, tenant, "bng-1")
+    return (str(make_subscription(session, settings, tenant).id),
+            str(make_interface(session, router).id))
+
+
+def test_build_a_network_allocate_and_tear_it_down(api: Api, holders: tuple[str, str]) -> None:
     vrf = api("POST", "/vrfs", 201, json={"name": "cgnat", "rd": "65000:100"})
     block = api("POST", "/prefixes", 201, json={"network": "100.64.0.0/10",
                                                 "role": "subscriber_pool", "vrf_id": vrf["id"]})
@@ -56,7 +68,7 @@ def test_build_a_network_allocate_and_tear_it_down(api: Api) -> None:
     assert (pool["network"], pool["vrf_id"], pool["gateway"], pool["allocated_count"]) == (
         "100.64.0.0/24", vrf["id"], "100.64.0.1", 1)
 
-    holder = str(uuid.uuid4())
+    holder, interface = holders
     first = api("POST", f"/pools/{pool['id']}/allocations", 201,
                 json={"holder_type": "subscription", "holder_id": holder})
     assert (first["address"], first["cidr"], first["status"]) == ("100.64.0.2",
@@ -65,7 +77,7 @@ def test_build_a_network_allocate_and_tear_it_down(api: Api) -> None:
                  json={"address": "100.64.0.50", "status": "reserved", "description": "NOC"})
     assert api("GET", f"/allocations/{static['id']}", 200)["description"] == "NOC"
     changed = api("PATCH", f"/allocations/{static['id']}", 200,
-                  json={"holder_type": "device_interface", "holder_id": holder})
+                  json={"holder_type": "device_interface", "holder_id": interface})
     assert (changed["holder_type"], changed["status"]) == ("device_interface", "reserved")
 
     usage = api("GET", f"/pools/{pool['id']}/utilization", 200)
@@ -85,7 +97,8 @@ def test_build_a_network_allocate_and_tear_it_down(api: Api) -> None:
 
     api("DELETE", f"/allocations/{first['id']}", 204)
     api("DELETE", f"/allocations/{static['id']}", 204)
-    assert api("GET", "/history", 200, params={"holder_id": holder})["total"] == 2
+    assert api("GET", "/history", 200, params={"holder_id": holder})["total"] == 1
+    assert api("GET", "/history", 200, params={"holder_id": interface})["total"] == 1
     api("PATCH", f"/pools/{pool['id']}", 200, json={"name": "cgnat-one"})
     api("DELETE", f"/pools/{pool['id']}", 204)
     api("DELETE", f"/prefixes/{subnet['id']}", 204)
@@ -94,13 +107,14 @@ def test_build_a_network_allocate_and_tear_it_down(api: Api) -> None:
     assert api("GET", "/prefixes", 200)["total"] == 0
 
 
-def test_ipv6_pools_and_delegation_through_the_api(api: Api) -> None:
+def test_ipv6_pools_and_delegation_through_the_api(api: Api,
+                                                  holders: tuple[str, str]) -> None:
     block = api("POST", "/prefixes", 201, json={"network": "2001:db8:1000::/48",
                                                 "role": "subscriber_pool"})
     pd = api("POST", "/pools", 201, json={"name": "pd", "prefix_id": block["id"],
                                           "kind": "delegation", "delegated_length": 60})
     got = api("POST", f"/pools/{pd['id']}/allocations", 201,
-              json={"holder_type": "subscription", "holder_id": str(uuid.uuid4())})
+              json={"holder_type": "subscription", "holder_id": holders[0]})
     assert (got["cidr"], got["family"]) == ("2001:db8:1000::/60", 6)
     assert api("GET", f"/pools/{pd['id']}/utilization", 200)["unit"] == "prefix"
     assert [p["kind"] for p in api("GET", "/pools", 200, params={"family": 6})["items"]] == [

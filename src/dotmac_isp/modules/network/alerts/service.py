@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -20,6 +21,7 @@ from dotmac_isp.modules.network.alerts.repository import (
 )
 from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.network.devices.models import Device
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.pagination import Page, PageParams
@@ -47,11 +49,10 @@ def is_silenced(session: Session, device: Device, now: datetime) -> bool:
 
 def check_scope(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID | None,
                  site_id: uuid.UUID | None) -> None:
-    if device_id is not None and devices_service.find_device(session, tenant_id,
-                                                             device_id) is None:
-        raise ValidationFailed("device_id does not name a device of this tenant")
-    if site_id is not None and devices_service.find_site(session, tenant_id, site_id) is None:
-        raise ValidationFailed("site_id does not name a site of this tenant")
+    references.optional(session, partial(devices_service.find_device, session, tenant_id),
+                        device_id, "device_id", "device")
+    references.optional(session, partial(devices_service.find_site, session, tenant_id),
+                        site_id, "site_id", "site")
 
 
 def list_windows(session: Session, tenant_id: uuid.UUID, params: PageParams, *,

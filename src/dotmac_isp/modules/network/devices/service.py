@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,7 +19,9 @@ from dotmac_isp.modules.network.devices.repository import (
     InterfaceRepository,
     SiteRepository,
 )
+from dotmac_isp.modules.services import service as services_service
 from dotmac_isp.sdks import ssh_backup
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams
 
@@ -25,6 +29,7 @@ _SECRETS = {"snmp_community": "snmp_community_enc", "snmp_auth_key": "snmp_auth_
             "snmp_priv_key": "snmp_priv_key_enc", "ssh_password": "ssh_password_enc",
             "ssh_private_key": "ssh_private_key_enc"}
 _MAX_TREE_DEPTH = 32
+_REFERENCES = frozenset({"site_id", "parent_device_id", "subscription_id"})
 
 
 # Sites ---------------------------------------------------------------------------------
@@ -96,15 +101,16 @@ def find_device(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID) ->
     return DeviceRepository(session, tenant_id).find(device_id)
 
 
-def _check_references(session: Session, tenant_id: uuid.UUID, device: Device) -> None:
-    if device.site_id is not None and SiteRepository(session, tenant_id).find(
-            device.site_id) is None:
-        raise ValidationFailed("site_id does not name a site of this tenant")
-    if device.parent_device_id is not None:
+def _check_references(session: Session, tenant_id: uuid.UUID, device: Device,
+                      changed: Collection[str]) -> None:
+    """The ids the request set must name rows of this tenant; the uplinks make no loop."""
+    if "site_id" in changed:
+        references.optional(session, SiteRepository(session, tenant_id).find, device.site_id,
+                            "site_id", "site")
+    if "parent_device_id" in changed and device.parent_device_id is not None:
         repo = DeviceRepository(session, tenant_id)
-        parent = repo.find(device.parent_device_id)
-        if parent is None:
-            raise ValidationFailed("parent_device_id does not name a device of this tenant")
+        parent = references.referenced(session, repo.find, device.parent_device_id,
+                                       "parent_device_id", "device")
         for _ in range(_MAX_TREE_DEPTH):
             if parent.id == device.id:
                 raise ValidationFailed("parent_device_id would make a loop of uplinks")
@@ -116,6 +122,10 @@ def _check_references(session: Session, tenant_id: uuid.UUID, device: Device) ->
             parent = next_parent
     if device.subscription_id is not None and device.device_type not in SUBSCRIBER_DEVICE_TYPES:
         raise ValidationFailed("only a CPE or ONU can be assigned to a subscription")
+    if "subscription_id" in changed:
+        references.optional(session, partial(services_service.get_subscription, session,
+                                             tenant_id),
+                            device.subscription_id, "subscription_id", "subscription")
 
 
 def _check_snmp(device: Device) -> None:
@@ -178,12 +188,13 @@ def create_device(session: Session, settings: Settings, tenant_id: uuid.UUID,
     if device.snmp_version == "v2c" and device.snmp_community_enc is None and \
             "snmp_community" not in data.model_fields_set:
         device.snmp_community_enc = credentials.seal(settings, "public")
-    _validate(session, tenant_id, device)
+    _validate(session, tenant_id, device, _REFERENCES)
     return repo.add(device)
 
 
-def _validate(session: Session, tenant_id: uuid.UUID, device: Device) -> None:
-    _check_references(session, tenant_id, device)
+def _validate(session: Session, tenant_id: uuid.UUID, device: Device,
+              changed: Collection[str]) -> None:
+    _check_references(session, tenant_id, device, changed)
     _check_snmp(device)
     _check_backup(device)
 
@@ -203,8 +214,9 @@ def update_device(session: Session, settings: Settings, tenant_id: uuid.UUID,
     polling_changed = any(k.startswith("snmp_") or k in ("management_ip", "poll_interval_seconds",
                                                          "monitoring_enabled")
                           for k in changes)
+    changed = set(changes)
     _apply(device, settings, changes)
-    _validate(session, tenant_id, device)
+    _validate(session, tenant_id, device, changed)
     if polling_changed:
         device.next_poll_at = None  # poll with the new settings on the next cycle
     session.flush()

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.network.ipam import free_space, schemas, utilization
 from dotmac_isp.modules.network.ipam.addressing import (
     PoolLayout,
@@ -47,6 +49,8 @@ from dotmac_isp.modules.network.ipam.repository import (
     HistoryRepository,
     PoolRepository,
 )
+from dotmac_isp.modules.services import service as services_service
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.types import utcnow
@@ -57,6 +61,35 @@ GATEWAY_DESCRIPTION = "gateway"
 def check_holder(holder_type: HolderType, holder_id: uuid.UUID | None) -> None:
     if holder_type is not HolderType.OTHER and holder_id is None:
         raise ValidationFailed(f"holder_id is required when holder_type is {holder_type.value}")
+
+
+def check_holder_exists(session: Session, tenant_id: uuid.UUID, holder_type: HolderType,
+                        holder_id: uuid.UUID | None) -> None:
+    """A holder a client names must be a subscription or interface of the caller's tenant;
+    an "other" holder has no id to name."""
+    check_holder(holder_type, holder_id)
+    if holder_id is None:
+        return
+    if holder_type is HolderType.SUBSCRIPTION:
+        references.referenced(session, partial(services_service.get_subscription, session,
+                                               tenant_id), holder_id, "holder_id",
+                              "subscription")
+    elif holder_type is HolderType.DEVICE_INTERFACE:
+        references.referenced(session, partial(devices_service.get_interface, session,
+                                               tenant_id), holder_id, "holder_id",
+                              "device interface")
+    else:
+        raise ValidationFailed("holder_id: an \"other\" holder has no id; use holder_type "
+                               "subscription or device_interface")
+
+
+def allocate_for(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID,
+                 data: schemas.AllocationCreate) -> Allocation:
+    """allocate() for a request: the holder it names must exist in the tenant."""
+    check_holder_exists(session, tenant_id, data.holder_type, data.holder_id)
+    return allocate(session, tenant_id, pool_id, address=data.address, status=data.status,
+                    holder_type=data.holder_type, holder_id=data.holder_id,
+                    description=data.description)
 
 
 def _describe(allocation: Allocation) -> str:
@@ -277,8 +310,10 @@ def update_allocation(session: Session, tenant_id: uuid.UUID, allocation_id: uui
         status = AllocationStatus.ALLOCATED
     else:
         status = AllocationStatus(current.status)
+    holder_type = data.holder_type or HolderType(current.holder_type)
+    holder_id = data.holder_id if "holder_id" in data.model_fields_set else current.holder_id
+    if (holder_type.value, holder_id) != (current.holder_type, current.holder_id):
+        check_holder_exists(session, tenant_id, holder_type, holder_id)
     return reassign(
-        session, current, status=status,
-        holder_type=data.holder_type or HolderType(current.holder_type),
-        holder_id=data.holder_id if "holder_id" in data.model_fields_set else current.holder_id,
+        session, current, status=status, holder_type=holder_type, holder_id=holder_id,
         description=data.description if data.description is not None else current.description)

@@ -214,9 +214,7 @@ def allocate(pool_id: uuid.UUID, body: schemas.AllocationCreate, session: DbSess
     """Allocate or reserve the next free address (or delegated prefix), or the one given.
     409 when the pool is exhausted or the address is taken; 422 when it lies outside the pool
     or is a network, broadcast or subnet-router anycast address."""
-    return allocation.allocate(session, principal.tenant_id, pool_id, address=body.address,
-                               status=body.status, holder_type=body.holder_type,
-                               holder_id=body.holder_id, description=body.description)
+    return allocation.allocate_for(session, principal.tenant_id, pool_id, body)
 
 
 router.include_router(allocations_router)

@@ -29,7 +29,8 @@ from dotmac_isp.modules.network.ipam.repository import (
     PrefixRepository,
     lock_address_space,
 )
-from dotmac_isp.shared.errors import Conflict, ValidationFailed
+from dotmac_isp.shared import references
+from dotmac_isp.shared.errors import Conflict
 from dotmac_isp.shared.pagination import Page, PageParams
 
 
@@ -50,9 +51,8 @@ def get_pool(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID) -> Pool
 
 def create_pool(session: Session, tenant_id: uuid.UUID, data: schemas.PoolCreate) -> Pool:
     """Make a leaf prefix a pool, optionally reserving its gateway address."""
-    prefix = PrefixRepository(session, tenant_id).find(data.prefix_id)
-    if prefix is None:
-        raise ValidationFailed("prefix_id does not name a prefix of this tenant")
+    prefix = references.referenced(session, PrefixRepository(session, tenant_id).find,
+                                   data.prefix_id, "prefix_id", "prefix")
     lock_address_space(session, tenant_id)
     repo = PoolRepository(session, tenant_id)
     if repo.by_name(data.name) is not None:

@@ -33,7 +33,8 @@ from dotmac_isp.modules.network.ipam.repository import (
     VrfRepository,
     lock_address_space,
 )
-from dotmac_isp.shared.errors import Conflict, ValidationFailed
+from dotmac_isp.shared import references
+from dotmac_isp.shared.errors import Conflict
 from dotmac_isp.shared.pagination import Page, PageParams
 
 # VRFs ------------------------------------------------------------------------------------
@@ -138,8 +139,8 @@ def _related(repo: PrefixRepository, vrf_id: uuid.UUID | None,
 def create_prefix(session: Session, tenant_id: uuid.UUID, data: schemas.PrefixCreate) -> Prefix:
     """Add a prefix to the hierarchy of its VRF; duplicates and prefixes inside pools fail."""
     network = parse_network(data.network)
-    if data.vrf_id is not None and VrfRepository(session, tenant_id).find(data.vrf_id) is None:
-        raise ValidationFailed("vrf_id does not name a VRF of this tenant")
+    references.optional(session, VrfRepository(session, tenant_id).find, data.vrf_id, "vrf_id",
+                        "VRF")
     lock_address_space(session, tenant_id)
     repo = PrefixRepository(session, tenant_id)
     supernets, subnets = _related(repo, data.vrf_id, network)

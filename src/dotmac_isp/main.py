@@ -20,6 +20,7 @@ from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.billing import bank_api as billing_bank_api
 from dotmac_isp.modules.billing import bank_web as billing_bank_web
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
+from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.customers import api as customers_api
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
     app.include_router(billing_bank_web.router)
+    app.include_router(billing_settings_web.router)
     app.include_router(radius_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

@@ -33,7 +33,11 @@ def test_dunning_to_suspension_and_restore_on_payment(session: Session, settings
     w = world(session, settings, tenant, payment_terms_days=0, dunning=CONFIG)
     sub = w.subscribe(date(2026, 4, 1))  # invoice 30.00, due Apr 1
     notices: list[DunningNotice] = []
-    subscribe(DunningNotice, lambda _s, e: notices.append(e))
+
+    def collect(_session: Session, event: DunningNotice) -> None:
+        notices.append(event)
+
+    subscribe(DunningNotice, collect)
     try:
         assert step(session, tenant, date(2026, 4, 2))["reminders"] == 0
         assert step(session, tenant, date(2026, 4, 4))["reminders"] == 1  # 3 days overdue
@@ -51,7 +55,7 @@ def test_dunning_to_suspension_and_restore_on_payment(session: Session, settings
         # the late-fee invoice (due Apr 8) got its own 3-day reminder on Apr 11
         assert [n.stage for n in notices if n.invoice_id != first] == ["reminder_3"]
     finally:
-        _handlers[DunningNotice].clear()
+        _handlers[DunningNotice].remove(collect)  # billing's own handlers stay subscribed
     owed = sum((i.balance_due for i in w.invoices() if i.status != "draft"), D("0"))
     service.receive_payment(session, tenant.id, PaymentInput(
         customer_id=w.customer.id, method=PaymentMethod.CASH, amount=owed, currency="USD",

@@ -71,7 +71,9 @@ def email_suspension_warning(session: Session, event: DunningNotice) -> None:
     if invoice is None or invoice.due_date is None:
         return
     grace = (setup.billing_settings(session, event.tenant_id).dunning or {}).get(
-        "suspend_after_days", 14)
+        "suspend_after_days")
+    if grace is None:
+        return  # the tenant never suspends for non-payment: there is nothing to warn of
     subs = services.subscriptions_of_customer(session, event.tenant_id, event.customer_id,
                                               ["active"])
     _send(session, event.tenant_id, event.customer_id, "billing.suspension_warning", {

@@ -70,19 +70,16 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
         session.add(record)
         session.flush()
         run_id = record.id
-    totals = ChunkResult()
-    cursor: uuid.UUID | None = None
-    while True:
+    try:
+        totals = _bill_chunks(database, tenant_id, today, run_id, chunk_size, pause_seconds)
+    except Exception as exc:
+        # Chunks already committed stay billed; the run says where it stopped, and the next
+        # run resumes (a period is billed once).
         with database.unit_of_work() as session:
-            result = _chunk(session, tenant_id, today, run_id, cursor, chunk_size)
-        if result.seen == 0:
-            break
-        cursor = result.last_id
-        for key in ("seen", "periods", "invoices_created", "invoices_issued"):
-            setattr(totals, key, getattr(totals, key) + getattr(result, key))
-        totals.errors.extend(result.errors)
-        if pause_seconds:
-            time.sleep(pause_seconds)
+            session.execute(update(BillingRun).where(BillingRun.id == run_id).values(
+                status=RunStatus.FAILED, finished_at=utcnow(),
+                errors=[{"error": f"{type(exc).__name__}: {exc}"[:500]}]))
+        raise
     with database.unit_of_work() as session:
         totals.invoices_issued += _issue_held_drafts(session, tenant_id, today)
         record = session.get(BillingRun, run_id)
@@ -94,6 +91,23 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
         record.errors = totals.errors[:500]
         record.finished_at = utcnow()
     return record
+
+
+def _bill_chunks(database: Database, tenant_id: uuid.UUID, today: date, run_id: uuid.UUID,
+                 chunk_size: int, pause_seconds: float) -> ChunkResult:
+    totals = ChunkResult()
+    cursor: uuid.UUID | None = None
+    while True:
+        with database.unit_of_work() as session:
+            result = _chunk(session, tenant_id, today, run_id, cursor, chunk_size)
+        if result.seen == 0:
+            return totals
+        cursor = result.last_id
+        for key in ("seen", "periods", "invoices_created", "invoices_issued"):
+            setattr(totals, key, getattr(totals, key) + getattr(result, key))
+        totals.errors.extend(result.errors)
+        if pause_seconds:
+            time.sleep(pause_seconds)
 
 
 def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUID,

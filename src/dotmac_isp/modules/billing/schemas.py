@@ -22,9 +22,14 @@ Amount = Field(gt=0, max_digits=14, decimal_places=2)
 
 
 class DunningConfig(BaseModel):
+    """The dunning stages. In a PATCH only the fields given change; the stored whole is then
+    checked (the final notice must come before the suspension it warns of)."""
+
     reminder_days: list[int] = Field(default_factory=lambda: [3], max_length=10)
     final_notice_days: int | None = Field(10, ge=0, le=365)
-    suspend_after_days: int | None = Field(14, ge=0, le=365)
+    suspend_after_days: int | None = Field(
+        14, ge=0, le=365, description="days overdue before suspension; null: never suspend "
+                                      "(and no suspension warning is sent)")
     late_fee_kind: LateFeeKind = LateFeeKind.NONE
     late_fee_amount: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
     late_fee_after_days: int = Field(7, ge=0, le=365)
@@ -47,8 +52,8 @@ class DunningConfig(BaseModel):
         return sorted(set(value))
 
     def stored(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        return data
+        """The fields the request named, as stored (JSON types)."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class SettingsOut(BaseModel):

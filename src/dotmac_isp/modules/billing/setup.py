@@ -6,13 +6,16 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import numbering
+from dotmac_isp.modules.billing.enums import LateFeeKind
 from dotmac_isp.modules.billing.models import BillingAccount, BillingSettings, TaxRate
 from dotmac_isp.modules.billing.repository import AccountRepository, TaxRateRepository
+from dotmac_isp.modules.billing.schemas import DunningConfig
 from dotmac_isp.modules.billing.tax import Rate
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
@@ -64,12 +67,36 @@ def update_settings(session: Session, tenant_id: uuid.UUID, changes: dict[str, A
             TaxRateRepository(session, tenant_id).get(rate_id)
         changes["default_tax_rate_ids"] = [str(i) for i in ids]
     if changes.get("dunning") is not None:
-        changes["dunning"] = {**DEFAULT_DUNNING, **settings.dunning, **changes["dunning"]}
+        changes["dunning"] = checked_dunning(
+            {**DEFAULT_DUNNING, **settings.dunning, **changes["dunning"]})
     for key, value in changes.items():
         if value is not None or key == "billing_day":
             setattr(settings, key, value)
     session.flush()
     return settings
+
+
+def checked_dunning(config: dict[str, Any]) -> dict[str, Any]:
+    """The whole dunning configuration, validated field by field and as a whole; raises
+    ValidationFailed (422) with what is wrong."""
+    try:
+        parsed = DunningConfig.model_validate(config)
+    except ValidationError as exc:
+        raise ValidationFailed("dunning: " + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())) from exc
+    problems = []
+    final, suspend = parsed.final_notice_days, parsed.suspend_after_days
+    if final is not None and suspend is not None and final >= suspend:
+        problems.append(f"the final notice (day {final}) warns of the suspension, so it must "
+                        f"come before it (day {suspend}); raise suspend_after_days, lower "
+                        "final_notice_days, or set suspend_after_days empty to never suspend")
+    if parsed.late_fee_kind != LateFeeKind.NONE and parsed.late_fee_amount <= 0:
+        problems.append(f"a {parsed.late_fee_kind.value} late fee needs an amount above 0")
+    if parsed.late_fee_kind == LateFeeKind.PERCENT and parsed.late_fee_amount > 100:
+        problems.append("a percentage late fee is at most 100")
+    if problems:
+        raise ValidationFailed("dunning: " + "; ".join(problems))
+    return parsed.model_dump(mode="json")
 
 
 def create_tax_rate(session: Session, tenant_id: uuid.UUID, name: str, rate: Decimal,

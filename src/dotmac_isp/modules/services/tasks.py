@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs.registry import JobContext, job
+from dotmac_isp.jobs.tenants import for_each_tenant
 from dotmac_isp.modules.services import service
 from dotmac_isp.modules.services.enums import ScheduledState
 from dotmac_isp.modules.services.models import ScheduledChange
@@ -15,25 +18,29 @@ from dotmac_isp.shared.errors import AppError
 
 log = logging.getLogger(__name__)
 BATCH = 500
+JOB = "services.apply_scheduled_changes"
 
 
-@job("services.apply_scheduled_changes", every=timedelta(minutes=1))
+@job(JOB, every=timedelta(minutes=1))
 def apply_scheduled_changes(ctx: JobContext) -> str:
     """Apply future-dated activations, suspensions, terminations and plan changes now due.
 
-    Each change runs in its own savepoint: one that is no longer possible is marked failed with
-    the reason, the others still apply. Applied changes leave the pending state, so a second
-    run finds nothing to do.
+    Each tenant's changes run in a transaction of their own, each change in its own savepoint:
+    one that is no longer possible is marked failed with the reason, the others still apply.
+    Applied changes leave the pending state, so a second run finds nothing to do.
     """
-    applied = failed = 0
-    with ctx.database.unit_of_work() as session:
-        due = list(session.scalars(
-            select(ScheduledChange)
-            .where(ScheduledChange.state == ScheduledState.PENDING.value,
-                   ScheduledChange.effective_at <= ctx.now)
-            .order_by(ScheduledChange.effective_at, ScheduledChange.created_at)
-            .limit(BATCH)))
-        for change in due:
+    due = (ScheduledChange.state == ScheduledState.PENDING.value,
+           ScheduledChange.effective_at <= ctx.now)
+    with ctx.database.unit_of_work(write=False) as session:
+        tenant_ids = list(session.scalars(select(ScheduledChange.tenant_id).where(*due)
+                                          .distinct()))
+
+    def apply_for_tenant(session: Session, tenant_id: uuid.UUID) -> tuple[int, int]:
+        applied = failed = 0
+        changes = list(session.scalars(
+            select(ScheduledChange).where(ScheduledChange.tenant_id == tenant_id, *due)
+            .order_by(ScheduledChange.effective_at, ScheduledChange.created_at).limit(BATCH)))
+        for change in changes:
             try:
                 with session.begin_nested():
                     service.apply_scheduled(session, change, ctx.now)
@@ -45,4 +52,9 @@ def apply_scheduled_changes(ctx: JobContext) -> str:
                 log.warning("scheduled change failed",
                             extra={"change_id": str(change.id), "reason": exc.detail})
         session.flush()
-    return f"{applied} applied, {failed} failed"
+        return applied, failed
+
+    outcome = for_each_tenant(ctx, JOB, sorted(tenant_ids), apply_for_tenant)
+    applied = sum(a for a, _ in outcome.results.values())
+    failed = sum(f for _, f in outcome.results.values())
+    return outcome.summary(f"{applied} applied, {failed} failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,13 +43,24 @@ def _needs_look(target: SlaTarget, now: datetime) -> Any:
     return conditions
 
 
-def candidates(session: Session, now: datetime) -> list[Ticket]:
-    """Tickets of every tenant whose targets crossed a line, or are over one and were not
-    escalated yet."""
-    stmt = (select(Ticket).where(Ticket.status.in_([s.value for s in ACTIVE]),
-                                 or_(*(_needs_look(t, now) for t in sla.TARGETS)))
-            .order_by(Ticket.created_at).limit(BATCH))
+def _looked_at(now: datetime) -> Any:
+    return and_(Ticket.status.in_([s.value for s in ACTIVE]),
+                or_(*(_needs_look(t, now) for t in sla.TARGETS)))
+
+
+def candidates(session: Session, now: datetime,
+               tenant_id: uuid.UUID | None = None) -> list[Ticket]:
+    """Tickets (of one tenant, or of every tenant) whose targets crossed a line, or are over
+    one and were not escalated yet."""
+    stmt = select(Ticket).where(_looked_at(now)).order_by(Ticket.created_at).limit(BATCH)
+    if tenant_id is not None:
+        stmt = stmt.where(Ticket.tenant_id == tenant_id)
     return list(session.scalars(stmt))
+
+
+def tenants_to_check(session: Session, now: datetime) -> list[uuid.UUID]:
+    """The tenants with at least one ticket for check_sla to look at."""
+    return sorted(session.scalars(select(Ticket.tenant_id).where(_looked_at(now)).distinct()))
 
 
 def _matches(rule: EscalationRule, ticket: Ticket, trigger: str, target: SlaTarget) -> bool:
@@ -158,10 +170,11 @@ class CheckSummary:
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
 
-def check_sla(session: Session, now: datetime, settings: Settings | None) -> CheckSummary:
+def check_sla(session: Session, now: datetime, settings: Settings | None, *,
+              tenant_id: uuid.UUID | None = None) -> CheckSummary:
     """Mark targets at risk or breached as of `now` and escalate what is over a line."""
     summary = CheckSummary()
-    for ticket in candidates(session, now):
+    for ticket in candidates(session, now, tenant_id):
         summary.looked_at += 1
         try:
             with session.begin_nested():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import schemas
@@ -239,3 +240,28 @@ def customers_by_number(session: Session, tenant_id: uuid.UUID,
         found.update({c.number: c for c in session.scalars(repo.select().where(
             Customer.number.in_(chunk)))})
     return found
+
+
+def customers_by_email(session: Session, tenant_id: uuid.UUID,
+                       emails: list[str]) -> dict[str, list[Customer]]:
+    """Customers by email (lowercased), one query per thousand; an email may be shared."""
+    repo = CustomerRepository(session, tenant_id)
+    found: dict[str, list[Customer]] = {}
+    wanted = sorted({e.lower() for e in emails})
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        for c in session.scalars(repo.select().where(func.lower(Customer.email).in_(chunk))
+                                 .order_by(Customer.number)):
+            found.setdefault(c.email.lower(), []).append(c)
+    return found
+
+
+def activate_leads(customers: list[Customer], reason: str) -> None:
+    """Leads among these (loaded) customers become active; the caller's flush stores it."""
+    now = utcnow()
+    for customer in customers:
+        if customer.status == CustomerStatus.LEAD:
+            customer.status = CustomerStatus.ACTIVE.value
+            customer.status_changed_at = now
+            note = f"[{now:%Y-%m-%d %H:%M}] status lead -> active: {reason}"
+            customer.notes = f"{customer.notes}\n{note}".strip()

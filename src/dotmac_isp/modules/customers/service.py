@@ -265,3 +265,22 @@ def activate_leads(customers: list[Customer], reason: str) -> None:
             customer.status_changed_at = now
             note = f"[{now:%Y-%m-%d %H:%M}] status lead -> active: {reason}"
             customer.notes = f"{customer.notes}\n{note}".strip()
+
+
+def find_by_number_or_email(session: Session, tenant_id: uuid.UUID,
+                            keys: list[str]) -> dict[str, Customer | str]:
+    """For imports naming customers by number or email: each key -> its customer, or a
+    message why it names none (or several). A few queries, whatever the number of keys."""
+    numbers = [k for k in keys if "@" not in k]
+    emails = [k for k in keys if "@" in k]
+    found: dict[str, Customer | str] = {}
+    by_number = customers_by_number(session, tenant_id, numbers)
+    for key in numbers:
+        found[key] = by_number.get(key) or f"customer: no customer with number {key}"
+    by_email = customers_by_email(session, tenant_id, emails)
+    for key in emails:
+        matches = by_email.get(key.lower(), [])
+        found[key] = matches[0] if len(matches) == 1 else (
+            f"customer: no customer with email {key}" if not matches else
+            f"customer: {len(matches)} customers have email {key}; use the customer number")
+    return found

@@ -111,24 +111,6 @@ def _parse(line: int, row: dict[str, str], today: date) -> _Line:
                  first_billed, static_ip, status)
 
 
-def _find_customers(session: Session, tenant_id: uuid.UUID,
-                    lines: list[_Line]) -> dict[str, Customer | str]:
-    """Each key -> its customer, or a message why it names none (or several)."""
-    numbers = [x.customer_key for x in lines if "@" not in x.customer_key]
-    emails = [x.customer_key for x in lines if "@" in x.customer_key]
-    found: dict[str, Customer | str] = {}
-    by_number = customers_service.customers_by_number(session, tenant_id, numbers)
-    for key in numbers:
-        found[key] = by_number.get(key) or f"customer: no customer with number {key}"
-    by_email = customers_service.customers_by_email(session, tenant_id, emails)
-    for key in emails:
-        matches = by_email.get(key.lower(), [])
-        found[key] = matches[0] if len(matches) == 1 else (
-            f"customer: no customer with email {key}" if not matches else
-            f"customer: {len(matches)} customers have email {key}; use the customer number")
-    return found
-
-
 def _existing(session: Session, tenant_id: uuid.UUID,
               usernames: list[str]) -> dict[str, uuid.UUID]:
     """RADIUS username -> customer id, for usernames already in use in the tenant."""
@@ -205,7 +187,8 @@ def import_subscriptions(session: Session, settings: Settings, tenant_id: uuid.U
             continue
         seen[item.username] = line
         parsed.append(item)
-    customers = _find_customers(session, tenant_id, parsed)
+    customers = customers_service.find_by_number_or_email(
+        session, tenant_id, [x.customer_key for x in parsed])
     plans: dict[str, Plan] = {}
     for plan in catalogue.plans_by_id(session, tenant_id).values():
         plans[plan.name] = plan

@@ -148,7 +148,9 @@ def on_restored(session: Session, event: events.SubscriptionRestored) -> None:
     if not ctx.prepaid or ctx.settings.bill_suspended:
         return
     period = ctx.schedule().period_of(ctx.day)
-    remainder = Period(ctx.day, period.end)
+    # A service moved in from another system is not billed here before its billing start.
+    first = ctx.sub.billing_start_date or ctx.day
+    remainder = Period(max(ctx.day, first), period.end)
     plan = ctx.sub.plan
     if remainder.days <= 0:
         return

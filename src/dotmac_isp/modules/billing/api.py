@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 
-from dotmac_isp.modules.billing import ledger, pdf, run, schemas, service, setup
+from dotmac_isp.modules.billing import ledger, opening, pdf, run, schemas, service, setup
 from dotmac_isp.modules.billing.enums import InvoiceStatus
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
@@ -32,6 +32,7 @@ from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import DbSession, get_database, require
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
+from dotmac_isp.shared.csv_import import ImportReport, read_upload
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
@@ -238,6 +239,19 @@ def refund_payment(payment_id: uuid.UUID, body: schemas.RefundIn, session: DbSes
 
 
 # Customer accounts, statements and runs ------------------------------------------------
+
+@router.post("/opening-balances/import", response_model=ImportReport, tags=["billing"])
+async def import_opening_balances(request: Request, session: DbSession, dry_run: bool = False,
+                                  principal: Principal = require(P.BILLING_WRITE),
+                                  ) -> ImportReport:
+    """What customers owed (positive) or had in credit (negative) in the system the ISP moves
+    from: a CSV (multipart field "file", or the body as text/csv) with customer, amount, as_of,
+    reference. A debt becomes an issued invoice, a credit an unallocated payment; one per
+    customer, and a reference imported before is reported as a duplicate."""
+    text = await read_upload(request)
+    return opening.import_opening_balances(session, principal.tenant_id, text,
+                                           dry_run=dry_run)
+
 
 @router.get("/customers/{customer_id}/statement", response_model=schemas.StatementOut,
             tags=["billing"])

@@ -65,6 +65,12 @@ def _schedule(activation: date, day: int, cycle: str) -> Schedule:
                     BillingCycle(cycle).months)
 
 
+def billing_start(activation: date, first_billed: date | None) -> date:
+    """The first day this system bills: activation, or later for a service moved in from
+    another system that billed it until then."""
+    return max(activation, first_billed) if first_billed is not None else activation
+
+
 def period_line(subscription_id: uuid.UUID, plan_name: str, price: Decimal, used: Period,
                 full: Period, *, kind: LineKind = LineKind.SUBSCRIPTION,
                 sign: int = 1, label: str = "") -> LineInput:

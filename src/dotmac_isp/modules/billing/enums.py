@@ -31,6 +31,7 @@ class LineKind(StrEnum):
     LATE_FEE = "late_fee"
     RECONNECTION_FEE = "reconnection_fee"
     ADDON = "addon"
+    OPENING_BALANCE = "opening_balance"
 
 
 class PaymentMethod(StrEnum):

@@ -268,3 +268,25 @@ class DunningAction(UUIDPrimaryKey, TenantOwned, Base):
     stage: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpeningBalance(UUIDPrimaryKey, TenantOwned, Audited, Base):
+    """What a customer owed (or had in credit) when moved in from another system: an issued
+    invoice for a debt, an unallocated payment for a credit. One per customer, and the
+    reference makes a repeated import store nothing."""
+
+    __tablename__ = "opening_balances"
+    __table_args__ = (UniqueConstraint("tenant_id", "reference"),
+                      UniqueConstraint("tenant_id", "customer_id"))
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="RESTRICT"))
+    reference: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn)  # positive: owed; negative: credit
+    currency: Mapped[str] = mapped_column(String(3))
+    as_of_date: Mapped[date] = mapped_column(Date)
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="RESTRICT"), nullable=True)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="RESTRICT"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -162,11 +162,14 @@ def _prepaid_lines(sub: BillableRow, plan: Plan, settings: BillingSettings,
     activation = local_date(sub.activated_at, timezone)
     sched = charging.schedule(activation, plan.billing_cycle, settings,
                               accounts.get(sub.customer_id))
+    start = charging.billing_start(activation, sub.billing_start_date)
     due: Due = []
-    period = sched.period_of(activation)
+    if start > today:
+        return due
+    period = sched.period_of(start)
     while period.start <= today:
         if (sub.id, period.start) not in billed:
-            used = period.clip(activation, period.end)
+            used = period.clip(start, period.end)
             if used is not None:
                 due.append((period, plan.price, [period_line(sub.id, plan.name, plan.price,
                                                              used, period)]))
@@ -183,8 +186,9 @@ def _postpaid_lines(sub: BillableRow, plan: Plan, history: History,
     ended = local_date(sub.terminated_at, timezone) if sub.terminated_at else None
     sched = charging.schedule(activation, plan.billing_cycle, settings,
                               accounts.get(sub.customer_id))
+    start = charging.billing_start(activation, sub.billing_start_date)
     due: Due = []
-    period = sched.period_of(activation)
+    period = sched.period_of(start)
     while period.start <= today:
         finished = period.end <= today or (ended is not None and ended <= today
                                            and period.contains(ended))
@@ -193,7 +197,7 @@ def _postpaid_lines(sub: BillableRow, plan: Plan, history: History,
         if (sub.id, period.start) not in billed:
             sub_lines = []
             for seg in billable_segments(period, history, bill_suspended=settings.bill_suspended):
-                used = seg.period.clip(activation, ended or seg.period.end)
+                used = seg.period.clip(start, ended or seg.period.end)
                 if used is not None:
                     seg_plan = plans[seg.plan_id]
                     sub_lines.append(period_line(sub.id, seg_plan.name, seg_plan.price, used,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import schemas
@@ -238,4 +239,48 @@ def customers_by_number(session: Session, tenant_id: uuid.UUID,
         chunk = wanted[start:start + 1000]
         found.update({c.number: c for c in session.scalars(repo.select().where(
             Customer.number.in_(chunk)))})
+    return found
+
+
+def customers_by_email(session: Session, tenant_id: uuid.UUID,
+                       emails: list[str]) -> dict[str, list[Customer]]:
+    """Customers by email (lowercased), one query per thousand; an email may be shared."""
+    repo = CustomerRepository(session, tenant_id)
+    found: dict[str, list[Customer]] = {}
+    wanted = sorted({e.lower() for e in emails})
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        for c in session.scalars(repo.select().where(func.lower(Customer.email).in_(chunk))
+                                 .order_by(Customer.number)):
+            found.setdefault(c.email.lower(), []).append(c)
+    return found
+
+
+def activate_leads(customers: list[Customer], reason: str) -> None:
+    """Leads among these (loaded) customers become active; the caller's flush stores it."""
+    now = utcnow()
+    for customer in customers:
+        if customer.status == CustomerStatus.LEAD:
+            customer.status = CustomerStatus.ACTIVE.value
+            customer.status_changed_at = now
+            note = f"[{now:%Y-%m-%d %H:%M}] status lead -> active: {reason}"
+            customer.notes = f"{customer.notes}\n{note}".strip()
+
+
+def find_by_number_or_email(session: Session, tenant_id: uuid.UUID,
+                            keys: list[str]) -> dict[str, Customer | str]:
+    """For imports naming customers by number or email: each key -> its customer, or a
+    message why it names none (or several). A few queries, whatever the number of keys."""
+    numbers = [k for k in keys if "@" not in k]
+    emails = [k for k in keys if "@" in k]
+    found: dict[str, Customer | str] = {}
+    by_number = customers_by_number(session, tenant_id, numbers)
+    for key in numbers:
+        found[key] = by_number.get(key) or f"customer: no customer with number {key}"
+    by_email = customers_by_email(session, tenant_id, emails)
+    for key in emails:
+        matches = by_email.get(key.lower(), [])
+        found[key] = matches[0] if len(matches) == 1 else (
+            f"customer: no customer with email {key}" if not matches else
+            f"customer: {len(matches)} customers have email {key}; use the customer number")
     return found

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, require
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
-from dotmac_isp.modules.services import catalogue, schemas, service
+from dotmac_isp.modules.services import catalogue, importing, schemas, service
 from dotmac_isp.modules.services.enums import PlanKind, SubscriptionStatus
 from dotmac_isp.modules.services.models import (
     Plan,
@@ -20,6 +20,7 @@ from dotmac_isp.modules.services.models import (
     SubscriptionAddon,
     SubscriptionStatusChange,
 )
+from dotmac_isp.shared.csv_import import ImportReport, read_upload
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
 
 router = APIRouter()
@@ -122,6 +123,21 @@ def create_subscription(body: schemas.SubscriptionCreate, session: DbSession,
                         ) -> schemas.SubscriptionOut:
     return schemas.SubscriptionOut.of(
         service.create_subscription(session, settings, principal.tenant_id, body))
+
+
+@router.post("/subscriptions/import", response_model=ImportReport, tags=["subscriptions"])
+async def import_subscriptions(request: Request, session: DbSession, settings: AppSettings,
+                               dry_run: bool = False,
+                               principal: Principal = require(P.SERVICES_WRITE),
+                               ) -> ImportReport:
+    """Move running subscriptions in from another system: a CSV (multipart field "file", or
+    the body as text/csv) with customer, plan, radius_username, radius_password, started_on,
+    next_billing_on, static_ip, status. Each line is reported; good lines go in, bad ones
+    store nothing; nothing before next_billing_on is billed. dry_run checks and stores
+    nothing."""
+    text = await read_upload(request)
+    return importing.import_subscriptions(session, settings, principal.tenant_id, text,
+                                          dry_run=dry_run)
 
 
 @router.get("/subscriptions/{subscription_id}", response_model=schemas.SubscriptionOut,

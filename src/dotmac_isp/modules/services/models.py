@@ -98,6 +98,9 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     suspend_reason: Mapped[str] = mapped_column(String(500), default="")
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     contract_end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Set for subscriptions moved in from another system: no period before this day is
+    # billed here (the old system billed it).
+    billing_start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)

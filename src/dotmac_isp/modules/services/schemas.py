@@ -224,6 +224,7 @@ class SubscriptionOut(BaseModel):
     suspend_reason: str
     terminated_at: datetime | None
     contract_end_date: date | None
+    billing_start_date: date | None = None
     created_at: datetime
 
     @classmethod

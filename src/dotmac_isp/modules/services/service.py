@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import string
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
@@ -338,6 +338,7 @@ class BillableRow(NamedTuple):
     radius_username: str
     activated_at: datetime
     terminated_at: datetime | None
+    billing_start_date: date | None  # no period before it is billed (imported services)
 
 
 def billable_subscriptions(session: Session, tenant_id: uuid.UUID, statuses: list[str], *,
@@ -348,7 +349,8 @@ def billable_subscriptions(session: Session, tenant_id: uuid.UUID, statuses: lis
     repo = SubscriptionRepository(session, tenant_id)
     stmt = (repo.select(Subscription.id, Subscription.customer_id, Subscription.plan_id,
                         Subscription.status, Subscription.radius_username,
-                        Subscription.activated_at, Subscription.terminated_at)
+                        Subscription.activated_at, Subscription.terminated_at,
+                        Subscription.billing_start_date)
             .where(Subscription.status.in_(statuses), Subscription.activated_at.is_not(None))
             .order_by(Subscription.id).limit(limit))
     if after_id is not None:

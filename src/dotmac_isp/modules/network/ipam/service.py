@@ -30,6 +30,7 @@ from dotmac_isp.shared.types import utcnow
 __all__ = [
     "AddressFamily",
     "SubscriptionAddresses",
+    "assign_subscription_address",
     "ensure_subscription_allocation",
     "hold_subscription_allocations",
     "move_subscription",
@@ -149,3 +150,14 @@ def release_expired_holds(session: Session, tenant_id: uuid.UUID, pool_id: uuid.
     for allocation in expired:
         alloc.release_in_locked_pool(session, pool, allocation, now)
     return len(expired)
+
+
+def assign_subscription_address(session: Session, tenant_id: uuid.UUID,
+                                subscription_id: uuid.UUID, pool_id: uuid.UUID, address: str,
+                                now: datetime | None = None) -> Allocation:
+    """Give the subscription a chosen address of its plan's IPv4 pool (a static address
+    it already had elsewhere), or fail with the reason it cannot have it."""
+    pool, prefix_status = _plan_pool(session, tenant_id, pool_id, AddressFamily.IPV4)
+    return alloc.allocate_in_locked_pool(
+        session, pool, address=address, holder_type=HolderType.SUBSCRIPTION,
+        holder_id=subscription_id, now=now or utcnow(), prefix_status=prefix_status)

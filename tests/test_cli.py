@@ -9,12 +9,20 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
+from dotmac_isp import wiring
 from dotmac_isp.demo import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
+from dotmac_isp.modules.customers import schemas as customer_schemas
+from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.services import catalogue
+from dotmac_isp.modules.services import schemas as service_schemas
+from dotmac_isp.shared.db import Database
 
 
 def _command() -> list[str]:
@@ -92,3 +100,40 @@ def test_serve_with_demo_data_starts_and_the_printed_login_works(env: dict[str, 
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=20)
     assert DEMO_ADMIN_EMAIL in output and DEMO_ADMIN_PASSWORD in output
+
+
+def test_import_subscriptions_and_opening_balances(env: dict[str, str], tmp_path: Path) -> None:
+    assert run(env, "db", "upgrade").returncode == 0
+    assert run(env, "tenant", "create", "--name", "Mover", "--slug", "mover").returncode == 0
+    engine = create_engine(env["DOTMAC_DATABASE_URL"])
+    with engine.begin() as conn:
+        tenant_id = conn.execute(text("select id from tenants where slug = 'mover'")).scalar()
+    engine.dispose()
+    wiring.install()
+    database = Database.from_url(env["DOTMAC_DATABASE_URL"])
+    tid = uuid.UUID(str(tenant_id))
+    with database.unit_of_work() as session:
+        customers_service.create_customer(session, tid, customer_schemas.CustomerCreate(
+            first_name="Ada", last_name="Obi", email="ada@mover.example"))
+        catalogue.create_plan(session, tid, service_schemas.PlanCreate(
+            name="Fibre 30", kind="internet", download_kbps=30_000, upload_kbps=10_000,
+            price="30.00"))  # type: ignore[arg-type]
+    database.dispose()
+    subs = tmp_path / "subs.csv"
+    subs.write_text("customer,plan,radius_username,started_on,next_billing_on\n"
+                    "ada@mover.example,Fibre 30,ada,2024-05-10,2025-06-01\n"
+                    "C000099,Fibre 30,nobody,2024-05-10,2025-06-01\n")
+    dry = run(env, "import", "subscriptions", str(subs), "--tenant", "mover", "--dry-run")
+    assert dry.returncode == 2, dry.stderr
+    assert "1 would be created (dry run), 0 already imported, 1 with errors" in dry.stdout
+    assert "line 3: error: customer: no customer with number C000099" in dry.stderr
+    real = run(env, "import", "subscriptions", str(subs), "--tenant", "mover")
+    assert "1 created" in real.stdout
+    again = run(env, "import", "subscriptions", str(subs), "--tenant", "mover")
+    assert "0 created, 1 already imported" in again.stdout
+    balances = tmp_path / "balances.csv"
+    balances.write_text("customer,amount,as_of,reference\nC000001,45.00,2025-05-31,OB-1\n")
+    ok = run(env, "import", "opening-balances", str(balances), "--tenant", "mover")
+    assert ok.returncode == 0 and "1 created" in ok.stdout, ok.stderr
+    nowhere = run(env, "import", "opening-balances", str(balances), "--tenant", "nowhere")
+    assert nowhere.returncode == 1 and "no tenant with slug 'nowhere'" in nowhere.stderr

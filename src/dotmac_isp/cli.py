@@ -9,6 +9,7 @@ from datetime import date
 import typer
 
 from dotmac_isp import db_migrate, wiring
+from dotmac_isp.cli_import import import_app
 from dotmac_isp.config import get_settings
 from dotmac_isp.jobs import registry
 from dotmac_isp.jobs.registry import JobContext
@@ -37,6 +38,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(demo_app, name="demo")
+app.add_typer(import_app, name="import")
 
 
 def _fail(message: str) -> None:

@@ -11,12 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import run
+from dotmac_isp.modules.billing import opening, run
 from dotmac_isp.modules.billing.models import Invoice, OpeningBalance, Payment
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.types import utcnow
 from tests.conftest import RollbackDatabase
 from tests.modules.billing.helpers import configure
+from tests.modules.services.test_import import counting
 from tests.support.customers import make_customer, make_plan
 from tests.support.factories import StaffUser, make_user
 
@@ -135,3 +136,24 @@ def test_only_billing_writers_may_import(client: TestClient, session: Session,
     subs = client.post("/api/v1/subscriptions/import", headers=viewer.headers,
                        files={"file": ("s.csv", b"customer\n", "text/csv")})
     assert subs.status_code == 403
+
+
+def test_statements_do_not_grow_with_the_number_of_lines(session: Session,
+                                                         tenant: Tenant) -> None:
+    configure(session, tenant)
+    customers = [make_customer(session, tenant) for _ in range(113)]
+    counts = []
+    # the first import also creates the month's number counters: measure the ones after
+    for lo, hi in [(110, 113), (0, 10), (10, 110)]:
+        # half debts, half credits, all dated in one month
+        text = HEADER + "".join(
+            f"{c.number},{'-' if (lo + i) % 2 else ''}{i + 1}.00,2025-05-31,R-{lo + i}\n"
+            for i, c in enumerate(customers[lo:hi]))
+        with counting(session) as statements:
+            report = opening.import_opening_balances(session, tenant.id, text)
+        assert report.created == hi - lo
+        counts.append(len(statements))
+    # tenant, customers, earlier balances, settings and three numbering counters, the
+    # documents with their lines, audit and the opening-balance rows, open invoices
+    assert counts[1] == counts[2], counts
+    assert counts[2] <= 25, counts

@@ -20,6 +20,7 @@ from dotmac_isp.modules.billing.models import BilledPeriod, Invoice
 from dotmac_isp.modules.billing.proration import add_months
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.network.ipam import service as ipam_service
 from dotmac_isp.modules.services import importing
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.models import Subscription, SubscriptionStatusChange
@@ -27,6 +28,7 @@ from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.shared.types import utcnow
 from tests.conftest import RollbackDatabase
 from tests.modules.billing.helpers import configure
+from tests.modules.network.ipam.factories import make_pool
 from tests.support.customers import make_customer, make_plan
 from tests.support.factories import StaffUser
 
@@ -284,3 +286,32 @@ def test_statements_do_not_grow_with_the_number_of_lines(
     # audit entries and RADIUS change log, and the customers' lead -> active update
     assert counts[0] == counts[1], counts
     assert counts[1] <= 15, counts
+
+
+def test_addresses_come_from_the_plans_pool_and_a_static_one_is_kept(
+        client: TestClient, admin: StaffUser, session: Session, tenant: Tenant) -> None:
+    configure(session, tenant)
+    pool = make_pool(session, tenant, "100.64.0.0/24")
+    plan = make_plan(session, tenant, name="Fibre 30", ipv4_pool_id=pool.id)
+    bare = make_plan(session, tenant, name="No Pool")
+    c = make_customer(session, tenant)
+    n = c.number
+    body = post(client, admin, HEADER.replace(",status", ",static_ip,status") + (
+        f"{n},{plan.name},fixed,,2024-01-01,2024-02-01,100.64.0.77,active\n"
+        f"{n},{plan.name},dynamic,,2024-01-01,2024-02-01,,active\n"
+        f"{n},{bare.name},nopool,,2024-01-01,2024-02-01,100.64.0.9,active\n"
+        f"{n},{plan.name},badip,,2024-01-01,2024-02-01,100.64.0.300,active\n")).json()
+    said = {x["key"]: " ".join(x["messages"]) for x in body["lines"]}
+    assert body["created"] == 2, body
+    assert "has no IPv4 pool" in said["nopool"] and "is not an IP address" in said["badip"]
+    by_name = {s.radius_username: s for s in subs_of(session, tenant)}
+    fixed = ipam_service.subscription_addresses(session, tenant.id, by_name["fixed"].id)
+    dynamic = ipam_service.subscription_addresses(session, tenant.id, by_name["dynamic"].id)
+    assert fixed.ipv4_address == "100.64.0.77"
+    assert dynamic.ipv4_address is not None and dynamic.ipv4_address != "100.64.0.77"
+    # an address already held fails the whole file, naming the line, and stores nothing
+    clash = post(client, admin, HEADER.replace(",status", ",static_ip,status") + (
+        f"{n},{plan.name},second,,2024-01-01,2024-02-01,,active\n"
+        f"{n},{plan.name},taken,,2024-01-01,2024-02-01,100.64.0.77,active\n"))
+    assert clash.status_code == 422 and "line 3 (taken)" in clash.json()["detail"]
+    assert "second" not in {s.radius_username for s in subs_of(session, tenant)}

@@ -94,3 +94,13 @@ def test_read_only_staff_see_lines_but_cannot_import_or_match(
     token = csrf_of(page.text)
     refused = post_statement(client, token, "Valuta;Betrag;Verwendungszweck\n")
     assert refused.status_code == 403 and re.search(r"billing:write", refused.text)
+
+
+def test_a_bad_date_format_is_shown_on_the_page(client: TestClient, admin: StaffUser) -> None:
+    sign_in(client, admin.user.email, admin.password)
+    token = csrf_of(client.get(PAGE).text)
+    refused = post_statement(client, token, "Valuta;Betrag;Verwendungszweck\n"
+                                            "03.04.2026;1,00;x\n", date_format="%Y-%m-%d%z%z")
+    assert refused.status_code == 422
+    assert "%z may appear only once" in visible(refused.text)
+    assert 'value="%Y-%m-%d%z%z"' in refused.text  # the form keeps what was typed

@@ -118,11 +118,38 @@ def test_export_round_trips_into_another_tenant(client: TestClient, admin: Staff
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert rows[0]["last_name"].startswith("'=")  # a spreadsheet shows it as text
-    assert rows[0]["phone"] == "+234 803 000 1111"
+    assert rows[0]["phone"] == "'+234 803 000 1111"  # '+' starts a formula too
     assert rows[0]["cf:router"] == "hAP ac2" and rows[0]["billing_city"] == "Surulere"
     imported = post_csv(client, other_admin, exported.text).json()
     assert imported["created"] == 1, imported
     copy = client.get("/api/v1/customers", headers=other_admin.headers).json()["items"][0]
     full = client.get(f"/api/v1/customers/{copy['id']}", headers=other_admin.headers).json()
     assert full["last_name"] == "=HYPERLINK(\"http://evil\")"
+    assert full["phone"] == "+234 803 000 1111"
     assert full["custom_fields"] == {"router": "hAP ac2"} and full["tags"] == ["vip"]
+
+
+FORMULAS = ["+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "+(1+1)*cmd|' /C calc'!A0",
+            "=1+1", "@SUM(A1)", "\t=1+1", "\r=1+1", "-", "+"]
+
+
+def test_export_neutralises_every_formula_cell_but_keeps_plain_numbers(
+        client: TestClient, admin: StaffUser, other_admin: StaffUser) -> None:
+    made = client.post("/api/v1/customers", headers=admin.headers, json={
+        "first_name": "Ngozi", "last_name": "Okafor", "company_name": FORMULAS[0],
+        "custom_fields": {f"f{i}": formula for i, formula in enumerate(FORMULAS)}
+        | {"balance": "-12.50", "count": "7"}})
+    assert made.status_code == 201, made.text
+    exported = client.get("/api/v1/customers/export", headers=admin.headers)
+    row = next(csv.DictReader(io.StringIO(exported.text, newline="")))
+    assert row["company_name"] == "'" + FORMULAS[0]
+    for i, formula in enumerate(FORMULAS):
+        assert row[f"cf:f{i}"] == "'" + formula, (formula, row[f"cf:f{i}"])
+    assert row["cf:balance"] == "-12.50" and row["cf:count"] == "7"
+    imported = post_csv(client, other_admin, exported.text).json()
+    assert imported["created"] == 1, imported
+    copy = client.get("/api/v1/customers", headers=other_admin.headers).json()["items"][0]
+    full = client.get(f"/api/v1/customers/{copy['id']}", headers=other_admin.headers).json()
+    assert full["company_name"] == FORMULAS[0]
+    assert full["custom_fields"]["f1"] == FORMULAS[1]
+    assert full["custom_fields"]["balance"] == "-12.50"

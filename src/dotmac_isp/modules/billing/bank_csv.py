@@ -18,6 +18,9 @@ from dotmac_isp.shared.money import is_currency_code, round_money
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20_000
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+# strptime directives a booking date may use (the locale- and week-based ones are left out)
+DATE_DIRECTIVES = frozenset("YymbBdjaAHIMSfpzZ")
+_DIRECTIVE = re.compile(r"%(.?)", re.DOTALL)
 
 
 class BadStatement(ValidationFailed):
@@ -36,6 +39,27 @@ class ColumnMapping:
     currency: str | None = None  # of every line when there is no currency column
     decimal_comma: bool = False  # 1.234,56 rather than 1,234.56
     delimiter: str = ","
+
+    def __post_init__(self) -> None:
+        check_date_format(self.date_format)
+
+
+def check_date_format(fmt: str) -> None:
+    """A strptime format of known directives, each at most once, naming year, month and day."""
+    used = [d for d in _DIRECTIVE.findall(fmt) if d != "%"]
+    unknown = sorted({d for d in used if d not in DATE_DIRECTIVES}, key=used.index)
+    if unknown:
+        shown = ", ".join(f"%{d}" if d else "a lone %" for d in unknown)
+        raise BadStatement(f"date format {fmt!r}: {shown} is not a date directive; use "
+                           f"{' '.join('%' + d for d in sorted(DATE_DIRECTIVES))}")
+    twice = sorted({d for d in used if used.count(d) > 1})
+    if twice:
+        raise BadStatement(f"date format {fmt!r}: "
+                           f"{', '.join('%' + d for d in twice)} may appear only once")
+    has = set(used)
+    if not (has & {"Y", "y"} and ((has & {"m", "b", "B"} and "d" in has) or "j" in has)):
+        raise BadStatement(f"date format {fmt!r} must name the year (%Y or %y), the month "
+                           "(%m, %b or %B) and the day (%d), such as %d.%m.%Y")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dotmac_isp.modules.customers.service import NUMBER_COUNTER, format_number, 
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.shared import sequences
 from dotmac_isp.shared.errors import ValidationFailed
+from dotmac_isp.shared.spreadsheet import restore_cell, safe_row
 
 BASE_COLUMNS = [
     "number", "kind", "status", "first_name", "last_name", "company_name", "email", "phone",
@@ -45,14 +46,14 @@ def _bool(value: str) -> bool:
 
 
 def _row_to_create(row: dict[str, str]) -> tuple[str, schemas.CustomerCreate]:
-    get = lambda key: _unsafe((row.get(key) or "").strip())  # noqa: E731
+    get = lambda key: restore_cell((row.get(key) or "").strip())  # noqa: E731
     data: dict[str, Any] = {
         "first_name": get("first_name"), "last_name": get("last_name"),
         "company_name": get("company_name"), "phone": get("phone"), "tax_id": get("tax_id"),
         "tax_exempt": _bool(get("tax_exempt")), "tax_exempt_reason": get("tax_exempt_reason"),
         "notes": get("notes"),
         "tags": [t for t in get("tags").split(";") if t.strip()],
-        "custom_fields": {k[len(CUSTOM_PREFIX):]: v for k, v in row.items()
+        "custom_fields": {k[len(CUSTOM_PREFIX):]: restore_cell(v) for k, v in row.items()
                           if k and k.startswith(CUSTOM_PREFIX) and v not in (None, "")},
     }
     for key in ("kind", "status", "email", "currency"):
@@ -170,7 +171,7 @@ def export_rows(customers: list[Customer]) -> Iterator[str]:
         buffer.truncate(0)
         return value
 
-    writer.writerow(header)
+    writer.writerow(safe_row(header))
     yield flush()
     for c in customers:
         billing = next((a for a in c.addresses if a.kind == "billing"), None)
@@ -181,22 +182,9 @@ def export_rows(customers: list[Customer]) -> Iterator[str]:
                     billing.postal_code, billing.country] if billing else [""] * 6)
         values.append(c.notes)
         values += [_cell((c.custom_fields or {}).get(k)) for k in custom]
-        writer.writerow([_safe(v) for v in values])
+        writer.writerow(safe_row(values))
         yield flush()
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _safe(value: str) -> str:
-    """Spreadsheets run cells like '=..' or '+SUM(..)' as formulas: quote those as text.
-    Phone numbers ('+234 ...') and negative amounts stay as they are."""
-    if value[:1] in ("=", "@") or (value[:1] in ("+", "-") and not value[1:2].isdigit()
-                                   and value[1:2] not in (" ", "(", "")):
-        return f"'{value}"
-    return value
-
-
-def _unsafe(value: str) -> str:
-    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "@", "+", "-") else value

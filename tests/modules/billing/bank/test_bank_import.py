@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dotmac_isp.modules.billing import bank_csv
 from dotmac_isp.modules.billing.bank_models import BankStatementLine
 from dotmac_isp.modules.billing.models import Invoice, Payment
 from dotmac_isp.modules.customers.models import Customer
@@ -174,7 +175,6 @@ def test_manual_match_records_the_payment_and_ignore_sets_aside(
     ("Booked;Amount;Purpose\n2026-04-03;1,00;x\n", {}, "no column 'Booked'"),
     ("", {}, "the file is empty"),
     ("Booked,Amount,Purpose\n", {}, "header but no bookings"),
-    ("Booked,Amount,Purpose\n2026-04-03,1.00,x\n", {"date_format": "%Q"}, "line 2"),
 ])
 def test_a_file_that_cannot_be_read_is_refused_whole_naming_the_line(
         client: TestClient, admin: StaffUser, session: Session, tenant: Tenant,
@@ -201,3 +201,28 @@ def test_binary_and_oversized_files_are_refused(client: TestClient, admin: Staff
                        content=b"Booked,Amount,Purpose\n" + b"x" * (5 * 1024 * 1024 + 1),
                        headers=admin.headers)
     assert huge.status_code == 422 and "larger than 5 MB" in huge.json()["detail"]
+
+
+@pytest.mark.parametrize(("date_format", "message"), [
+    ("%Y%Y", "%Y may appear only once"),
+    ("%Y-%m-%d%z%z", "%z may appear only once"),
+    ("%Q.%m.%Y", "%Q is not a date directive"),
+    ("%d.%m.%Y %c", "%c is not a date directive"),
+    ("%d.%m.%Y%", "a lone % is not a date directive"),
+    ("%m/%Y", "must name the year (%Y or %y), the month (%m, %b or %B) and the day"),
+    ("%H:%M", "must name the year"),
+])
+def test_a_bad_date_format_is_refused_before_any_line_is_read(
+        client: TestClient, admin: StaffUser, session: Session, tenant: Tenant,
+        date_format: str, message: str) -> None:
+    response = upload(client, admin, "Booked,Amount,Purpose\n2026-04-03,1.00,x\n",
+                      date_format=date_format)
+    assert response.status_code == 422, response.text
+    assert message in response.json()["detail"]
+    assert stored(session, tenant) == 0
+
+
+@pytest.mark.parametrize("date_format", ["%d.%m.%Y", "%Y%m%d", "%d %b %Y", "%y-%j",
+                                         "%d/%m/%Y %H:%M:%S", "100%% %Y-%m-%d"])
+def test_good_date_formats_pass(date_format: str) -> None:
+    bank_csv.check_date_format(date_format)

@@ -95,6 +95,12 @@ CASES = [
       for ref, param, thing in [("policy_id", "policy_id", "SLA policy"),
                                 ("reassign_team_id", "team_id", "team"),
                                 ("reassign_user_id", "user_id", "staff user")]],
+    Case("POST", "/api/v1/payments", "customer_id", "customer_id", "customer",
+         {"method": "cash", "amount": "10.00", "currency": "USD"}),
+    Case("POST", "/api/v1/invoices", "customer_id", "customer_id", "customer",
+         {"lines": [{"description": "install", "unit_price": "10.00"}]}),
+    Case("POST", "/api/v1/bank-lines/{bank_line_id}/match", "customer_id", "customer_id",
+         "customer"),
 ]
 
 

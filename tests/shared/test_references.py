@@ -43,6 +43,10 @@ class Case:
 
 
 _DEV = {"name": "b-cpe", "device_type": "cpe"}
+_TICKET_REFS = [("subscription_id", "subscription_id", "subscription"),
+                ("device_id", "device_id", "device"),
+                ("assignee_id", "user_id", "staff user"),
+                ("team_id", "team_id", "team")]
 CASES = [
     Case("POST", "/api/v1/devices", "site_id", "site_id", "site", _DEV),
     Case("POST", "/api/v1/devices", "parent_device_id", "device_id", "device", _DEV),
@@ -69,6 +73,34 @@ CASES = [
          "subscription", {"holder_type": "subscription"}),
     Case("PATCH", "/api/v1/ipam/allocations/{allocation_id}", "holder_id", "interface_id",
          "device interface", {"holder_type": "device_interface"}),
+    *[Case("POST", "/api/v1/support/tickets", ref, param, thing,
+           {"customer_id": "{customer_id}", "subject": "x", "description": "y"})
+      for ref, param, thing in [*_TICKET_REFS, ("incident_id", "incident_id", "incident")]],
+    Case("POST", "/api/v1/support/tickets", "customer_id", "customer_id", "customer",
+         {"subject": "x", "description": "y"}),
+    *[Case("PATCH", "/api/v1/support/tickets/{ticket_id}", ref, param, thing)
+      for ref, param, thing in _TICKET_REFS],
+    Case("POST", "/api/v1/support/tickets/{ticket_id}/merge", "into_ticket_id", "ticket_id",
+         "ticket"),
+    Case("PUT", "/api/v1/support/tickets/{ticket_id}/incident", "incident_id", "incident_id",
+         "incident"),
+    Case("POST", "/api/v1/support/incident-tickets/resolve", "incident_id", "incident_id",
+         "incident", {"reply": "fixed"}),
+    Case("POST", "/api/v1/support/sla-policies", "calendar_id", "calendar_id", "calendar",
+         {"name": "b-policy"}),
+    Case("PUT", "/api/v1/support/sla-policies/{policy_id}", "calendar_id", "calendar_id",
+         "calendar", {"name": "b-policy"}),
+    *[Case("POST", "/api/v1/support/escalation-rules", ref, param, thing,
+           {"name": "b-rule", "trigger": "breached"})
+      for ref, param, thing in [("policy_id", "policy_id", "SLA policy"),
+                                ("reassign_team_id", "team_id", "team"),
+                                ("reassign_user_id", "user_id", "staff user")]],
+    Case("POST", "/api/v1/payments", "customer_id", "customer_id", "customer",
+         {"method": "cash", "amount": "10.00", "currency": "USD"}),
+    Case("POST", "/api/v1/invoices", "customer_id", "customer_id", "customer",
+         {"lines": [{"description": "install", "unit_price": "10.00"}]}),
+    Case("POST", "/api/v1/bank-lines/{bank_line_id}/match", "customer_id", "customer_id",
+         "customer"),
 ]
 
 

@@ -8,12 +8,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.network.alerts import service as alerts_service
 from dotmac_isp.modules.support import policies, schemas, service
 from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.sla_models import BusinessCalendar, SlaPolicy
 from dotmac_isp.modules.support.sla_schemas import CalendarIn, PolicyIn
+from dotmac_isp.shared.types import utcnow
+from tests.modules.network.devices.factories import make_device
 from tests.support.customers import make_customer
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -45,3 +49,10 @@ def open_ticket(session: Session, tenant: Tenant, now: datetime, *,
     data.update(overrides)
     return service.create_ticket(session, tenant.id, schemas.TicketCreate.model_validate(data),
                                  now=now)
+
+
+def make_incident(session: Session, settings: Settings, tenant: Tenant) -> uuid.UUID:
+    """An outage of the network module: a device that went down."""
+    device = make_device(session, settings, tenant, f"olt-{uuid.uuid4().hex[:6]}",
+                         device_type="olt")
+    return alerts_service.open_incident(session, device, utcnow(), "no SNMP answer").id

@@ -12,7 +12,6 @@ from dotmac_isp.modules.support.settings import SupportSettings
 from dotmac_isp.modules.support.sla_schemas import CalendarIn, PolicyIn, RuleIn, TeamIn
 from tests.support.tenant_objects import ObjectContext, example_body, tenant_object
 
-INCIDENT = uuid.UUID("0e1d7c1e-0000-4000-8000-00000000a001")
 OFFICE = {"mon": [{"start": "09:00", "end": "17:00"}]}
 
 
@@ -20,7 +19,7 @@ OFFICE = {"mon": [{"start": "09:00", "end": "17:00"}]}
 def ticket(ctx: ObjectContext) -> str:
     made = service.create_ticket(ctx.session, ctx.tenant.id, schemas.TicketCreate(
         customer_id=uuid.UUID(ctx.need("customer_id")), subject="A's router is down",
-        description="red light", incident_id=INCIDENT))
+        description="red light", incident_id=uuid.UUID(ctx.need("incident_id"))))
     return str(made.id)
 
 

@@ -11,12 +11,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.support import conversation, incidents
 from dotmac_isp.modules.support.settings import SupportSettings
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.shared.types import utcnow
-from tests.modules.support.factories import open_ticket
+from tests.modules.support.factories import make_incident, open_ticket
 from tests.modules.support.test_tickets_api import T, open_one
 from tests.support.customers import make_customer
 from tests.support.factories import StaffUser
@@ -61,12 +62,14 @@ def test_merging_moves_the_conversation_and_closes_the_duplicate(
     assert other.status_code == 422 and "same customer" in other.json()["detail"]
     missing = client.post(f"{T}/{stranger['id']}/merge", headers=admin.headers,
                           json={"into_ticket_id": str(uuid.uuid4())})
-    assert missing.status_code == 404
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == "into_ticket_id: no such ticket"
 
 
 def test_outage_tickets_are_linked_listed_and_resolved_together(
-        client: TestClient, admin: StaffUser, session: Session, tenant: Tenant) -> None:
-    outage = uuid.uuid4()
+        client: TestClient, admin: StaffUser, session: Session, settings: Settings,
+        tenant: Tenant) -> None:
+    outage = make_incident(session, settings, tenant)
     tickets = [open_one(client, admin, make_customer(session, tenant).id) for _ in range(3)]
     unrelated = open_one(client, admin, make_customer(session, tenant).id)
     for t in tickets:
@@ -99,8 +102,8 @@ def test_outage_tickets_are_linked_listed_and_resolved_together(
 
 
 def test_other_modules_resolve_incident_tickets_through_the_service(
-        session: Session, tenant: Tenant, admin: StaffUser) -> None:
-    outage = uuid.uuid4()
+        session: Session, settings: Settings, tenant: Tenant, admin: StaffUser) -> None:
+    outage = make_incident(session, settings, tenant)
     ticket = open_ticket(session, tenant, utcnow(), incident_id=outage)
     resolved = incidents.resolve_incident_tickets(session, tenant.id, outage, "Power is back.")
     assert [t.id for t in resolved] == [ticket.id] and ticket.status == "resolved"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.services.enums import SubscriptionStatus
+from tests.modules.network.devices.factories import make_device
 from tests.support.customers import make_customer, make_subscription
 from tests.support.factories import StaffUser, make_user
 
@@ -31,7 +32,8 @@ def test_open_a_ticket_with_numbers_sla_and_the_customer_story(
     sub = make_subscription(session, settings, tenant, status=SubscriptionStatus.ACTIVE)
     first = open_one(client, admin, sub.customer_id, priority="high", category="Outage",
                      subscription_id=str(sub.id), tags=["Fibre", "fibre", " ont "],
-                     device_id=str(uuid.uuid4()), source="phone")
+                     device_id=str(make_device(session, settings, tenant, "ont-1").id),
+                     source="phone")
     second = open_one(client, admin, sub.customer_id)
     assert (first["number"], second["number"]) == ("T000001", "T000002")
     assert first["subject"] == "No internet" and first["category"] == "outage"
@@ -154,8 +156,9 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, admin: StaffUser, session:
     theirs = make_customer(session, other_tenant)
     cases = [
         ({"customer_id": str(theirs.id)}, "customer_id: no such customer"),
-        ({"customer_id": str(ours.id), "assignee_id": str(uuid.uuid4())}, "user not found"),
-        ({"customer_id": str(ours.id), "team_id": str(uuid.uuid4())}, "team not found"),
+        ({"customer_id": str(ours.id), "assignee_id": str(uuid.uuid4())},
+         "assignee_id: no such staff user"),
+        ({"customer_id": str(ours.id), "team_id": str(uuid.uuid4())}, "team_id: no such team"),
         ({"customer_id": str(ours.id), "priority": "whenever"}, "priority"),
         ({"customer_id": str(ours.id), "category": "bad category!"}, "category"),
         ({"customer_id": str(ours.id), "subject": "   "}, "the subject is empty"),
@@ -169,7 +172,7 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, admin: StaffUser, session:
         assert says in response.json()["detail"], (says, response.json())
     other_sub = make_subscription(session, settings, other_tenant, customer=theirs)
     own_sub = make_subscription(session, settings, tenant)
-    for sub_id, says in ((other_sub.id, "subscription not found"),
+    for sub_id, says in ((other_sub.id, "subscription_id: no such subscription"),
                          (own_sub.id, "belongs to another customer")):
         response = client.post(T, headers=admin.headers, json={
             "customer_id": str(ours.id), "subject": "x", "description": "y",

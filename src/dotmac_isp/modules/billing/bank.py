@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from dotmac_isp.modules.billing.payments import PaymentInput
 from dotmac_isp.modules.billing.repository import InvoiceRepository
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import AppError, Conflict, ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.tenancy import TenantRepository
@@ -183,6 +185,8 @@ def match_line(session: Session, tenant_id: uuid.UUID, line_id: uuid.UUID,
         raise Conflict("this booking is already matched to a payment")
     if line.amount <= 0:
         raise ValidationFailed("money out cannot be matched to a customer payment")
+    references.referenced(session, partial(customers_service.get_customer, session, tenant_id),
+                          customer_id, "customer_id", "customer")
     _record(session, tenant_id, line, customer_id, "manual")
     session.flush()
     return line

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from dotmac_isp.modules.billing.repository import PaymentRepository
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.sdks import payments as gateways
 from dotmac_isp.sdks.payments import CardCharge
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.money import round_money
 
@@ -115,7 +117,9 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
         if existing is not None:
             check_same_payment(existing, data)
             return existing, False
-    customer = customers_service.get_customer(session, tenant_id, data.customer_id)
+    customer = references.referenced(session, partial(customers_service.get_customer, session,
+                                                      tenant_id),
+                                     data.customer_id, "customer_id", "customer")
     _validate(data, customer.currency)
     gateway_name, gateway_ref, raw = "", "", {}
     if data.method == PaymentMethod.CARD:

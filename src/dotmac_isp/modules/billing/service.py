@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -34,6 +35,7 @@ from dotmac_isp.modules.billing.repository import (
 )
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.shared import references
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import InvalidState
 from dotmac_isp.shared.events import publish
@@ -67,6 +69,8 @@ def list_invoices(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
 def create_invoice(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
                    lines: list[LineInput], *, issue_now: bool) -> Invoice:
     """A one-off invoice (its own draft, not the customer's running one)."""
+    references.referenced(session, partial(customers_service.get_customer, session, tenant_id),
+                          customer_id, "customer_id", "customer")
     draft = invoices.new_draft(session, tenant_id, customer_id)
     invoices.add_lines(session, draft, lines)
     if issue_now:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.network.alerts import service as alerts_service
 from dotmac_isp.modules.support import conversation, schemas, service, timeline
 from dotmac_isp.modules.support.enums import DONE, EventKind, TicketStatus
 from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.repository import TicketRepository
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict
 from dotmac_isp.shared.types import utcnow
 
@@ -25,6 +28,8 @@ def link_incident(session: Session, tenant_id: uuid.UUID, ticket_id: uuid.UUID,
     ticket = service.get_ticket(session, tenant_id, ticket_id, for_update=True)
     if ticket.incident_id == incident_id:
         return ticket
+    references.referenced(session, partial(alerts_service.get_incident, session, tenant_id),
+                          incident_id, "incident_id", "incident")
     ticket.incident_id = incident_id
     timeline.record(session, ticket, EventKind.INCIDENT, f"linked to incident {incident_id}",
                     now or utcnow(), {"incident_id": str(incident_id)})
@@ -55,6 +60,8 @@ def resolve_incident_tickets(session: Session, tenant_id: uuid.UUID, incident_id
     """Post `reply` publicly on every open ticket of the incident and resolve each; tickets
     already resolved or closed are left alone. Returns the tickets resolved now."""
     now = now or utcnow()
+    references.referenced(session, partial(alerts_service.get_incident, session, tenant_id),
+                          incident_id, "incident_id", "incident")
     resolved = []
     for ticket in incident_tickets(session, tenant_id, incident_id):
         if TicketStatus(ticket.status) in DONE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from dotmac_isp.modules.support.enums import (
     TicketStatus,
 )
 from dotmac_isp.modules.support.models import Ticket, TicketAttachment, TicketMessage
+from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.types import utcnow
 
@@ -29,7 +31,9 @@ def merge_tickets(session: Session, tenant_id: uuid.UUID, duplicate_id: uuid.UUI
     duplicate = service.get_ticket(session, tenant_id, duplicate_id, for_update=True)
     if duplicate_id == into_id:
         raise ValidationFailed("into_ticket_id: a ticket cannot be merged into itself")
-    into = service.get_ticket(session, tenant_id, into_id, for_update=True)
+    into = references.referenced(session, partial(service.get_ticket, session, tenant_id,
+                                                  for_update=True), into_id, "into_ticket_id",
+                                 "ticket")
     if duplicate.customer_id != into.customer_id:
         raise ValidationFailed("into_ticket_id: only tickets of the same customer can be merged")
     if duplicate.merged_into_id is not None:

@@ -16,8 +16,9 @@ from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.repository import CalendarRepository, PolicyRepository
 from dotmac_isp.modules.support.sla_models import BusinessCalendar, SlaPolicy
 from dotmac_isp.modules.support.sla_schemas import CalendarIn, PolicyIn
+from dotmac_isp.shared import references
 from dotmac_isp.shared.enums import Priority
-from dotmac_isp.shared.errors import Conflict, ValidationFailed
+from dotmac_isp.shared.errors import Conflict
 from dotmac_isp.shared.pagination import Page, PageParams
 
 DAY_INDEX = {name: i for i, name in enumerate(businesstime.WEEKDAYS)}
@@ -104,8 +105,8 @@ def get_policy(session: Session, tenant_id: uuid.UUID, policy_id: uuid.UUID) -> 
 
 def _apply_policy(session: Session, tenant_id: uuid.UUID, row: SlaPolicy,
                   data: PolicyIn) -> None:
-    if CalendarRepository(session, tenant_id).find(data.calendar_id) is None:
-        raise ValidationFailed(f"calendar_id: no calendar {data.calendar_id} in this tenant")
+    references.referenced(session, CalendarRepository(session, tenant_id).find,
+                          data.calendar_id, "calendar_id", "calendar")
     _unique_name(session, SlaPolicy, tenant_id, data.name, row.id)
     row.name, row.position, row.is_active = data.name, data.position, data.is_active
     row.priorities = sorted(p.value for p in set(data.priorities))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,8 @@ from dotmac_isp.modules.support.repository import (
 )
 from dotmac_isp.modules.support.sla_models import EscalationRule
 from dotmac_isp.modules.support.sla_schemas import RuleIn
-from dotmac_isp.shared.errors import Conflict, NotFound, ValidationFailed
+from dotmac_isp.shared import references
+from dotmac_isp.shared.errors import Conflict
 from dotmac_isp.shared.pagination import Page, PageParams
 
 
@@ -34,17 +36,12 @@ def _apply(session: Session, tenant_id: uuid.UUID, rule: EscalationRule, data: R
         EscalationRule.tenant_id == tenant_id, EscalationRule.name == data.name))
     if found is not None and found != rule.id:
         raise Conflict(f"an escalation rule named {data.name!r} exists")
-    if data.policy_id and PolicyRepository(session, tenant_id).find(data.policy_id) is None:
-        raise ValidationFailed("policy_id: no such SLA policy in this tenant")
-    if data.reassign_team_id and TeamRepository(session, tenant_id).find(
-            data.reassign_team_id) is None:
-        raise ValidationFailed("reassign_team_id: no such team in this tenant")
-    if data.reassign_user_id:
-        try:
-            identity_service.get_user(session, tenant_id, data.reassign_user_id)
-        except NotFound as exc:
-            raise ValidationFailed("reassign_user_id: no such staff user in this tenant") \
-                from exc
+    references.optional(session, PolicyRepository(session, tenant_id).find, data.policy_id,
+                        "policy_id", "SLA policy")
+    references.optional(session, TeamRepository(session, tenant_id).find,
+                        data.reassign_team_id, "reassign_team_id", "team")
+    references.optional(session, partial(identity_service.get_user, session, tenant_id),
+                        data.reassign_user_id, "reassign_user_id", "staff user")
     rule.name, rule.position, rule.is_active = data.name, data.position, data.is_active
     rule.trigger = data.trigger.value
     rule.target = data.target.value if data.target else None

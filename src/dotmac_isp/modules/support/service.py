@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.modules.network.alerts import service as alerts_service
+from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.notifications import threads
 from dotmac_isp.modules.services import service as services_service
 from dotmac_isp.modules.support import notify, policies, schemas, sla, timeline
@@ -28,9 +31,9 @@ from dotmac_isp.modules.support.enums import (
 )
 from dotmac_isp.modules.support.models import Ticket, TicketMessage
 from dotmac_isp.modules.support.repository import TeamRepository, TicketRepository
-from dotmac_isp.shared import sequences
+from dotmac_isp.shared import references, sequences
 from dotmac_isp.shared.enums import Priority
-from dotmac_isp.shared.errors import Conflict, NotFound, ValidationFailed
+from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
 
@@ -65,21 +68,30 @@ def calendar_for(session: Session, ticket: Ticket) -> Calendar | None:
 
 def _reference(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
                data: schemas.TicketCreate | schemas.TicketUpdate, fields: set[str]) -> None:
-    """Body references must exist in this tenant (422 naming the field otherwise)."""
-    try:
-        if "subscription_id" in fields and data.subscription_id is not None:
-            sub = services_service.get_subscription(session, tenant_id, data.subscription_id)
-            if sub.customer_id != customer_id:
-                raise ValidationFailed("subscription_id: the subscription belongs to another "
-                                       "customer")
-        if "assignee_id" in fields and data.assignee_id is not None:
-            user = identity_service.get_user(session, tenant_id, data.assignee_id)
-            if not user.is_active:
-                raise ValidationFailed("assignee_id: that staff user is deactivated")
-        if "team_id" in fields and data.team_id is not None:
-            TeamRepository(session, tenant_id).get(data.team_id)
-    except NotFound as exc:
-        raise ValidationFailed(f"{exc.detail} (in this tenant)") from exc
+    """Body references must name rows of this tenant (the same 422 naming the field for
+    another tenant's id and for an unknown one)."""
+    if "subscription_id" in fields and data.subscription_id is not None:
+        sub = references.referenced(session, partial(services_service.get_subscription,
+                                                     session, tenant_id),
+                                    data.subscription_id, "subscription_id", "subscription")
+        if sub.customer_id != customer_id:
+            raise ValidationFailed("subscription_id: the subscription belongs to another "
+                                   "customer")
+    if "device_id" in fields:
+        references.optional(session, partial(devices_service.find_device, session, tenant_id),
+                            data.device_id, "device_id", "device")
+    if "incident_id" in fields and isinstance(data, schemas.TicketCreate):
+        references.optional(session, partial(alerts_service.get_incident, session, tenant_id),
+                            data.incident_id, "incident_id", "incident")
+    if "assignee_id" in fields and data.assignee_id is not None:
+        user = references.referenced(session, partial(identity_service.get_user, session,
+                                                      tenant_id),
+                                     data.assignee_id, "assignee_id", "staff user")
+        if not user.is_active:
+            raise ValidationFailed("assignee_id: that staff user is deactivated")
+    if "team_id" in fields:
+        references.optional(session, TeamRepository(session, tenant_id).find, data.team_id,
+                            "team_id", "team")
 
 
 def create_ticket(session: Session, tenant_id: uuid.UUID, data: schemas.TicketCreate, *,
@@ -87,12 +99,11 @@ def create_ticket(session: Session, tenant_id: uuid.UUID, data: schemas.TicketCr
     """Open a ticket: next number, the matching SLA policy's clock starts, the customer gets
     an acknowledgement by email."""
     now = now or utcnow()
-    try:
-        customer = customers_service.get_customer(session, tenant_id, data.customer_id)
-    except NotFound as exc:
-        raise ValidationFailed("customer_id: no such customer in this tenant") from exc
+    customer = references.referenced(session, partial(customers_service.get_customer, session,
+                                                      tenant_id),
+                                     data.customer_id, "customer_id", "customer")
     _reference(session, tenant_id, customer.id, data, set(data.model_fields_set) | {
-        "subscription_id", "assignee_id", "team_id"})
+        "subscription_id", "device_id", "incident_id", "assignee_id", "team_id"})
     number = format_number(sequences.next_value(session, tenant_id, NUMBER_COUNTER))
     ticket = Ticket(
         number=number, customer_id=customer.id, subscription_id=data.subscription_id,

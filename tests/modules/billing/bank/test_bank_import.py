@@ -148,7 +148,8 @@ def test_manual_match_records_the_payment_and_ignore_sets_aside(
     interest = f"/api/v1/bank-lines/{waiting['interest']['id']}"
     nobody = client.post(f"{interest}/match", json={"customer_id": str(admin.user.id)},
                          headers=admin.headers)
-    assert nobody.status_code == 404
+    assert nobody.status_code == 422
+    assert nobody.json()["detail"] == "customer_id: no such customer"
     ignored = client.post(f"{interest}/ignore", json={"reason": "bank interest"},
                           headers=admin.headers)
     assert ignored.json()["status"] == "ignored" and ignored.json()["note"] == "bank interest"

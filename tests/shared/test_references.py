@@ -43,6 +43,7 @@ class Case:
 
 
 _DEV = {"name": "b-cpe", "device_type": "cpe"}
+_PLAN = {"name": "b-plan", "price": "10.00", "download_kbps": 1000, "upload_kbps": 500}
 _TICKET_REFS = [("subscription_id", "subscription_id", "subscription"),
                 ("device_id", "device_id", "device"),
                 ("assignee_id", "user_id", "staff user"),
@@ -95,6 +96,8 @@ CASES = [
       for ref, param, thing in [("policy_id", "policy_id", "SLA policy"),
                                 ("reassign_team_id", "team_id", "team"),
                                 ("reassign_user_id", "user_id", "staff user")]],
+    *[Case("POST", "/api/v1/plans", ref, "pool_id", "pool", _PLAN)
+      for ref in ("ipv4_pool_id", "ipv6_pd_pool_id")],
     Case("POST", "/api/v1/payments", "customer_id", "customer_id", "customer",
          {"method": "cash", "amount": "10.00", "currency": "USD"}),
     Case("POST", "/api/v1/invoices", "customer_id", "customer_id", "customer",
@@ -143,3 +146,19 @@ def test_an_other_holder_names_no_id(client: TestClient, admin: StaffUser, sessi
                            json={"holder_type": "other", "holder_id": ctx.need("customer_id")})
     assert response.status_code == 422
     assert response.json()["detail"].startswith("holder_id: an \"other\" holder has no id")
+
+
+def test_a_plan_names_a_pool_of_the_right_kind(client: TestClient, admin: StaffUser,
+                                               session: Session, settings: Settings,
+                                               tenant: Tenant) -> None:
+    load_all()
+    ctx = ObjectContext(client, admin, session, settings, tenant)
+    ipv4_pool = ctx.need("pool_id")
+    wrong = client.post("/api/v1/plans", headers=admin.headers,
+                        json={**_PLAN, "ipv6_pd_pool_id": ipv4_pool})
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"] == ("ipv6_pd_pool_id: pool 'tenant-a-pool' is not an IPv6 "
+                                      "prefix-delegation pool")
+    right = client.post("/api/v1/plans", headers=admin.headers,
+                        json={**_PLAN, "ipv4_pool_id": ipv4_pool})
+    assert right.status_code == 201 and right.json()["ipv4_pool_id"] == ipv4_pool

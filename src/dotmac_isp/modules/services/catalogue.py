@@ -7,10 +7,11 @@ import uuid
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.modules.services import schemas
+from dotmac_isp.modules.services import events, schemas
 from dotmac_isp.modules.services.models import Plan, PlanAddon
 from dotmac_isp.modules.services.repository import AddonRepository, PlanRepository
 from dotmac_isp.shared.errors import Conflict
+from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
 
@@ -23,7 +24,17 @@ def create_plan(session: Session, tenant_id: uuid.UUID, data: schemas.PlanCreate
     fields = data.model_dump(mode="python", exclude={"currency"})
     fields["kind"] = data.kind.value
     fields["billing_cycle"] = data.billing_cycle.value
-    return repo.add(Plan(currency=currency, **fields))
+    plan = repo.add(Plan(currency=currency, **fields))
+    _check_pools(session, tenant_id, plan)
+    return plan
+
+
+def _check_pools(session: Session, tenant_id: uuid.UUID, plan: Plan) -> None:
+    if plan.ipv4_pool_id is None and plan.ipv6_pd_pool_id is None:
+        return
+    publish(session, events.PlanPoolsChosen(
+        tenant_id=tenant_id, occurred_at=utcnow(), plan_id=plan.id,
+        ipv4_pool_id=plan.ipv4_pool_id, ipv6_pd_pool_id=plan.ipv6_pd_pool_id))
 
 
 def get_plan(session: Session, tenant_id: uuid.UUID, plan_id: uuid.UUID) -> Plan:

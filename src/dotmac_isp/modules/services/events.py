@@ -47,3 +47,13 @@ class SubscriptionPlanChanged(SubscriptionEvent):
 @dataclass(frozen=True, kw_only=True)
 class SubscriptionTerminated(SubscriptionEvent):
     reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanPoolsChosen(DomainEvent):
+    """A plan was created naming address pools. IPAM checks that each names a pool
+    of the tenant of the right kind, and refuses the change (ValidationFailed) otherwise."""
+
+    plan_id: uuid.UUID
+    ipv4_pool_id: uuid.UUID | None = None
+    ipv6_pd_pool_id: uuid.UUID | None = None

@@ -6,6 +6,9 @@
 - plan changed: a new address only when the plan's pool changed (the old one is held);
 - terminated: everything is held, and released by network.release_held_addresses once the
   hold (settings.ipam.release_hold_hours) has passed.
+
+A plan naming pools is checked here too: each must be a pool of the plan's tenant, of the
+right kind.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.modules.network.ipam import service
 from dotmac_isp.modules.network.ipam.service import AddressFamily
 from dotmac_isp.modules.services.events import (
+    PlanPoolsChosen,
     SubscriptionActivated,
     SubscriptionEvent,
     SubscriptionPlanChanged,
@@ -60,3 +64,13 @@ def move_on_plan_change(session: Session, event: SubscriptionPlanChanged) -> Non
 def hold_on_termination(session: Session, event: SubscriptionTerminated) -> None:
     service.hold_subscription_allocations(session, event.tenant_id, event.subscription_id,
                                           now=event.occurred_at)
+
+
+@on(PlanPoolsChosen)
+def check_plan_pools(session: Session, event: PlanPoolsChosen) -> None:
+    if event.ipv4_pool_id is not None:
+        service.check_plan_pool(session, event.tenant_id, event.ipv4_pool_id,
+                                AddressFamily.IPV4, "ipv4_pool_id")
+    if event.ipv6_pd_pool_id is not None:
+        service.check_plan_pool(session, event.tenant_id, event.ipv6_pd_pool_id,
+                                AddressFamily.IPV6_PD, "ipv6_pd_pool_id")

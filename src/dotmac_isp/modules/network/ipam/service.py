@@ -24,7 +24,7 @@ from dotmac_isp.modules.network.ipam.repository import (
     PoolRepository,
     pools_with_expired_holds,
 )
-from dotmac_isp.shared.errors import NotFound
+from dotmac_isp.shared.errors import NotFound, ValidationFailed
 from dotmac_isp.shared.types import utcnow
 
 __all__ = [
@@ -83,6 +83,20 @@ def _plan_pool(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID,
     if family is AddressFamily.IPV6_PD and pool.kind != PoolKind.DELEGATION:
         raise IPAMError(f"pool {pool.name!r} is not an IPv6 prefix-delegation pool")
     return pool, status
+
+
+def check_plan_pool(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID,
+                    family: AddressFamily, field: str) -> None:
+    """A plan may name only a pool of its own tenant, of the kind the family needs. Another
+    tenant's pool and an unknown id get the same answer."""
+    pool = PoolRepository(session, tenant_id).find(pool_id)
+    if pool is None:
+        raise ValidationFailed(f"{field}: no such pool")
+    if family is AddressFamily.IPV4 and (pool.kind != PoolKind.ADDRESS or pool.family != 4):
+        raise ValidationFailed(f"{field}: pool {pool.name!r} is not an IPv4 address pool")
+    if family is AddressFamily.IPV6_PD and pool.kind != PoolKind.DELEGATION:
+        raise ValidationFailed(f"{field}: pool {pool.name!r} is not an IPv6 "
+                               "prefix-delegation pool")
 
 
 def ensure_subscription_allocation(session: Session, tenant_id: uuid.UUID,

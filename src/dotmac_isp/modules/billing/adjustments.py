@@ -5,6 +5,7 @@ restore; credit for unused days on termination. Postpaid runs read the history i
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -45,6 +46,19 @@ class _Context:
         account = setup.account_for(self.session, self.tenant_id, self.sub.customer_id)
         return charging.schedule(local_date(self.sub.activated_at, self.timezone),
                                  self.sub.plan.billing_cycle, self.settings, account)
+
+    def billed_from(self, day: date) -> list[tuple[BilledPeriod, Period]]:
+        """Billed periods that run past `day` with the part from `day` on: the period the
+        day falls in, and later ones already billed (a backdated change reaches them)."""
+        rows = self.session.scalars(select(BilledPeriod).where(
+            BilledPeriod.subscription_id == self.sub.id, BilledPeriod.period_end > day)
+            .order_by(BilledPeriod.period_start)).all()
+        parts = []
+        for row in rows:
+            part = Period(row.period_start, row.period_end).clip(day, row.period_end)
+            if part is not None:
+                parts.append((row, part))
+        return parts
 
     def billed(self, period: Period) -> BilledPeriod | None:
         return self.session.scalars(select(BilledPeriod).where(
@@ -111,21 +125,24 @@ def on_activated(session: Session, event: events.SubscriptionActivated) -> None:
 
 @on(events.SubscriptionPlanChanged)
 def on_plan_changed(session: Session, event: events.SubscriptionPlanChanged) -> None:
+    """Credit the old plan and charge the new one from the change date to the end of each
+    period billed past it (one period, or more for a backdated change)."""
     ctx = _Context(session, event)
     if not ctx.prepaid or ctx.sub.status != "active":
         return
-    period = ctx.schedule().period_of(ctx.day)
-    billed = ctx.billed(period)
-    remainder = Period(ctx.day, period.end)
-    if billed is None or remainder.days <= 0:
+    parts = ctx.billed_from(ctx.day)
+    if not parts:
         return
-    old = catalogue.get_plan(session, ctx.tenant_id, event.old_plan_id)
-    ctx.credit(billed, proration.prorate(billed.full_price, remainder, period),
-               f"Unused {old.name}", remainder)
-    new = ctx.sub.plan
-    ctx.bill([period_line(ctx.sub.id, new.name, new.price, remainder, period,
-                          kind=LineKind.PRORATION)])
-    billed.plan_id, billed.full_price = new.id, new.price
+    old, new = catalogue.get_plan(session, ctx.tenant_id, event.old_plan_id), ctx.sub.plan
+    charges = []
+    for billed, remainder in parts:
+        period = Period(billed.period_start, billed.period_end)
+        ctx.credit(billed, proration.prorate(billed.full_price, remainder, period),
+                   f"Unused {old.name}", remainder)
+        charges.append(period_line(ctx.sub.id, new.name, new.price, remainder, period,
+                                   kind=LineKind.PRORATION))
+        billed.plan_id, billed.full_price = new.id, new.price
+    ctx.bill(charges)
     session.flush()
 
 

@@ -197,7 +197,10 @@ class ServiceStatusUpdate(BaseModel):
 class PlanChangeRequest(BaseModel):
     plan_id: uuid.UUID
     reason: str = Field("", max_length=500)
-    effective_at: datetime | None = None
+    effective_at: datetime | None = Field(
+        None, description="omit for now; a future time schedules the change; a past time "
+                          "(at most 31 days back, not before the subscription's last change) "
+                          "applies it as of then, prorated from that day; UTC if no zone")
 
     @field_validator("effective_at")
     @classmethod

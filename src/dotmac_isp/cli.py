@@ -130,11 +130,16 @@ def jobs_list() -> None:
     wiring.install()
     for spec in registry.all_jobs():
         every = f"every {spec.every}" if spec.every else "on demand"
-        typer.echo(f"{spec.name:40} {every:20} {spec.description}")
+        dated = " (takes --date)" if spec.dated else ""
+        typer.echo(f"{spec.name:40} {every:20} {spec.description}{dated}")
 
 
 @jobs_app.command("run")
-def jobs_run(name: str) -> None:
+def jobs_run(
+    name: str,
+    date_: str | None = typer.Option(None, "--date", help="Run as of YYYY-MM-DD (default "
+                                     "today in each tenant's time zone); dated jobs only"),
+) -> None:
     """Run one job now."""
     db = _database()
     try:
@@ -142,7 +147,16 @@ def jobs_run(name: str) -> None:
     except KeyError as exc:
         _fail(str(exc.args[0]))
         return
-    typer.echo(spec.function(JobContext(db, get_settings())))
+    params: dict[str, object] = {}
+    if date_ is not None:
+        if not spec.dated:
+            dated = ", ".join(s.name for s in registry.all_jobs() if s.dated)
+            _fail(f"{name} does not act on a date; --date is for: {dated}")
+        try:
+            params["date"] = date.fromisoformat(date_)
+        except ValueError:
+            _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
+    typer.echo(spec.function(JobContext(db, get_settings(), params=params)))
 
 
 @billing_app.command("run")

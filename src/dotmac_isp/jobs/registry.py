@@ -36,20 +36,23 @@ class JobSpec:
     function: JobFunction
     every: timedelta | None  # None: only run on demand
     description: str
+    dated: bool = False  # acts on a calendar day: params["date"] runs it as of that day
 
 
 _jobs: dict[str, JobSpec] = {}
 
 
-def job(name: str, *, every: timedelta | None = None) -> Callable[[JobFunction], JobFunction]:
-    """Register a job under a dotted name '<domain>.<verb_noun>'."""
+def job(name: str, *, every: timedelta | None = None,
+        dated: bool = False) -> Callable[[JobFunction], JobFunction]:
+    """Register a job under a dotted name '<domain>.<verb_noun>'. A dated job reads
+    ctx.params["date"] (a date) as the day to act on, else today in each tenant's zone."""
 
     def register(function: JobFunction) -> JobFunction:
         existing = _jobs.get(name)
         if existing is not None and existing.function is not function:
             raise ValueError(f"job {name} registered twice")
         doc = (function.__doc__ or "").strip().splitlines()
-        _jobs[name] = JobSpec(name, function, every, doc[0] if doc else "")
+        _jobs[name] = JobSpec(name, function, every, doc[0] if doc else "", dated)
         return function
 
     return register

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.services import events, tasks
+from dotmac_isp.modules.services import events, lifecycle, tasks
 from dotmac_isp.modules.services.enums import TRANSITIONS, SubscriptionStatus
 from dotmac_isp.shared.events import DomainEvent, subscribe
 from dotmac_isp.shared.events import _handlers as registered_handlers
@@ -223,10 +223,15 @@ def test_scheduling_an_impossible_change_is_refused_now(client: TestClient, admi
 
 def test_backdating_is_limited(client: TestClient, admin: StaffUser, session: Session,
                               settings: Settings, tenant: Tenant) -> None:
-    sub = make_subscription(session, settings, tenant, status=S.ACTIVE)
+    sub = make_subscription(session, settings, tenant)
+    lifecycle.activate(session, tenant.id, sub.id, effective_at=utcnow() - timedelta(days=5))
     old = client.post(status_url(sub.id), headers=admin.headers, json={
         "status": "suspended", "effective_at": (utcnow() - timedelta(days=60)).isoformat()})
     assert old.status_code == 422 and "31 days" in old.json()["detail"]
+    before_activation = client.post(status_url(sub.id), headers=admin.headers, json={
+        "status": "suspended", "effective_at": (utcnow() - timedelta(days=6)).isoformat()})
+    assert before_activation.status_code == 422
+    assert "before the subscription's last change" in before_activation.json()["detail"]
     recent = client.post(status_url(sub.id), headers=admin.headers, json={
         "status": "suspended", "effective_at": (utcnow() - timedelta(days=2)).isoformat()})
     assert recent.status_code == 200

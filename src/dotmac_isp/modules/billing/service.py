@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -14,7 +14,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import charging, dunning, invoices, ledger, payments, pdf, run
+from dotmac_isp.modules.billing import (
+    adjustments,
+    charging,
+    dunning,
+    invoices,
+    ledger,
+    payments,
+    pdf,
+    run,
+)
 from dotmac_isp.modules.billing.enums import OPEN_STATUSES, InvoiceStatus
 from dotmac_isp.modules.billing.events import InvoiceIssued, PaymentReceived
 from dotmac_isp.modules.billing.invoices import LineInput
@@ -157,6 +166,13 @@ def list_runs(session: Session, tenant_id: uuid.UUID, params: PageParams) -> Pag
 
 def get_run(session: Session, tenant_id: uuid.UUID, run_id: uuid.UUID) -> BillingRun:
     return RunRepository(session, tenant_id).get(run_id)
+
+
+def termination_credit(session: Session, tenant_id: uuid.UUID, subscription_id: uuid.UUID,
+                       effective_at: datetime) -> Decimal:
+    """What terminating the subscription at effective_at would credit, computed as the
+    termination computes it (nothing is written)."""
+    return adjustments.termination_credit(session, tenant_id, subscription_id, effective_at)
 
 
 def tenants_to_bill(session: Session) -> list[uuid.UUID]:

@@ -27,7 +27,7 @@ def _day(ctx: JobContext, session: Session, tenant_id: uuid.UUID) -> date:
     return asked or local_date(ctx.now, identity_service.get_tenant(session, tenant_id).timezone)
 
 
-@job("billing.run_recurring", every=timedelta(hours=1))
+@job("billing.run_recurring", every=timedelta(hours=1), dated=True)
 def run_recurring(ctx: JobContext) -> str:
     """Bill due subscription-periods for every tenant (hourly; a period is billed once)."""
 
@@ -46,7 +46,7 @@ def run_recurring(ctx: JobContext) -> str:
         f"billed, {sum(r.invoices_issued for r in records)} invoices issued")
 
 
-@job("billing.dunning", every=timedelta(hours=1))
+@job("billing.dunning", every=timedelta(hours=1), dated=True)
 def run_dunning(ctx: JobContext) -> str:
     """Mark overdue invoices, then remind, charge late fees and suspend per the tenant's
     stages (each stage acts once per invoice)."""

@@ -174,7 +174,8 @@ def change_status(subscription_id: uuid.UUID, body: schemas.ServiceStatusUpdate,
 def change_plan(subscription_id: uuid.UUID, body: schemas.PlanChangeRequest,
                 session: DbSession, principal: Principal = require(P.SERVICES_WRITE),
                 ) -> schemas.TransitionResult:
-    """Upgrade or downgrade now, or at a future effective_at."""
+    """Upgrade or downgrade now, at a future effective_at, or as of a past effective_at (at
+    most 31 days back and not before the last change), prorated as of that date."""
     return _result(*service.change_plan(session, principal.tenant_id, subscription_id, body))
 
 

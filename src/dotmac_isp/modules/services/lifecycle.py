@@ -4,8 +4,9 @@ row, and announced as a domain event in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import service as customers_service
@@ -13,13 +14,19 @@ from dotmac_isp.modules.customers.enums import CustomerStatus
 from dotmac_isp.modules.identity.audit import SYSTEM_ACTOR, AuditActor
 from dotmac_isp.modules.services import events
 from dotmac_isp.modules.services.enums import TRANSITIONS, SubscriptionStatus
-from dotmac_isp.modules.services.models import Subscription, SubscriptionStatusChange
+from dotmac_isp.modules.services.models import (
+    Subscription,
+    SubscriptionPlanChange,
+    SubscriptionStatusChange,
+)
 from dotmac_isp.modules.services.repository import SubscriptionRepository
-from dotmac_isp.shared.errors import Conflict
+from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.types import utcnow
 
 S = SubscriptionStatus
+# How far back a status or plan change may be dated (e.g. an activation recorded late).
+BACKDATE_LIMIT = timedelta(days=31)
 
 
 class IllegalTransition(Conflict):
@@ -39,6 +46,34 @@ def event_fields(sub: Subscription) -> dict[str, object]:
         "plan_id": sub.plan_id, "ipv4_pool_id": sub.plan.ipv4_pool_id,
         "ipv6_pd_pool_id": sub.plan.ipv6_pd_pool_id,
     }
+
+
+def last_change_at(session: Session, sub: Subscription) -> datetime | None:
+    """When the subscription's latest status or plan change took effect. Creation is not a
+    change: an activation recorded late may be dated before the record was made."""
+    moments = [
+        session.scalar(select(func.max(SubscriptionStatusChange.effective_at)).where(
+            SubscriptionStatusChange.subscription_id == sub.id,
+            SubscriptionStatusChange.from_status.is_not(None))),
+        session.scalar(select(func.max(SubscriptionPlanChange.effective_at)).where(
+            SubscriptionPlanChange.subscription_id == sub.id)),
+    ]
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
+
+
+def check_backdated(session: Session, sub: Subscription, when: datetime,
+                    now: datetime) -> None:
+    """A change dated in the past takes effect on that date, so it may reach back at most
+    BACKDATE_LIMIT and not before the subscription's last change (history stays in order)."""
+    if when < now - BACKDATE_LIMIT:
+        raise ValidationFailed(f"effective_at may be backdated by at most "
+                               f"{BACKDATE_LIMIT.days} days")
+    last = last_change_at(session, sub)
+    if last is not None and when < last:
+        raise ValidationFailed(f"effective_at {when:%Y-%m-%d %H:%M} UTC is before the "
+                               f"subscription's last change ({last:%Y-%m-%d %H:%M} UTC); "
+                               "a change cannot be dated before it")
 
 
 def check_transition(current: SubscriptionStatus, target: SubscriptionStatus) -> None:

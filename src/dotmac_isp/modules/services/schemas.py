@@ -182,15 +182,22 @@ class ServiceStatusUpdate(BaseModel):
 
     status: SubscriptionStatus
     reason: str = Field("", max_length=500)
-    effective_at: UTCDateTimeIn | None = Field(None,
-                                              description="omit for now; UTC if no zone")
+    effective_at: UTCDateTimeIn | None = Field(
+        None, description="omit for now; a future time schedules the change; a past time (at "
+                          "most 31 days back, not before the subscription's last change) "
+                          "applies it as of then; UTC if no zone. For termination this is the "
+                          "first day not used: terminating on the 10th credits the 10th "
+                          "onwards")
     notify: bool = Field(False, description="tell the customer about the change")
 
 
 class PlanChangeRequest(BaseModel):
     plan_id: uuid.UUID
     reason: str = Field("", max_length=500)
-    effective_at: UTCDateTimeIn | None = Field(None, description="omit for now; UTC if no zone")
+    effective_at: UTCDateTimeIn | None = Field(
+        None, description="omit for now; a future time schedules the change; a past time "
+                          "(at most 31 days back, not before the subscription's last change) "
+                          "applies it as of then, prorated from that day; UTC if no zone")
 
 
 class AddonAttach(BaseModel):

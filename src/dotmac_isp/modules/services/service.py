@@ -36,7 +36,7 @@ from dotmac_isp.modules.services.repository import (
 )
 from dotmac_isp.shared import crypto
 from dotmac_isp.shared.enums import ActorType
-from dotmac_isp.shared.errors import Conflict, InvalidState, ValidationFailed
+from dotmac_isp.shared.errors import Conflict, InvalidState
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
@@ -173,8 +173,8 @@ def request_status(session: Session, tenant_id: uuid.UUID, subscription_id: uuid
         return sub, _schedule(session, sub, action=ScheduledAction.STATUS, target=target,
                               effective_at=update.effective_at or now, reason=update.reason,
                               notify=update.notify)
-    if update.effective_at is not None and update.effective_at < now - timedelta(days=31):
-        raise ValidationFailed("effective_at may be backdated by at most 31 days")
+    if update.effective_at is not None:
+        lifecycle.check_backdated(session, sub, update.effective_at, now)
     return _apply_status(session, sub, target, update.reason, update.notify,
                          update.effective_at), None
 
@@ -197,7 +197,8 @@ def _apply_status(session: Session, sub: Subscription, target: SubscriptionStatu
 def change_plan(session: Session, tenant_id: uuid.UUID, subscription_id: uuid.UUID,
                 request: schemas.PlanChangeRequest,
                 ) -> tuple[Subscription, ScheduledChange | None]:
-    """Upgrade or downgrade now, or on a future date."""
+    """Upgrade or downgrade now, on a future date, or as of a recent past date (billed as
+    of that date)."""
     now = utcnow()
     sub = SubscriptionRepository(session, tenant_id).get(subscription_id, for_update=True)
     new_plan = catalogue.get_plan(session, tenant_id, request.plan_id)
@@ -206,7 +207,11 @@ def change_plan(session: Session, tenant_id: uuid.UUID, subscription_id: uuid.UU
         return sub, _schedule(session, sub, action=ScheduledAction.CHANGE_PLAN,
                               new_plan_id=new_plan.id, effective_at=request.effective_at or now,
                               reason=request.reason, notify=False)
-    return apply_plan_change(session, sub, new_plan.id, request.reason, now), None
+    when = now
+    if request.effective_at is not None:
+        lifecycle.check_backdated(session, sub, request.effective_at, now)
+        when = min(request.effective_at, now)
+    return apply_plan_change(session, sub, new_plan.id, request.reason, when), None
 
 
 def _check_plan_change(sub: Subscription, plan_id: uuid.UUID, archived: bool,

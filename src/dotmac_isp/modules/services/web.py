@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from dotmac_isp.modules.billing import service as billing_service
+from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
@@ -139,15 +142,22 @@ def _action(name: str) -> tuple[str, SubscriptionStatus | None, bool]:
 
 @router.get("/subscriptions/{subscription_id}/confirm", response_class=HTMLResponse)
 def confirm_action(request: Request, subscription_id: uuid.UUID, action: str,
-                   session: DbSession,
+                   session: DbSession, effective_date: str = "",
                    user: User = page_permission(P.SERVICES_WRITE)) -> HTMLResponse:
-    label, _target, needs_reason = _action(action)
+    label, target, needs_reason = _action(action)
     sub = service.get_subscription(session, user.tenant_id, subscription_id)
     plans = [p for p in catalogue.list_plans(session, user.tenant_id, PageParams(limit=200),
                                              kind=sub.plan.kind).items if p.id != sub.plan_id]
-    return render(request, "services/confirm.html", {
+    context: dict[str, object] = {
         "current_user": user, "sub": sub, "action": action, "label": label,
-        "needs_reason": needs_reason, "plans": plans})
+        "needs_reason": needs_reason, "plans": plans, "effective_date": effective_date}
+    if target == S.TERMINATED:
+        # The credit the termination will give, computed by the code that will give it.
+        when = _effective(session, user, effective_date.strip()) or datetime.now(UTC)
+        context["first_unused"] = when.astimezone(_zone(session, user)).date()
+        context["credit"] = billing_service.termination_credit(session, user.tenant_id,
+                                                               sub.id, when)
+    return render(request, "services/confirm.html", context)
 
 
 @router.post("/subscriptions/{subscription_id}/confirm", response_class=HTMLResponse)
@@ -157,7 +167,7 @@ async def perform_action(request: Request, subscription_id: uuid.UUID, action: s
     form = await verify_csrf(request)
     label, target, needs_reason = _action(action)
     reason = str(form.get("reason", "")).strip()[:500]
-    effective_at = _effective(str(form.get("effective_date", "")).strip())
+    effective_at = _effective(session, user, str(form.get("effective_date", "")).strip())
     if needs_reason and not reason:
         raise ValidationFailed(f"{label}: give a reason; it is kept in the history")
     if target is None:
@@ -179,10 +189,16 @@ async def perform_action(request: Request, subscription_id: uuid.UUID, action: s
     return RedirectResponse(f"/admin/subscriptions/{subscription_id}", status_code=303)
 
 
-def _effective(raw: str) -> datetime | None:
+def _zone(session: DbSession, user: User) -> ZoneInfo:
+    return ZoneInfo(identity_service.get_tenant(session, user.tenant_id).timezone)
+
+
+def _effective(session: DbSession, user: User, raw: str) -> datetime | None:
+    """A date typed on a page is the start of that day where the ISP is."""
     if not raw:
         return None
     try:
-        return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+        day = datetime.strptime(raw, "%Y-%m-%d")
     except ValueError as exc:
         raise ValidationFailed("effective date: use YYYY-MM-DD") from exc
+    return day.replace(tzinfo=_zone(session, user)).astimezone(UTC)

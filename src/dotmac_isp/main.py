@@ -47,6 +47,7 @@ from dotmac_isp.observability.tracing import setup_tracing
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
+from dotmac_isp.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         session_cookie="dotmac_session",
         max_age=int(timedelta(hours=12).total_seconds()),
         same_site="lax",
-        https_only=settings.session_cookie_secure,
+        https_only=settings.secure_cookies,
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.http.max_body_bytes,
+                       max_upload_bytes=settings.http.max_upload_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     if settings.otlp_endpoint:
         app.state.tracer_provider = setup_tracing(app, db.engine, settings.otlp_endpoint,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -27,6 +26,7 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.identity import web_sessions
 from dotmac_isp.modules.network.alerts import api as alerts_api
 from dotmac_isp.modules.network.devices import api as devices_api
 from dotmac_isp.modules.network.devices import web as devices_web
@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
         session_cookie="dotmac_session",
-        max_age=int(timedelta(hours=12).total_seconds()),
+        max_age=int(web_sessions.LIFETIME.total_seconds()),
         same_site="lax",
         https_only=settings.secure_cookies,
     )

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-dotmac-isp-development-secret-key"
+# Where the site is usually served over plain http on localhost (and the demo runs).
+INSECURE_COOKIE_ENVIRONMENTS = frozenset({"development", "test"})
 
 
 class RadiusSettings(BaseModel):
@@ -60,6 +62,14 @@ class MailSettings(BaseModel):
     timeout_seconds: float = 10.0
 
 
+class HttpSettings(BaseModel):
+    """Request limits (DOTMAC_HTTP__*)."""
+
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)  # JSON and form bodies
+    # Multipart uploads and file bodies (CSV imports); each endpoint has its own limit below.
+    max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+
+
 class IPAMSettings(BaseModel):
     release_hold_hours: int = Field(24, ge=0, le=24 * 365)  # after a subscription ends
 
@@ -85,11 +95,13 @@ class Settings(BaseSettings):
     log_json: bool = True
     otlp_endpoint: str | None = None
     service_name: str = "dotmac-isp"
-    session_cookie_secure: bool = False
+    # Send the page session cookie over HTTPS only. Unset: on, except in development and test.
+    session_cookie_secure: bool | None = None
     radius: RadiusSettings = Field(default_factory=RadiusSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
@@ -101,6 +113,13 @@ class Settings(BaseSettings):
                     "in production"
                 )
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the session cookie carries the Secure flag."""
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.environment not in INSECURE_COOKIE_ENVIRONMENTS
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -28,6 +27,7 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.identity import web_sessions
 from dotmac_isp.modules.network.alerts import api as alerts_api
 from dotmac_isp.modules.network.devices import api as devices_api
 from dotmac_isp.modules.network.devices import web as devices_web
@@ -48,6 +48,7 @@ from dotmac_isp.observability.tracing import setup_tracing
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
+from dotmac_isp.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
 
 log = logging.getLogger(__name__)
@@ -126,10 +127,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
         session_cookie="dotmac_session",
-        max_age=int(timedelta(hours=12).total_seconds()),
+        max_age=int(web_sessions.LIFETIME.total_seconds()),
         same_site="lax",
-        https_only=settings.session_cookie_secure,
+        https_only=settings.secure_cookies,
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.http.max_body_bytes,
+                       max_upload_bytes=settings.http.max_upload_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     if settings.otlp_endpoint:
         app.state.tracer_provider = setup_tracing(app, db.engine, settings.otlp_endpoint,

@@ -39,7 +39,7 @@ def test_live_search_then_suspend_and_restore_with_confirmation(server: LiveServ
         rows = page.locator("[data-testid=customer-table] tbody tr")
         assert rows.count() == 25
         page.fill("#q", demo_business.PORTAL_LOGIN)  # HTMX swaps the table as you type
-        page.wait_for_function("document.querySelectorAll("
+        page.wait_for_function("() => document.querySelectorAll("
                                "'[data-testid=customer-table] tbody tr').length === 1")
         assert page.url.endswith("/admin/customers")  # no page load happened
         page.click("[data-testid=customer-table] tbody a")

@@ -45,3 +45,40 @@ def test_sign_in_and_out_in_chromium(server: LiveServer) -> None:
         page.wait_for_url(f"{server.url}/admin/login")
         page.goto(f"{server.url}/admin")
         assert "/admin/login" in page.url
+
+
+def test_pages_run_under_the_content_security_policy(server: LiveServer) -> None:
+    """HTMX and the confirm prompt work, and the browser reports no policy violation."""
+    with browser_page() as page:
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
+        page.goto(f"{server.url}/admin/login")
+        assert "frame-ancestors 'none'" in (page.evaluate(
+            "fetch(location.href).then(r => r.headers.get('content-security-policy'))") or "")
+        assert page.evaluate("typeof htmx") == "object"
+        page.evaluate("""() => {
+            const form = document.createElement('form');
+            form.method = 'get'; form.action = '/admin/forgot-password';
+            form.setAttribute('data-confirm', 'Really go?');
+            form.innerHTML = '<button id="go" type="submit">Go</button>';
+            document.body.appendChild(form);
+        }""")
+        questions: list[str] = []
+
+        def answer(dialog, accept: bool) -> None:  # type: ignore[no-untyped-def]
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        page.once("dialog", lambda d: answer(d, False))
+        page.click("#go")
+        page.wait_for_timeout(300)
+        assert page.url.endswith("/admin/login") and questions == ["Really go?"]
+        page.once("dialog", lambda d: answer(d, True))
+        page.click("#go")
+        page.wait_for_url("**/admin/forgot-password*")
+        page.goto(f"{server.url}/admin/login")
+        page.fill("#email", "agent@browser.example")
+        page.fill("#password", "browser-pass-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server.url}/admin")
+    assert [m for m in console if "Content Security Policy" in m] == []

@@ -48,7 +48,7 @@ def test_from_the_queue_to_a_ticket_and_a_public_reply(server: LiveServer) -> No
         rows = page.locator("[data-testid=ticket-table] tbody tr")
         assert rows.count() == 2
         page.fill("#q", "rebooting")  # HTMX narrows the queue as you type
-        page.wait_for_function("document.querySelectorAll("
+        page.wait_for_function("() => document.querySelectorAll("
                                "'[data-testid=ticket-table] tbody tr').length === 1")
         row = page.locator("[data-testid=ticket-table] tbody tr").first
         assert row.locator("[data-sla]").first.get_attribute("data-sla") == "running"

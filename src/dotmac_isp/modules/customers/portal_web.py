@@ -11,7 +11,7 @@ from sqlalchemy import select
 from dotmac_isp.modules.customers import portal, service
 from dotmac_isp.modules.customers.models import PortalAccount
 from dotmac_isp.modules.customers.repository import PortalAccountRepository
-from dotmac_isp.modules.identity import notify
+from dotmac_isp.modules.identity import notify, web_sessions
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession
 from dotmac_isp.modules.identity.models import Tenant
@@ -21,7 +21,7 @@ from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.templating import LoginRequired, render, verify_csrf
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
-KEYS = ("portal_aid", "portal_tid", "portal_pwd")
+KEYS = ("portal_aid", "portal_tid", "portal_pwd", "portal_sid")
 
 
 def portal_tenant(session: DbSession, slug: str) -> Tenant:
@@ -37,7 +37,9 @@ def signed_in_account(request: Request, session: DbSession, tenant: Tenant) -> P
     if aid and request.session.get("portal_tid") == str(tenant.id):
         account = PortalAccountRepository(session, tenant.id).find(_uuid(aid))
     if (account is None or not account.is_active
-            or account.password_changed_at.isoformat() != request.session.get("portal_pwd")):
+            or account.password_changed_at.isoformat() != request.session.get("portal_pwd")
+            or not web_sessions.is_live(session, request.session.get("portal_sid"),
+                                        web_sessions.PORTAL, account.id)):
         for key in KEYS:
             request.session.pop(key, None)
         raise LoginRequired(f"/portal/{tenant.slug}", login_path=f"/portal/{tenant.slug}/login")
@@ -89,14 +91,20 @@ async def login_submit(request: Request, slug: str, session: DbSession,
                                                      "login": login},
                       status_code=error.status_code)
     request.session.pop("csrf", None)
-    request.session.update({"portal_aid": str(result.account.id), "portal_tid": str(tenant.id),
-                            "portal_pwd": result.account.password_changed_at.isoformat()})
+    web_sessions.end(session, request.session.get("portal_sid"))
+    request.session.update({
+        "portal_aid": str(result.account.id), "portal_tid": str(tenant.id),
+        "portal_pwd": result.account.password_changed_at.isoformat(),
+        "portal_sid": web_sessions.start(session, tenant.id, web_sessions.PORTAL,
+                                         result.account.id),
+    })
     return RedirectResponse(f"/portal/{slug}", status_code=303)
 
 
 @router.post("/{slug}/logout")
-async def logout(request: Request, slug: str) -> Response:
+async def logout(request: Request, slug: str, session: DbSession) -> Response:
     await verify_csrf(request)
+    web_sessions.end(session, request.session.get("portal_sid"))
     for key in KEYS:
         request.session.pop(key, None)
     return RedirectResponse(f"/portal/{slug}/login", status_code=303)

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import api_key_use, auth
+from dotmac_isp.modules.identity import api_key_use, auth, web_sessions
 from dotmac_isp.modules.identity.audit import AuditActor, set_actor
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.principal import Principal
@@ -106,14 +106,15 @@ def permission_of(dependency: Callable[..., Any]) -> str | None:
 
 # Pages (cookie sessions) ---------------------------------------------------------------
 
-def start_web_session(request: Request, user: User) -> None:
+def start_web_session(request: Request, session: Session, user: User) -> None:
     """Sign a user in to the pages; a fresh session (and CSRF token) guards against fixation."""
-    end_web_session(request)
+    end_web_session(request, session)
     request.session.pop("csrf", None)
     request.session.update({
         "uid": str(user.id),
         "tid": str(user.tenant_id),
         "pwd": user.password_changed_at.isoformat(),
+        "sid": web_sessions.start(session, user.tenant_id, web_sessions.STAFF, user.id),
     })
 
 
@@ -124,7 +125,9 @@ def current_admin(request: Request, session: DbSession) -> User:
     tenant = CredentialLookup(session).tenant(user.tenant_id) if user else None
     if (user is None or not user.is_active or tenant is None or not tenant.is_active
             or str(user.tenant_id) != request.session.get("tid")
-            or user.password_changed_at.isoformat() != request.session.get("pwd")):
+            or user.password_changed_at.isoformat() != request.session.get("pwd")
+            or not web_sessions.is_live(session, request.session.get("sid"), web_sessions.STAFF,
+                                        user.id)):
         end_web_session(request)
         raise LoginRequired(request.url.path)
     principal = auth.principal_for_user(user)
@@ -154,10 +157,13 @@ def page_permission(permission: str) -> Any:
     return Depends(check)
 
 
-STAFF_SESSION_KEYS = ("uid", "tid", "pwd")
+STAFF_SESSION_KEYS = ("uid", "tid", "pwd", "sid")
 
 
-def end_web_session(request: Request) -> None:
+def end_web_session(request: Request, session: Session | None = None) -> None:
+    """Forget the staff sign-in; with a database session, end it on the server too."""
+    if session is not None:
+        web_sessions.end(session, request.session.get("sid"))
     for key in STAFF_SESSION_KEYS:
         request.session.pop(key, None)
 

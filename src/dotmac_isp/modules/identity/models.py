@@ -125,3 +125,16 @@ class AuditLog(UUIDPrimaryKey, TenantOwned, Base):
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ip_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class WebSession(UUIDPrimaryKey, TenantOwned, Base):
+    """A signed-in page session, staff or portal. The cookie carries its id; signing out ends
+    the row, so a copy of the cookie taken before stops working."""
+
+    __tablename__ = "web_sessions"
+
+    kind: Mapped[str] = mapped_column(String(16))  # "staff" or "portal"
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)  # user or portal account
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

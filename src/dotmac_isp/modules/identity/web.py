@@ -63,14 +63,14 @@ async def login_submit(request: Request, session: DbSession, settings: AppSettin
             "error": error.detail, "email": email, "next": next_path,
             "ask_totp": isinstance(error, auth.TotpRequired) or bool(form.get("totp_code")),
         }, status_code=error.status_code)
-    start_web_session(request, result.user)
+    start_web_session(request, session, result.user)
     return RedirectResponse(next_path, status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: DbSession) -> Response:
     await verify_csrf(request)
-    end_web_session(request)
+    end_web_session(request, session)
     return RedirectResponse("/admin/login", status_code=303)
 
 

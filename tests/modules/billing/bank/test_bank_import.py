@@ -200,7 +200,7 @@ def test_binary_and_oversized_files_are_refused(client: TestClient, admin: Staff
     assert binary.status_code == 422 and "not a CSV" in binary.json()["detail"]
     huge = client.post("/api/v1/bank-statements", params=MAPPING,
                        content=b"Booked,Amount,Purpose\n" + b"x" * (5 * 1024 * 1024 + 1),
-                       headers=admin.headers)
+                       headers={**admin.headers, "Content-Type": "text/csv"})
     assert huge.status_code == 422 and "larger than 5 MB" in huge.json()["detail"]
 
 

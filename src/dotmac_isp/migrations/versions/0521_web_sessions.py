@@ -1,7 +1,7 @@
 """web sessions
 
-Revision ID: 0502
-Revises: 0401
+Revision ID: 0521
+Revises: 0511
 Create Date: 2026-11-27 10:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import dotmac_isp.shared.types
 
-revision: str = "0502"
-down_revision: str | None = "0401"
+revision: str = "0521"
+down_revision: str | None = "0511"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -78,8 +78,13 @@ def login(session: Session, settings: Settings, tenant_id: uuid.UUID, login_name
     ok = security.verify_password(account.password_hash if account else None, password)
     if account is None or not ok or not account.is_active:
         if account is not None and not ok:
-            auth.count_failed_login(account, settings)
+            counted = auth.count_failed_login(account, settings)
+            if counted is not None:
+                return PortalLogin(error=counted)
         return PortalLogin(error=Unauthorized("invalid login or password"))
+    locked = auth.locked_under_row_lock(account)
+    if locked is not None:
+        return PortalLogin(error=locked)
     customer = get_customer(session, tenant_id, account.customer_id)
     if customer.status == "closed":
         return PortalLogin(error=Unauthorized("this account is closed"))

@@ -174,6 +174,13 @@ def count_failed_login(account: Lockable, settings: Settings) -> AccountLocked |
     return None
 
 
+def locked_under_row_lock(account: Lockable) -> AccountLocked | None:
+    """Before a good login clears the counter: take the row lock, so a lock that a parallel
+    failed attempt set holds, and return the lockout error if there is one."""
+    _lock_row(account)
+    return locked_message(account)
+
+
 def locked_message(account: Lockable) -> AccountLocked | None:
     """The lockout error while the account is locked, else None."""
     if account.locked_until is not None and account.locked_until > utcnow():

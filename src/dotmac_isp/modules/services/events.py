@@ -50,6 +50,15 @@ class SubscriptionTerminated(SubscriptionEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SubscriptionImported(SubscriptionEvent):
+    """A running subscription moved in from another system, active or suspended as of its
+    historic start: it gets the addresses activation would have given (the static IPv4
+    address it already had, when named), and nothing is billed for the past."""
+
+    static_ipv4: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanPoolsChosen(DomainEvent):
     """A plan was created naming address pools. IPAM checks that each names a pool
     of the tenant of the right kind, and refuses the change (ValidationFailed) otherwise."""

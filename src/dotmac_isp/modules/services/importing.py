@@ -27,8 +27,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.modules.network.ipam import service as ipam_service
-from dotmac_isp.modules.services import catalogue, lifecycle
+from dotmac_isp.modules.services import catalogue, events, lifecycle
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Plan, Subscription, SubscriptionStatusChange
 from dotmac_isp.modules.services.repository import SubscriptionRepository
@@ -44,6 +43,7 @@ from dotmac_isp.shared.csv_import import (
     records,
 )
 from dotmac_isp.shared.errors import AppError, ValidationFailed
+from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.types import utcnow
 
 COLUMNS = ["customer", "plan", "radius_username", "radius_password", "started_on",
@@ -256,18 +256,10 @@ def _addresses(session: Session, tenant_id: uuid.UUID, x: _Line, sub: Subscripti
     One that cannot be had fails the whole import, naming the line."""
     plan = sub.plan
     try:
-        if plan.ipv4_pool_id is not None:
-            if x.static_ip:
-                ipam_service.assign_subscription_address(session, tenant_id, sub.id,
-                                                         plan.ipv4_pool_id, x.static_ip, now)
-            else:
-                ipam_service.ensure_subscription_allocation(
-                    session, tenant_id, sub.id, plan.ipv4_pool_id,
-                    ipam_service.AddressFamily.IPV4, now)
-        if plan.ipv6_pd_pool_id is not None:
-            ipam_service.ensure_subscription_allocation(
-                session, tenant_id, sub.id, plan.ipv6_pd_pool_id,
-                ipam_service.AddressFamily.IPV6_PD, now)
+        publish(session, events.SubscriptionImported(
+            tenant_id=tenant_id, occurred_at=now, subscription_id=sub.id,
+            customer_id=sub.customer_id, plan_id=plan.id, ipv4_pool_id=plan.ipv4_pool_id,
+            ipv6_pd_pool_id=plan.ipv6_pd_pool_id, static_ipv4=x.static_ip or None))
     except AppError as exc:
         raise ValidationFailed(f"line {x.line} ({x.username}): {exc.detail}; nothing was "
                                "imported") from exc

@@ -1,7 +1,8 @@
 """IPAM follows the subscription lifecycle (events of dotmac_isp.modules.services.events).
 
-- activated or restored: an IPv4 address from the plan's pool and a delegated IPv6 prefix
-  from its PD pool, keeping whatever the subscription already holds there;
+- activated, restored or imported: an IPv4 address from the plan's pool (an imported one may
+  keep the static address it had) and a delegated IPv6 prefix from its PD pool, keeping
+  whatever the subscription already holds there;
 - suspended: nothing changes, the subscriber keeps the address for the walled garden;
 - plan changed: a new address only when the plan's pool changed (the old one is held);
 - terminated: everything is held, and released by network.release_held_addresses once the
@@ -21,6 +22,7 @@ from dotmac_isp.modules.services.events import (
     PlanPoolsChosen,
     SubscriptionActivated,
     SubscriptionEvent,
+    SubscriptionImported,
     SubscriptionPlanChanged,
     SubscriptionRestored,
     SubscriptionTerminated,
@@ -42,6 +44,20 @@ def _ensure_plan_addresses(session: Session, event: SubscriptionEvent) -> None:
 
 @on(SubscriptionActivated)
 def allocate_on_activation(session: Session, event: SubscriptionActivated) -> None:
+    _ensure_plan_addresses(session, event)
+
+
+@on(SubscriptionImported)
+def allocate_on_import(session: Session, event: SubscriptionImported) -> None:
+    if event.static_ipv4 and event.ipv4_pool_id is not None:
+        service.assign_subscription_address(session, event.tenant_id, event.subscription_id,
+                                            event.ipv4_pool_id, event.static_ipv4,
+                                            event.occurred_at)
+        if event.ipv6_pd_pool_id is not None:
+            service.ensure_subscription_allocation(
+                session, event.tenant_id, event.subscription_id, event.ipv6_pd_pool_id,
+                AddressFamily.IPV6_PD, event.occurred_at)
+        return
     _ensure_plan_addresses(session, event)
 
 

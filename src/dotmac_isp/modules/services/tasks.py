@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs.registry import JobContext, job
@@ -26,7 +27,8 @@ def apply_scheduled_changes(ctx: JobContext) -> str:
     """Apply future-dated activations, suspensions, terminations and plan changes now due.
 
     Each tenant's changes run in a transaction of their own, each change in its own savepoint:
-    one that is no longer possible is marked failed with the reason, the others still apply.
+    one that is no longer possible (or hits a defect) is marked failed with the reason, the
+    others still apply.
     Applied changes leave the pending state, so a second run finds nothing to do.
     """
     due = (ScheduledChange.state == ScheduledState.PENDING.value,
@@ -46,11 +48,18 @@ def apply_scheduled_changes(ctx: JobContext) -> str:
                     service.apply_scheduled(session, change, ctx.now)
                 applied += 1
             except AppError as exc:
-                change.state, change.error = ScheduledState.FAILED.value, exc.detail[:500]
-                change.applied_at = ctx.now
+                _mark_failed(change, exc.detail, ctx.now)
                 failed += 1
                 log.warning("scheduled change failed",
                             extra={"change_id": str(change.id), "reason": exc.detail})
+            except OperationalError:
+                raise  # the database is away or locked: the tenant is retried next minute
+            except Exception as exc:  # a defect: fail this change, not the tenant's others
+                _mark_failed(change, f"internal error ({type(exc).__name__}); see the log",
+                             ctx.now)
+                failed += 1
+                log.exception("scheduled change failed unexpectedly",
+                              extra={"change_id": str(change.id)})
         session.flush()
         return applied, failed
 
@@ -58,3 +67,8 @@ def apply_scheduled_changes(ctx: JobContext) -> str:
     applied = sum(a for a, _ in outcome.results.values())
     failed = sum(f for _, f in outcome.results.values())
     return outcome.summary(f"{applied} applied, {failed} failed")
+
+
+def _mark_failed(change: ScheduledChange, reason: str, now: datetime) -> None:
+    change.state, change.error = ScheduledState.FAILED.value, reason[:500]
+    change.applied_at = now

@@ -20,7 +20,7 @@ from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.customers.repository import CustomerRepository
 from dotmac_isp.modules.customers.service import NUMBER_COUNTER, format_number, new_customer
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.shared import sequences
+from dotmac_isp.shared import csv_import, sequences
 from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.spreadsheet import restore_cell, safe_row
 
@@ -70,17 +70,6 @@ def _row_to_create(row: dict[str, str]) -> tuple[str, schemas.CustomerCreate]:
     return get("number"), schemas.CustomerCreate.model_validate(data)
 
 
-def _messages(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        out = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
-            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-            out.append(f"{where}: {msg}" if where else msg)
-        return out
-    return [str(exc)]
-
-
 def _records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
@@ -118,7 +107,7 @@ def import_customers(session: Session, tenant_id: uuid.UUID, text: str, *,
         try:
             number, data = _row_to_create(row)
         except (ValidationError, ValueError) as exc:
-            errors.append(schemas.ImportRowError(line=line, errors=_messages(exc)))
+            errors.append(schemas.ImportRowError(line=line, errors=csv_import.messages(exc)))
             continue
         if number:
             if number in seen_numbers:

@@ -11,7 +11,7 @@ import typer
 from dotmac_isp import db_migrate, wiring
 from dotmac_isp.cli_import import import_app
 from dotmac_isp.config import get_settings
-from dotmac_isp.jobs import registry
+from dotmac_isp.jobs import history, registry
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.billing import run as billing_runner
 from dotmac_isp.modules.billing.charging import local_date
@@ -134,6 +134,20 @@ def jobs_list() -> None:
         typer.echo(f"{spec.name:40} {every:20} {spec.description}{dated}")
 
 
+@jobs_app.command("history")
+def jobs_history(
+    name: str | None = typer.Argument(None, help="Only this job"),
+    limit: int = typer.Option(20, min=1, max=1000, help="How many runs"),
+) -> None:
+    """The latest job runs: when, how long, outcome, tenants that failed, summary."""
+    db = _database()
+    with db.unit_of_work(write=False) as session:
+        for run in history.recent_runs(session, name, limit):
+            took = (run.finished_at - run.started_at).total_seconds()
+            typer.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.job:40} {took:7.1f}s "
+                       f"{run.outcome:8} {run.summary}")
+
+
 @jobs_app.command("run")
 def jobs_run(
     name: str,
@@ -156,7 +170,7 @@ def jobs_run(
             params["date"] = date.fromisoformat(date_)
         except ValueError:
             _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
-    typer.echo(spec.function(JobContext(db, get_settings(), params=params)))
+    typer.echo(history.run_recorded(name, JobContext(db, get_settings(), params=params)))
 
 
 @billing_app.command("run")

@@ -74,6 +74,12 @@ class IPAMSettings(BaseModel):
     release_hold_hours: int = Field(24, ge=0, le=24 * 365)  # after a subscription ends
 
 
+class JobsSettings(BaseModel):
+    """Background jobs (DOTMAC_JOBS__*)."""
+
+    history_days: int = Field(30, ge=1, le=3650)  # job runs and tenants' job failures kept
+
+
 class Settings(BaseSettings):
     """Everything the platform reads from its environment."""
 
@@ -102,6 +108,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
+from dotmac_isp.jobs import web as jobs_web
 from dotmac_isp.jobs.scheduler import Scheduler
 from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.billing import bank_api as billing_bank_api
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
+    app.include_router(jobs_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dotmac_isp.jobs import models as jobs_models
 from dotmac_isp.modules.billing import bank_models
 from dotmac_isp.modules.billing import models as billing_models
 from dotmac_isp.modules.customers import models as customers_models
@@ -23,4 +24,4 @@ metadata = Base.metadata
 MODEL_MODULES = (identity_models, customers_models, services_models, billing_models,
                  bank_models, ipam_models, devices_models, polling_models, backups_models,
                  alerts_models, support_models, support_sla_models, notifications_models,
-                 radius_models, sequences)
+                 radius_models, jobs_models, sequences)

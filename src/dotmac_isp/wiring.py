@@ -15,6 +15,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.support.mail_in",
 )
 JOB_MODULES: tuple[str, ...] = (
+    "dotmac_isp.jobs.tasks",
     "dotmac_isp.modules.services.tasks",
     "dotmac_isp.modules.billing.tasks",
     "dotmac_isp.modules.network.ipam.tasks",

@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 from dotmac_isp.config import Settings
-from dotmac_isp.jobs import registry
+from dotmac_isp.jobs import history, registry
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
@@ -57,7 +57,8 @@ class Scheduler:
     def run_one(self, name: str) -> str | None:
         started = time.perf_counter()
         try:
-            summary = registry.run(name, JobContext(self.database, self.settings, utcnow()))
+            summary = history.run_recorded(name, JobContext(self.database, self.settings,
+                                                            utcnow()))
         except Exception:
             RUNS.labels(name, "error").inc()
             log.exception("job failed", extra={"job": name})

@@ -16,8 +16,10 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from dotmac_isp.jobs import history
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.sdks.services import metrics
+from dotmac_isp.shared.db import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,10 +50,11 @@ class TenantOutcome(Generic[T]):
                 f"{f'; {more} more in the log' if more > 0 else ''})")
 
 
-def isolated(job: str, tenant_ids: Iterable[uuid.UUID],
-             work: Callable[[uuid.UUID], T]) -> TenantOutcome[T]:
-    """Call work(tenant_id) for each tenant; a failure is recorded and the next tenant goes
-    on. For work that manages its own transactions (a chunked billing run)."""
+def isolated(job: str, tenant_ids: Iterable[uuid.UUID], work: Callable[[uuid.UUID], T],
+             database: Database | None = None) -> TenantOutcome[T]:
+    """Call work(tenant_id) for each tenant; a failure is recorded (in the tenant's job
+    failures when a database is given, which its staff see at /admin/jobs) and the next tenant
+    goes on. For work that manages its own transactions (a chunked billing run)."""
     outcome: TenantOutcome[T] = TenantOutcome(job)
     for tenant_id in tenant_ids:
         try:
@@ -62,6 +65,7 @@ def isolated(job: str, tenant_ids: Iterable[uuid.UUID],
             TENANT_FAILURES.labels(job).inc()
             log.exception("job failed for a tenant; the other tenants go on",
                           extra={"job": job, "tenant_id": str(tenant_id)})
+            history.record_failure(database, job, tenant_id, error)
     return outcome
 
 
@@ -73,4 +77,4 @@ def for_each_tenant(ctx: JobContext, job: str, tenant_ids: Iterable[uuid.UUID],
         with ctx.database.unit_of_work() as session:
             return work(session, tenant_id)
 
-    return isolated(job, tenant_ids, in_transaction)
+    return isolated(job, tenant_ids, in_transaction, ctx.database)

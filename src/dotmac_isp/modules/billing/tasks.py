@@ -39,7 +39,7 @@ def run_recurring(ctx: JobContext) -> str:
                        chunk_size=int(ctx.params.get("chunk_size", 1000)),
                        pause_seconds=float(ctx.params.get("pause_seconds", 0)))
 
-    outcome = isolated("billing.run_recurring", _tenants(ctx), bill_tenant)
+    outcome = isolated("billing.run_recurring", _tenants(ctx), bill_tenant, ctx.database)
     records = outcome.results.values()
     return outcome.summary(
         f"{len(outcome.results)} tenants, {sum(r.periods_billed for r in records)} periods "

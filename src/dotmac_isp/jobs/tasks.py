@@ -1,0 +1,16 @@
+"""Jobs about jobs: the run history is kept for settings.jobs.history_days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dotmac_isp.jobs import history
+from dotmac_isp.jobs.registry import JobContext, job
+
+
+@job("jobs.prune_history", every=timedelta(hours=6))
+def prune_history(ctx: JobContext) -> str:
+    """Delete job run records and tenants' job failures older than the kept days."""
+    removed = history.prune(ctx.database,
+                            ctx.now - timedelta(days=ctx.settings.jobs.history_days))
+    return f"{removed} job record(s) removed"

@@ -64,6 +64,15 @@ class IPAMSettings(BaseModel):
     release_hold_hours: int = Field(24, ge=0, le=24 * 365)  # after a subscription ends
 
 
+class RetentionSettings(BaseModel):
+    """How long history is kept (DOTMAC_RETENTION__*); the jobs delete in batches."""
+
+    radacct_days: int = Field(365, ge=1)  # closed accounting sessions, after their stop
+    postauth_days: int = Field(90, ge=1)  # the authentication log
+    delivery_log_days: int = Field(180, ge=1)  # sent and failed notification deliveries
+    batch_size: int = Field(5000, ge=1, le=100_000)  # rows per transaction
+
+
 class Settings(BaseSettings):
     """Everything the platform reads from its environment."""
 
@@ -90,6 +99,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

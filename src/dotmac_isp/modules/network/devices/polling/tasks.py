@@ -45,9 +45,11 @@ def poll_devices(ctx: JobContext) -> str:
 def rollup_metrics(ctx: JobContext) -> str:
     """Roll raw poll points up into hours and prune both by the retention policy."""
     conf = get_devices_settings()
+    now = ctx.params.get("now", utcnow())
     with ctx.database.unit_of_work() as session:
-        outcome = rollup.rollup_and_prune(
-            session, ctx.params.get("now", utcnow()),
-            raw_retention=timedelta(days=conf.raw_retention_days),
-            rollup_retention=timedelta(days=conf.rollup_retention_days))
+        outcome = rollup.roll_up(session, now)
+    rollup.prune(ctx.database, now, outcome,
+                 raw_retention=timedelta(days=conf.raw_retention_days),
+                 rollup_retention=timedelta(days=conf.rollup_retention_days),
+                 batch_size=ctx.settings.retention.batch_size)
     return outcome.summary()

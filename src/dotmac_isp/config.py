@@ -74,10 +74,14 @@ class IPAMSettings(BaseModel):
     release_hold_hours: int = Field(24, ge=0, le=24 * 365)  # after a subscription ends
 
 
-class JobsSettings(BaseModel):
-    """Background jobs (DOTMAC_JOBS__*)."""
+class RetentionSettings(BaseModel):
+    """How long history is kept (DOTMAC_RETENTION__*); the jobs delete in batches."""
 
-    history_days: int = Field(30, ge=1, le=3650)  # job runs and tenants' job failures kept
+    radacct_days: int = Field(365, ge=1)  # closed accounting sessions, after their stop
+    postauth_days: int = Field(90, ge=1)  # the authentication log
+    delivery_log_days: int = Field(180, ge=1)  # sent and failed notification deliveries
+    job_history_days: int = Field(30, ge=1)  # job runs and tenants' job failures
+    batch_size: int = Field(5000, ge=1, le=100_000)  # rows per transaction
 
 
 class Settings(BaseSettings):
@@ -108,7 +112,7 @@ class Settings(BaseSettings):
     mail: MailSettings = Field(default_factory=MailSettings)
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
-    jobs: JobsSettings = Field(default_factory=JobsSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

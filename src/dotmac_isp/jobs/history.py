@@ -10,18 +10,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs import registry
 from dotmac_isp.jobs.models import JobFailure, JobRun
 from dotmac_isp.jobs.registry import JobContext
+from dotmac_isp.shared import retention
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
 log = logging.getLogger(__name__)
 ERROR_CHARS = 2000
-PRUNE_BATCH = 5000
 
 
 def run_recorded(name: str, ctx: JobContext) -> str:
@@ -100,17 +100,10 @@ def recent_runs(session: Session, job: str | None = None, limit: int = 50) -> li
     return list(session.scalars(stmt))
 
 
-def prune(database: Database, before: datetime) -> int:
+def prune(database: Database, before: datetime, batch_size: int) -> int:
     """Delete run and failure records older than `before`, a batch per transaction."""
-    removed = 0
-    for model, column in ((JobRun, JobRun.started_at), (JobFailure, JobFailure.occurred_at)):
-        while True:
-            with database.unit_of_work() as session:
-                ids = list(session.scalars(select(model.id).where(column < before)
-                                           .limit(PRUNE_BATCH)))
-                if ids:
-                    session.execute(delete(model).where(model.id.in_(ids)))
-            removed += len(ids)
-            if len(ids) < PRUNE_BATCH:
-                break
-    return removed
+    return (retention.delete_in_batches(database, JobRun, JobRun.started_at < before,
+                                        batch_size=batch_size)
+            + retention.delete_in_batches(database, JobFailure,
+                                          JobFailure.occurred_at < before,
+                                          batch_size=batch_size))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.radius.enums import AcctStatus
 from dotmac_isp.modules.network.radius.models import RadAcct
+from dotmac_isp.shared.types import utcnow
 
 TABLE: Table = RadAcct.__table__  # type: ignore[assignment]
 _UPDATE_ON_START = ("acctstarttime", "nasportid", "nasporttype", "acctauthentic",
@@ -91,6 +92,7 @@ def _row(record: AcctRecord) -> dict[str, Any]:
         "acctstoptime": record.event_time if record.status == AcctStatus.STOP else None,
         "acctsessiontime": record.session_time,
         "acctinputoctets": record.input_octets, "acctoutputoctets": record.output_octets,
+        "changed_at": utcnow(),
     }
     for name in ("realm", "nasportid", "nasporttype", "acctauthentic", "connectinfo_start",
                  "connectinfo_stop", "calledstationid", "callingstationid",
@@ -112,7 +114,7 @@ def _keep_address(stmt: Any) -> dict[str, Any]:
 
 def _start_statement(dialect: str) -> Any:
     stmt = _insert(dialect)
-    updates = {name: stmt.excluded[name] for name in _UPDATE_ON_START}
+    updates = {name: stmt.excluded[name] for name in (*_UPDATE_ON_START, "changed_at")}
     updates.update(_keep_address(stmt))
     return stmt.on_conflict_do_update(index_elements=[TABLE.c.acctuniqueid], set_=updates,
                                       where=TABLE.c.acctstoptime.is_(None))
@@ -126,7 +128,7 @@ def _interim_statement(dialect: str) -> Any:
         "acctinputoctets": new.acctinputoctets, "acctoutputoctets": new.acctoutputoctets,
         "acctstoptime": None, "acctterminatecause": None, "connectinfo_stop": None,
         "subscription_id": func.coalesce(new.subscription_id, c.subscription_id),
-        **_keep_address(stmt),
+        "changed_at": new.changed_at, **_keep_address(stmt),
     }
     current = and_(c.acctstoptime.is_(None),
                    or_(c.acctupdatetime.is_(None), c.acctupdatetime <= new.acctupdatetime))
@@ -146,7 +148,7 @@ def _stop_statement(dialect: str) -> Any:
         "acctstarttime": case((c.acctstarttime.is_(None), new.acctstarttime),
                               else_=c.acctstarttime),
         "subscription_id": func.coalesce(new.subscription_id, c.subscription_id),
-        **_keep_address(stmt),
+        "changed_at": new.changed_at, **_keep_address(stmt),
     }
     return stmt.on_conflict_do_update(index_elements=[c.acctuniqueid], set_=updates)
 
@@ -235,13 +237,14 @@ def close_sessions(session: Session, rows: list[Any], when: datetime, cause: str
     """Give open sessions a stop time; rows are (radacctid, acctstarttime)."""
     if not rows:
         return 0
-    values = [{"rid": rid, "stop": when, "cause": cause,
+    changed = utcnow()
+    values = [{"rid": rid, "stop": when, "cause": cause, "changed": changed,
                "seconds": max(0, int((when - start).total_seconds())) if start else None}
               for rid, start in rows]
     stmt = (update(TABLE).where(TABLE.c.radacctid == bindparam("rid"),
                                 TABLE.c.acctstoptime.is_(None))
             .values(acctstoptime=bindparam("stop"), acctupdatetime=bindparam("stop"),
-                    acctterminatecause=bindparam("cause"),
+                    acctterminatecause=bindparam("cause"), changed_at=bindparam("changed"),
                     acctsessiontime=func.coalesce(bindparam("seconds"),
                                                   TABLE.c.acctsessiontime)))
     session.connection().execute(stmt, values)

@@ -8,6 +8,10 @@ The first value is sent as Framed-IP-Address, the second as Delegated-IPv6-Prefi
 source registered, neither is sent and the NAS assigns from its own pools. Sources are asked
 when a subscriber's policy is loaded into the servers' cache, not per packet; call
 changes.subscription_changed() when an assignment changes.
+
+A source may come with a bulk form, `bulk(session, subscription_ids or None)` returning
+{(tenant_id, subscription_id): (ipv4, ipv6_prefix)}: a full policy load then asks it once for
+everyone instead of once per subscriber.
 """
 
 from __future__ import annotations
@@ -15,25 +19,33 @@ from __future__ import annotations
 import ipaddress
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
-AddressSource = Callable[[Session, uuid.UUID, uuid.UUID], tuple[str | None, str | None]]
+Found = tuple[str | None, str | None]
+Key = tuple[uuid.UUID, uuid.UUID]  # (tenant_id, subscription_id)
+AddressSource = Callable[[Session, uuid.UUID, uuid.UUID], Found]
+BulkAddressSource = Callable[[Session, Collection[uuid.UUID] | None], Mapping[Key, Found]]
 _sources: list[AddressSource] = []
+_bulk: dict[AddressSource, BulkAddressSource] = {}
 
 
-def register_address_source(source: AddressSource) -> AddressSource:
+def register_address_source(source: AddressSource, *,
+                            bulk: BulkAddressSource | None = None) -> AddressSource:
     """Add a source (usable as a decorator); sources are asked in registration order."""
     if source not in _sources:
         _sources.append(source)
+    if bulk is not None:
+        _bulk[source] = bulk
     return source
 
 
 def unregister_address_source(source: AddressSource) -> None:
     if source in _sources:
         _sources.remove(source)
+    _bulk.pop(source, None)
 
 
 def has_sources() -> bool:
@@ -54,6 +66,31 @@ def addresses_for(session: Session, tenant_id: uuid.UUID,
         if ipv4 and ipv6:
             break
     return ipv4, ipv6
+
+
+def addresses_for_many(session: Session, keys: Sequence[Key], *,
+                       everyone: bool = False) -> dict[Key, Found]:
+    """addresses_for over many subscriptions: a source with a bulk form is asked once (for
+    all subscriptions when everyone=True, as a full load does), others once per subscription.
+    Subscriptions without any address are left out."""
+    found: dict[Key, Found] = {}
+    wanted = set(keys)
+    for source in _sources:
+        missing = [k for k in keys if not all(found.get(k, (None, None)))]
+        if not missing:
+            break
+        bulk = _bulk.get(source)
+        if bulk is not None:
+            ids = None if everyone else {sub for _, sub in missing}
+            answers: Mapping[Key, Found] = bulk(session, ids)
+        else:
+            answers = {k: source(session, *k) for k in missing}
+        for key, (found_v4, found_v6) in answers.items():
+            if key not in wanted:
+                continue
+            ipv4, ipv6 = found.get(key, (None, None))
+            found[key] = (ipv4 or _ipv4(found_v4), ipv6 or _ipv6_prefix(found_v6))
+    return {k: v for k, v in found.items() if v != (None, None)}
 
 
 def _ipv4(value: str | None) -> str | None:

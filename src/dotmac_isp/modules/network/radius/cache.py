@@ -9,6 +9,7 @@ refresh_seconds and at once when this process committed a change (signals.py).
 from __future__ import annotations
 
 import ipaddress
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -24,8 +25,12 @@ from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
 # A change row becomes visible when its transaction commits, which may be a while after its
-# created_at: each poll looks this far back (and skips the rows it has already seen).
+# created_at: each poll looks this far back before the previous poll (or the start of the
+# last full load) and skips the rows it has already seen, so however long a load or a pause
+# took, no change falls between two polls.
 LOOKBACK = timedelta(seconds=60)
+# Past this long without a poll (a stalled process) the log may have been pruned: load all.
+MAX_GAP = timedelta(hours=1)
 _MEMO_LIMIT = 65536
 
 
@@ -134,10 +139,20 @@ class PolicyCache:
         self.plans_version = 0  # changes whenever a plan may have changed
         self._seen: dict[int, datetime] = {}
         self._polled_at: datetime | None = None
+        # Held by a full load: a poll that finds one running leaves it alone (the load
+        # brings everything), so slow loads never pile up behind each other.
+        self._full_load = threading.Lock()
+        self._poll = threading.Lock()
+        self.full_loads = 0
 
     # Loads (worker thread) ------------------------------------------------------------
 
     def load_all(self) -> Update:
+        """Everything, read in one transaction; waits for a full load already running."""
+        with self._full_load:
+            return self._load_all()
+
+    def _load_all(self) -> Update:
         started = utcnow()
         secret = self.settings.secret_key.get_secret_value()
         with self.database.unit_of_work(write=False) as session:
@@ -146,20 +161,33 @@ class PolicyCache:
                             plans=store.load_plans(session),
                             profiles=store.load_profiles(session, secret, started.date()),
                             sessions=store.open_sessions(session))
-        self._seen = {c.id: c.created_at for c in changes}
-        self._polled_at = started
+        with self._poll:
+            self._seen = {c.id: c.created_at for c in changes}
+            self._polled_at = started  # the next poll looks back from before this load
+            self.full_loads += 1
         return update
 
     def load_changes(self) -> Update | None:
-        """What changed since the last poll; None when nothing did."""
+        """What changed since the last poll; None when nothing did, or when a full load is
+        running (it reads everything the poll would have)."""
+        if not self._full_load.acquire(blocking=False):
+            return None
+        try:
+            if self._polled_at is None or utcnow() - self._polled_at > MAX_GAP:
+                return self._load_all()
+            update = self._poll_changes()
+            return self._load_all() if update is not None and update.full else update
+        finally:
+            self._full_load.release()
+
+    def _poll_changes(self) -> Update | None:
         started = utcnow()
-        if self._polled_at is None or started - self._polled_at > LOOKBACK / 2:
-            return self.load_all()  # too long without a poll: the log may have gaps
         secret = self.settings.secret_key.get_secret_value()
         update = Update()
-        with self.database.unit_of_work(write=False) as session:
-            fresh = [c for c in store.changes_since(session, started - LOOKBACK)
-                     if c.id not in self._seen]
+        with self._poll, self.database.unit_of_work(write=False) as session:
+            assert self._polled_at is not None
+            since = min(self._polled_at, started) - LOOKBACK
+            fresh = [c for c in store.changes_since(session, since) if c.id not in self._seen]
             for c in fresh:
                 self._seen[c.id] = c.created_at
             self._polled_at = started
@@ -182,7 +210,7 @@ class PolicyCache:
                 update.removed = sub_ids - found
                 needed = plan_ids | {p.plan_id for p in update.profiles}
                 update.plans = store.load_plans(session, needed)
-        return self.load_all() if update.full else update
+        return update
 
     def load_sessions(self) -> Update:
         with self.database.unit_of_work(write=False) as session:

@@ -59,6 +59,7 @@ class RadAcct(TenantOwned, Base):
         Index("ix_radacct_tenant_user", "tenant_id", "username", "acctstarttime"),
         Index("ix_radacct_subscription", "subscription_id", "acctstarttime"),
         Index("ix_radacct_tenant_start", "tenant_id", "acctstarttime"),
+        Index("ix_radacct_changed", "changed_at"),
     )
 
     radacctid: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
@@ -97,6 +98,10 @@ class RadAcct(TenantOwned, Base):
         Uuid, ForeignKey("radius_nas_clients.id", ondelete="SET NULL"), nullable=True)
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("subscriptions.id", ondelete="SET NULL"), nullable=True)
+    # When we last wrote the row (not a FreeRADIUS column): every accounting write sets it, so
+    # the usage roll-up reads only the sessions that changed since its last run.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
+                                                        default=utcnow, onupdate=utcnow)
 
 
 class RadPostAuth(TenantOwned, Base):
@@ -153,15 +158,25 @@ class UsageMark(Base):
     between consecutive marks, so the roll-up can run any number of times."""
 
     __tablename__ = "radius_usage_marks"
+    __table_args__ = (Index("ix_radius_usage_marks_sub_day", "subscription_id", "usage_date"),)
 
     radacctid: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("radacct.radacctid", ondelete="CASCADE"), primary_key=True)
     usage_date: Mapped[date] = mapped_column(Date, primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     input_octets: Mapped[int] = mapped_column(BigInteger, default=0)
     output_octets: Mapped[int] = mapped_column(BigInteger, default=0)
     session_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UsageWatermark(Base):
+    """How far the usage roll-up has read radacct: the newest changed_at it has seen."""
+
+    __tablename__ = "radius_usage_watermark"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class UsageDaily(UUIDPrimaryKey, TenantOwned, Base):

@@ -323,10 +323,13 @@ class RadiusServer:
             version = signals.current()
             try:
                 if now - last_full >= self.radius.full_reload_seconds:
-                    last_full = last_poll = now
+                    last_full = last_poll = now  # a failed load is retried a period later
                     self.cache.apply(await loop.run_in_executor(self._loader,
                                                                 self.cache.load_all))
                     gc.freeze()
+                    # measured from the end: a load slower than the period never runs back
+                    # to back with the next one
+                    last_full = last_poll = time.monotonic()
                 elif version != self._seen_version or now - last_poll >= \
                         self.radius.refresh_seconds:
                     self._seen_version, last_poll = version, now

@@ -125,7 +125,6 @@ def load_profiles(session: Session, secret_key: str, today: date, *,
                   for i in range(0, len(listed), _CHUNK)]
     capped = set(session.scalars(select(DataCapState.subscription_id).where(
         DataCapState.period_start == month_start(today))))
-    with_addresses = addresses.has_sources()
     profiles = []
     for stmt in stmts:
         for tenant_id, sub_id, username, encrypted, status, plan_id in session.execute(stmt):
@@ -133,12 +132,16 @@ def load_profiles(session: Session, secret_key: str, today: date, *,
                 password = crypto.decrypt(secret_key, encrypted).encode()
             except DecryptionFailed:
                 password = b""  # never matches: the subscriber is rejected, not the packet
-            profile = Profile(tenant_id, sub_id, username.lower(), password, status, plan_id,
-                              capped=sub_id in capped)
-            if with_addresses and status in ("active", "suspended"):
-                profile.ipv4, profile.ipv6_prefix = addresses.addresses_for(
-                    session, tenant_id, sub_id)
-            profiles.append(profile)
+            profiles.append(Profile(tenant_id, sub_id, username.lower(), password, status,
+                                    plan_id, capped=sub_id in capped))
+    if addresses.has_sources():
+        served = [p for p in profiles if p.status in ("active", "suspended")]
+        found = addresses.addresses_for_many(
+            session, [(p.tenant_id, p.subscription_id) for p in served],
+            everyone=subscription_ids is None and plan_ids is None)
+        for profile in served:
+            profile.ipv4, profile.ipv6_prefix = found.get(
+                (profile.tenant_id, profile.subscription_id), (None, None))
     return profiles
 
 

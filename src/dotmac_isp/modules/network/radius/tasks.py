@@ -1,4 +1,5 @@
-"""RADIUS jobs: CoA delivery, stale sessions, usage roll-up, data caps, log pruning."""
+"""RADIUS jobs: CoA delivery, stale sessions, usage roll-up, data caps, log pruning and
+retention of accounting and the authentication log."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from dotmac_isp.jobs.registry import JobContext, job
-from dotmac_isp.modules.network.radius import accounting, coa, usage
+from dotmac_isp.modules.network.radius import accounting, coa, retention, usage
 from dotmac_isp.modules.network.radius.models import PolicyChange, RadAcct
 
 STALE_CAUSE = "Stale-Session"
@@ -67,3 +68,21 @@ def prune_policy_changes(ctx: JobContext) -> str:
         result = session.execute(delete(PolicyChange).where(
             PolicyChange.created_at < ctx.now - timedelta(days=CHANGE_LOG_DAYS)))
     return f"{result.rowcount} change rows pruned"
+
+
+@job("radius.prune_accounting", every=timedelta(hours=6))
+def prune_accounting(ctx: JobContext) -> str:
+    """Delete accounting sessions stopped before the retention period, in batches."""
+    conf = ctx.settings.retention
+    deleted = retention.prune_accounting(ctx.database, ctx.now, days=conf.radacct_days,
+                                         batch_size=conf.batch_size)
+    return f"{deleted} sessions stopped over {conf.radacct_days} days ago deleted"
+
+
+@job("radius.prune_postauth", every=timedelta(hours=6))
+def prune_postauth(ctx: JobContext) -> str:
+    """Delete authentication log rows older than the retention period, in batches."""
+    conf = ctx.settings.retention
+    deleted = retention.prune_postauth(ctx.database, ctx.now, days=conf.postauth_days,
+                                       batch_size=conf.batch_size)
+    return f"{deleted} authentication log rows over {conf.postauth_days} days old deleted"

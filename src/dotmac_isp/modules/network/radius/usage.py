@@ -3,12 +3,14 @@
 The roll-up stores, per session and UTC day, the session's cumulative counters as last seen
 that day (a mark). A day's usage is the sum over sessions of the mark minus the session's
 previous mark, so rolling up again recomputes the same numbers: the job is idempotent, and a
-late interim simply raises that day's mark.
+late interim simply raises (replaces) that day's mark. Each run reads only the radacct rows
+written since the previous one (changed_at past a stored watermark).
 """
 
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,11 +30,18 @@ from dotmac_isp.modules.network.radius.models import (
     RadAcct,
     UsageDaily,
     UsageMark,
+    UsageWatermark,
 )
 from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.shared.types import utcnow
 
-WINDOW = timedelta(days=2)  # sessions seen this recently are rolled up again
+WINDOW = timedelta(days=2)  # the first run (no watermark yet) reads sessions this recent
+# Rows stamped changed_at this long before the watermark are read again: a write that had
+# stamped its rows but not yet committed when the last run read is not missed.
+OVERLAP = timedelta(minutes=1)
+_WATERMARK = "radacct"
+_COUNTERS = ("input_octets", "output_octets", "session_seconds")
+_CHUNK = 500
 MEGABYTE = 1_000_000
 
 
@@ -42,60 +51,94 @@ def _insert(session: Session, model: Any) -> Any:
 
 
 def rollup(session: Session, now: datetime) -> int:
-    """Mark recently active sessions and recompute the days they touched; returns the
-    number of (subscription, day) totals written."""
+    """Mark the sessions written since the last run and recompute the days they touched;
+    returns the number of (subscription, day) totals that changed."""
+    watermark = session.get(UsageWatermark, _WATERMARK, with_for_update=True)
+    since = watermark.changed_at - OVERLAP if watermark is not None else now - WINDOW
     seen = func.coalesce(RadAcct.acctstoptime, RadAcct.acctupdatetime, RadAcct.acctstarttime)
     rows = session.execute(
         select(RadAcct.radacctid, RadAcct.tenant_id, RadAcct.subscription_id, seen,
-               RadAcct.acctinputoctets, RadAcct.acctoutputoctets, RadAcct.acctsessiontime)
-        .where(RadAcct.subscription_id.is_not(None), seen >= now - WINDOW)).all()
-    if not rows:
-        return 0
-    marks: list[dict[str, Any]] = [{"radacctid": rid, "usage_date": at.date(), "tenant_id": tenant,
-              "subscription_id": sub, "input_octets": i or 0, "output_octets": o or 0,
-              "session_seconds": t or 0} for rid, tenant, sub, at, i, o, t in rows]
-    stmt = _insert(session, UsageMark)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[UsageMark.radacctid, UsageMark.usage_date],
-        set_={k: stmt.excluded[k] for k in ("input_octets", "output_octets",
-                                             "session_seconds")}), marks)
-    affected: set[tuple[uuid.UUID, date]] = {(m["subscription_id"], m["usage_date"])
-                                             for m in marks}
-    return _recompute(session, affected, now)
+               RadAcct.acctinputoctets, RadAcct.acctoutputoctets, RadAcct.acctsessiontime,
+               RadAcct.changed_at)
+        .where(RadAcct.changed_at >= since, RadAcct.subscription_id.is_not(None))).all()
+    marks: list[dict[str, Any]] = [
+        {"radacctid": rid, "usage_date": at.date(), "tenant_id": tenant,
+         "subscription_id": sub, "input_octets": i or 0, "output_octets": o or 0,
+         "session_seconds": t or 0} for rid, tenant, sub, at, i, o, t, _ in rows if at]
+    written = 0
+    if marks:
+        stmt = _insert(session, UsageMark)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[UsageMark.radacctid, UsageMark.usage_date],
+            set_={k: stmt.excluded[k] for k in _COUNTERS}), marks)
+        written = _recompute(session, {(m["subscription_id"], m["usage_date"]) for m in marks},
+                             now)
+    newest = max((row[-1] for row in rows if row[-1] is not None), default=None)
+    if newest is not None and (watermark is None or newest > watermark.changed_at):
+        stmt = _insert(session, UsageWatermark)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[UsageWatermark.name],
+            set_={"changed_at": stmt.excluded.changed_at}),
+            [{"name": _WATERMARK, "changed_at": newest}])
+    return written
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 def _recompute(session: Session, affected: set[tuple[uuid.UUID, date]], now: datetime) -> int:
-    subs = {sub for sub, _ in affected}
-    totals: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0, 0, 0])
-    tenants: dict[uuid.UUID, uuid.UUID] = {}
-    previous: dict[int, tuple[int, int, int]] = {}
-    sub_list = list(subs)
-    for start in range(0, len(sub_list), 500):
-        marks = session.execute(
+    """A day's usage is the sum over the sessions marked that day of the mark minus the
+    session's previous mark: read the marks of the affected days and, for their sessions,
+    the marks before; not the subscriptions' whole history."""
+    first, last = min(d for _, d in affected), max(d for _, d in affected)
+    on_days = []
+    for subs in _chunks(sorted({sub for sub, _ in affected})):
+        on_days += [row for row in session.execute(
             select(UsageMark.radacctid, UsageMark.usage_date, UsageMark.subscription_id,
                    UsageMark.tenant_id, UsageMark.input_octets, UsageMark.output_octets,
                    UsageMark.session_seconds)
-            .where(UsageMark.subscription_id.in_(sub_list[start:start + 500]))
-            .order_by(UsageMark.radacctid, UsageMark.usage_date)).all()
-        for rid, day, sub, tenant, i, o, t in marks:
-            before = previous.get(rid, (0, 0, 0))
-            previous[rid] = (i, o, t)
-            if (sub, day) in affected:
-                total = totals[(sub, day)]
-                # a counter that went down means the NAS reset it: count from zero
-                total[0] += i - before[0] if i >= before[0] else i
-                total[1] += o - before[1] if o >= before[1] else o
-                total[2] += t - before[2] if t >= before[2] else t
-                tenants[sub] = tenant
+            .where(UsageMark.subscription_id.in_(subs), UsageMark.usage_date >= first,
+                   UsageMark.usage_date <= last)) if (row[2], row[1]) in affected]
+    earlier: dict[int, list[tuple[date, int, int, int]]] = defaultdict(list)
+    for rids in _chunks(sorted({row[0] for row in on_days})):
+        for rid, day, i, o, t in session.execute(
+                select(UsageMark.radacctid, UsageMark.usage_date, UsageMark.input_octets,
+                       UsageMark.output_octets, UsageMark.session_seconds)
+                .where(UsageMark.radacctid.in_(rids), UsageMark.usage_date < last)
+                .order_by(UsageMark.radacctid, UsageMark.usage_date)):
+            earlier[rid].append((day, i, o, t))
+    totals: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    tenants: dict[uuid.UUID, uuid.UUID] = {}
+    for rid, day, sub, tenant, *now_counts in on_days:
+        before = earlier[rid]
+        at = bisect_left(before, day, key=lambda mark: mark[0])
+        previous = before[at - 1][1:] if at else (0, 0, 0)
+        total = totals[(sub, day)]
+        for k in range(3):
+            # a counter that went down means the NAS reset it: count from zero
+            value, prior = now_counts[k], previous[k]
+            total[k] += value - prior if value >= prior else value
+        tenants[sub] = tenant
+    stored: dict[tuple[uuid.UUID, date], tuple[int, int, int]] = {}
+    for subs in _chunks(sorted(tenants)):
+        for sub, day, *counts in session.execute(
+                select(UsageDaily.subscription_id, UsageDaily.usage_date,
+                       UsageDaily.input_octets, UsageDaily.output_octets,
+                       UsageDaily.session_seconds)
+                .where(UsageDaily.subscription_id.in_(subs), UsageDaily.usage_date >= first,
+                       UsageDaily.usage_date <= last)):
+            stored[(sub, day)] = tuple(counts)  # type: ignore[assignment]
+    # only totals that changed are written: a second run writes nothing
     rows = [{"id": uuid.uuid4(), "tenant_id": tenants[sub], "subscription_id": sub,
              "usage_date": day, "input_octets": v[0], "output_octets": v[1],
-             "session_seconds": v[2], "updated_at": now} for (sub, day), v in totals.items()]
+             "session_seconds": v[2], "updated_at": now} for (sub, day), v in totals.items()
+            if stored.get((sub, day)) != tuple(v)]
     if rows:
         stmt = _insert(session, UsageDaily)
         session.execute(stmt.on_conflict_do_update(
             index_elements=[UsageDaily.subscription_id, UsageDaily.usage_date],
-            set_={k: stmt.excluded[k] for k in ("input_octets", "output_octets",
-                                                 "session_seconds", "updated_at")}), rows)
+            set_={k: stmt.excluded[k] for k in (*_COUNTERS, "updated_at")}), rows)
     return len(rows)
 
 

@@ -1,7 +1,8 @@
 """Hourly rollups of the raw time series, and pruning by the retention policy.
 
 Only complete hours are rolled up, each once: the newest rolled hour is the watermark, and a
-second run finds nothing new to roll and nothing old to prune.
+second run finds nothing new to roll and nothing old to prune. Pruning deletes in batches,
+each in its own transaction, so it never holds the poller's writes up for long.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, delete, func, insert, select
+from sqlalchemy import Float, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.devices.polling.models import (
@@ -19,6 +20,7 @@ from dotmac_isp.modules.network.devices.polling.models import (
     InterfaceRollup,
     InterfaceSample,
 )
+from dotmac_isp.shared.retention import DEFAULT_BATCH, delete_in_batches
 
 HOUR = timedelta(hours=1)
 # Polls stamped just before the hour ends may still be being written; wait before rolling.
@@ -102,20 +104,25 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def rollup_and_prune(session: Session, now: datetime, *, raw_retention: timedelta,
-                     rollup_retention: timedelta) -> RollupOutcome:
-    """Roll up every complete hour not yet rolled, then drop what is past retention."""
+def roll_up(session: Session, now: datetime) -> RollupOutcome:
+    """Roll up every complete hour not yet rolled."""
     end = hour_floor(now - GRACE)
     outcome = RollupOutcome()
     outcome.interface_rollups = _roll_interfaces(session, end)
     outcome.device_rollups = _roll_devices(session, end)
-    # Raw points are kept at least until their hour is rolled up.
-    raw_cutoff = min(now - raw_retention, end)
-    for model in (InterfaceSample, DeviceSample):
-        result: Any = session.execute(delete(model).where(model.sampled_at < raw_cutoff))
-        outcome.raw_pruned += result.rowcount or 0
-    for rollup in (InterfaceRollup, DeviceRollup):
-        result = session.execute(delete(rollup).where(rollup.hour_start < now - rollup_retention))
-        outcome.rollups_pruned += result.rowcount or 0
     session.flush()
+    return outcome
+
+
+def prune(database: Any, now: datetime, outcome: RollupOutcome, *, raw_retention: timedelta,
+          rollup_retention: timedelta, batch_size: int = DEFAULT_BATCH) -> RollupOutcome:
+    """Delete raw points and rollups past retention, a batch per transaction."""
+    # Raw points are kept at least until their hour is rolled up.
+    raw_cutoff = min(now - raw_retention, hour_floor(now - GRACE))
+    for model in (InterfaceSample, DeviceSample):
+        outcome.raw_pruned += delete_in_batches(database, model, model.sampled_at < raw_cutoff,
+                                                batch_size=batch_size)
+    for rollup in (InterfaceRollup, DeviceRollup):
+        outcome.rollups_pruned += delete_in_batches(
+            database, rollup, rollup.hour_start < now - rollup_retention, batch_size=batch_size)
     return outcome

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from dotmac_isp.modules.customers import csv_io, portal, schemas, service
+from dotmac_isp.modules.customers import csv_io, portal, schemas, search, service
 from dotmac_isp.modules.customers.enums import CustomerKind, CustomerStatus
 from dotmac_isp.modules.customers.models import Address, Contact, Customer, PortalAccount
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, require
@@ -26,12 +26,13 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 @router.get("", response_model=Page[schemas.CustomerSummary])
 def list_customers(session: DbSession, paging: Paging,
                    q: str | None = Query(None, max_length=200,
-                                         description="name, number, email, phone or address"),
+                                         description="name, number, email, phone, address, "
+                                                     "RADIUS username or IP address"),
                    status: CustomerStatus | None = None, kind: CustomerKind | None = None,
                    tag: str | None = Query(None, max_length=40),
                    principal: Principal = require(P.CUSTOMERS_READ)) -> Page[Customer]:
-    return service.list_customers(session, principal.tenant_id, paging, query=q,
-                                  status=status, kind=kind, tag=tag)
+    return search.find_customers(session, principal.tenant_id, paging, query=q,
+                                 status=status, kind=kind, tag=tag)
 
 
 @router.post("", response_model=schemas.CustomerOut, status_code=201)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
@@ -70,9 +71,11 @@ def get_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
 
 def list_customers(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                    query: str | None = None, status: str | None = None,
-                   kind: str | None = None, tag: str | None = None) -> Page[Customer]:
+                   kind: str | None = None, tag: str | None = None,
+                   also_ids: Sequence[uuid.UUID] = ()) -> Page[Customer]:
     repo = CustomerRepository(session, tenant_id)
-    return repo.list(params, repo.search(query, status=status, kind=kind, tag=tag))
+    return repo.list(params, repo.search(query, status=status, kind=kind, tag=tag,
+                                         also_ids=also_ids))
 
 
 def update_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,

@@ -33,10 +33,11 @@ from dotmac_isp.shared.types import utcnow
 def list_sessions(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                   online: bool | None = None, nas_id: uuid.UUID | None = None,
                   username: str | None = None, ip: str | None = None,
-                  subscription_id: uuid.UUID | None = None) -> Page[RadAcct]:
+                  subscription_id: uuid.UUID | None = None,
+                  mac: str | None = None) -> Page[RadAcct]:
     repo = SessionRepository(session, tenant_id)
     return repo.list_by_key(params, repo.search(online=online, nas_id=nas_id, username=username,
-                                         ip=ip, subscription_id=subscription_id),
+                                         ip=ip, subscription_id=subscription_id, mac=mac),
                             KeyOrder(RadAcct.acctstarttime, RadAcct.radacctid))
 
 

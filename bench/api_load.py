@@ -31,7 +31,6 @@ from dotmac_isp.modules.customers.models import Address, Customer
 from dotmac_isp.modules.identity import schemas as identity_schemas
 from dotmac_isp.modules.identity import security
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.shared.db import Database
 

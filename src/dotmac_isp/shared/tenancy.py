@@ -9,8 +9,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.shared.db import TenantOwned
-from dotmac_isp.shared.errors import NotFound
-from dotmac_isp.shared.pagination import Page, PageParams
+from dotmac_isp.shared.errors import NotFound, ValidationFailed
+from dotmac_isp.shared.keyset import KeyOrder, paginate_keyset
+from dotmac_isp.shared.pagination import MAX_OFFSET, OFFSET_TOO_LARGE, Page, PageParams
 
 ModelT = TypeVar("ModelT", bound=TenantOwned)
 
@@ -49,6 +50,11 @@ class TenantRepository(Generic[ModelT]):
     def list(self, params: PageParams, stmt: Select[Any] | None = None) -> Page[ModelT]:
         return paginate(self.session, stmt if stmt is not None else self.select(), params)
 
+    def list_by_key(self, params: PageParams, stmt: Select[Any], order: KeyOrder,
+                    ) -> Page[ModelT]:
+        """A page of a big table: ordered by `order`, has-more and cursors, no COUNT."""
+        return paginate_keyset(self.session, stmt, params, order)
+
     def add(self, obj: ModelT) -> ModelT:
         obj.tenant_id = self.tenant_id
         self.session.add(obj)
@@ -63,6 +69,11 @@ class TenantRepository(Generic[ModelT]):
 
 
 def paginate(session: Session, stmt: Select[Any], params: PageParams) -> Page[Any]:
+    """A page by offset with the total; for tables small enough to count."""
+    if params.cursor:
+        raise ValidationFailed("this list pages by offset; cursor is not supported here")
+    if params.offset > MAX_OFFSET:
+        raise ValidationFailed(OFFSET_TOO_LARGE)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(params.limit).offset(params.offset)))
     return Page(items=items, total=total, limit=params.limit, offset=params.offset)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from dotmac_isp import __version__
 from dotmac_isp.shared.errors import AppError
+from dotmac_isp.shared.pagination import MAX_OFFSET
 from dotmac_isp.shared.web_errors import error_response
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -27,6 +28,7 @@ _env = Environment(loader=FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
                    autoescape=select_autoescape(["html"]), auto_reload=False)
 templates = Jinja2Templates(env=_env)
 _env.globals["version"] = __version__
+_env.globals["max_offset"] = MAX_OFFSET
 
 
 class LoginRequired(Exception):

@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from dotmac_isp.modules.customers import csv_io, portal, schemas, service
+from dotmac_isp.modules.customers import csv_io, portal, schemas, search, service
 from dotmac_isp.modules.customers.enums import CustomerKind, CustomerStatus
 from dotmac_isp.modules.customers.models import Address, Contact, Customer, PortalAccount
-from dotmac_isp.modules.identity.deps import AppSettings, DbSession, require
+from dotmac_isp.modules.identity.deps import AppSettings, DbSession, get_database, require
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
+from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams, page_params
 
@@ -26,12 +27,13 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 @router.get("", response_model=Page[schemas.CustomerSummary])
 def list_customers(session: DbSession, paging: Paging,
                    q: str | None = Query(None, max_length=200,
-                                         description="name, number, email, phone or address"),
+                                         description="name, number, email, phone, address, "
+                                                     "RADIUS username or IP address"),
                    status: CustomerStatus | None = None, kind: CustomerKind | None = None,
                    tag: str | None = Query(None, max_length=40),
                    principal: Principal = require(P.CUSTOMERS_READ)) -> Page[Customer]:
-    return service.list_customers(session, principal.tenant_id, paging, query=q,
-                                  status=status, kind=kind, tag=tag)
+    return search.find_customers(session, principal.tenant_id, paging, query=q,
+                                 status=status, kind=kind, tag=tag)
 
 
 @router.post("", response_model=schemas.CustomerOut, status_code=201)
@@ -57,15 +59,15 @@ async def import_customers(request: Request, session: DbSession, dry_run: bool =
 
 
 @router.get("/export", response_class=StreamingResponse)
-def export_customers(session: DbSession,
+def export_customers(session: DbSession, db: Annotated[Database, Depends(get_database)],
                      q: str | None = Query(None, max_length=200),
                      status: CustomerStatus | None = None, kind: CustomerKind | None = None,
                      principal: Principal = require(P.CUSTOMERS_READ)) -> StreamingResponse:
-    """All matching customers as CSV, in the columns import reads."""
-    everything = PageParams(limit=1_000_000, offset=0)
-    page = service.list_customers(session, principal.tenant_id, everything, query=q,
-                                  status=status, kind=kind)
-    return StreamingResponse(csv_io.export_rows(list(page.items)), media_type="text/csv",
+    """All matching customers as CSV, in the columns import reads, streamed as it is read."""
+    also_ids = search.related_customer_ids(session, principal.tenant_id, q)
+    rows = csv_io.stream_export(db, principal.tenant_id, query=q, status=status, kind=kind,
+                                also_ids=also_ids)
+    return StreamingResponse(rows, media_type="text/csv",
                              headers={"Content-Disposition":
                                       'attachment; filename="customers.csv"'})
 

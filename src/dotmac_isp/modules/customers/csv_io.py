@@ -9,18 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.customers import schemas
+from dotmac_isp.modules.customers import schemas, service
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.customers.repository import CustomerRepository
 from dotmac_isp.modules.customers.service import NUMBER_COUNTER, format_number, new_customer
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.shared import csv_import, sequences
+from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import ValidationFailed
 from dotmac_isp.shared.spreadsheet import restore_cell, safe_row
 
@@ -147,9 +148,16 @@ def _store(session: Session, tenant_id: uuid.UUID, currency: str,
     session.flush()
 
 
-def export_rows(customers: list[Customer]) -> Iterator[str]:
+def stream_export(db: Database, tenant_id: uuid.UUID, **filters: Any) -> Iterator[str]:
+    """The export of the matching customers, read through a server-side cursor in its own
+    read-only transaction (the request's has ended by the time the body is sent)."""
+    with db.unit_of_work(write=False) as session:
+        custom = service.custom_field_keys(session, tenant_id, **filters)
+        yield from export_rows(service.stream_customers(session, tenant_id, **filters), custom)
+
+
+def export_rows(customers: Iterable[Customer], custom: list[str]) -> Iterator[str]:
     """CSV lines (header first) in the same columns import reads."""
-    custom = sorted({k for c in customers for k in (c.custom_fields or {})})
     header = BASE_COLUMNS + [f"{CUSTOM_PREFIX}{k}" for k in custom]
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.trigram import trigram_index
 from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
 
@@ -30,6 +31,7 @@ class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         UniqueConstraint("tenant_id", "number"),
         Index("ix_customers_tenant_status", "tenant_id", "status"),
         Index("ix_customers_tenant_email", "tenant_id", "email"),
+        trigram_index("ix_customers_search_trgm", "search_text"),
     )
     __audit_exclude__ = frozenset({"search_text"})
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, select
+from sqlalchemy import Select, Text, and_, or_, select
 
 from dotmac_isp.modules.customers.models import Address, Contact, Customer, PortalAccount
 from dotmac_isp.shared.tenancy import TenantRepository
@@ -27,15 +29,20 @@ class CustomerRepository(TenantRepository[Customer]):
     not_found_message = "customer not found"
 
     def search(self, query: str | None = None, *, status: str | None = None,
-               kind: str | None = None, tag: str | None = None) -> Select[Any]:
+               kind: str | None = None, tag: str | None = None,
+               also_ids: Sequence[uuid.UUID] = ()) -> Select[Any]:
+        """Customers whose search text holds every term (a LIKE '%term%' that a trigram
+        index serves on PostgreSQL), or whose id is in also_ids (found another way)."""
         stmt = self.select().order_by(Customer.number)
         if query:
-            terms = query.lower().split()
-            for term in terms[:5]:
+            terms = []
+            for term in query.lower().split()[:5]:
                 like = f"%{term}%"
                 if _PHONE_LIKE.match(term):
                     like = f"%{_NON_DIGITS.sub('', term)}%"  # '+234-803-555' as typed or not
-                stmt = stmt.where(Customer.search_text.like(like))
+                terms.append(Customer.search_text.like(like))
+            matched = and_(*terms)
+            stmt = stmt.where(or_(matched, Customer.id.in_(also_ids)) if also_ids else matched)
         if status:
             stmt = stmt.where(Customer.status == status)
         if kind:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import func
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload, selectinload
 
 from dotmac_isp.modules.customers import schemas
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
@@ -70,9 +71,36 @@ def get_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
 
 def list_customers(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                    query: str | None = None, status: str | None = None,
-                   kind: str | None = None, tag: str | None = None) -> Page[Customer]:
+                   kind: str | None = None, tag: str | None = None,
+                   also_ids: Sequence[uuid.UUID] = ()) -> Page[Customer]:
     repo = CustomerRepository(session, tenant_id)
-    return repo.list(params, repo.search(query, status=status, kind=kind, tag=tag))
+    return repo.list(params, repo.search(query, status=status, kind=kind, tag=tag,
+                                         also_ids=also_ids))
+
+
+EXPORT_CHUNK = 500
+
+
+def stream_customers(session: Session, tenant_id: uuid.UUID, *, query: str | None = None,
+                     status: str | None = None, kind: str | None = None,
+                     also_ids: Sequence[uuid.UUID] = ()) -> Iterator[Customer]:
+    """Every matching customer with addresses, fetched in chunks from a server-side cursor."""
+    repo = CustomerRepository(session, tenant_id)
+    stmt = (repo.search(query, status=status, kind=kind, also_ids=also_ids)
+            .options(selectinload(Customer.addresses), noload(Customer.contacts))
+            .execution_options(yield_per=EXPORT_CHUNK))
+    yield from session.scalars(stmt)
+
+
+def custom_field_keys(session: Session, tenant_id: uuid.UUID, *, query: str | None = None,
+                      status: str | None = None, kind: str | None = None,
+                      also_ids: Sequence[uuid.UUID] = ()) -> list[str]:
+    """The custom field names the matching customers use (the export's extra columns)."""
+    repo = CustomerRepository(session, tenant_id)
+    stmt = repo.search(query, status=status, kind=kind, also_ids=also_ids)
+    fields = stmt.with_only_columns(Customer.custom_fields).execution_options(
+        yield_per=EXPORT_CHUNK)
+    return sorted({k for row in session.scalars(fields) for k in (row or {})})
 
 
 def update_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,

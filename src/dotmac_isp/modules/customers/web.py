@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from dotmac_isp.modules.customers import portal, schemas, service
+from dotmac_isp.modules.customers import portal, schemas, search, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
@@ -29,10 +29,10 @@ def customer_list(request: Request, session: DbSession, q: str = "", status: str
                   offset: int = 0, user: User = page_permission(P.CUSTOMERS_READ),
                   ) -> HTMLResponse:
     statuses = [s.value for s in CustomerStatus]
-    page = service.list_customers(session, user.tenant_id,
-                                  PageParams(limit=PAGE_SIZE, offset=max(offset, 0)),
-                                  query=q.strip()[:200] or None,
-                                  status=status if status in statuses else None)
+    page = search.find_customers(session, user.tenant_id,
+                                 PageParams(limit=PAGE_SIZE, offset=max(offset, 0)),
+                                 query=q.strip()[:200] or None,
+                                 status=status if status in statuses else None)
     context = {"current_user": user, "page": page, "q": q, "status": status,
                "statuses": statuses, "params": {"q": q, "status": status}}
     name = "customers/_rows.html" if request.headers.get("hx-request") else "customers/list.html"

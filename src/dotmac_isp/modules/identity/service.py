@@ -22,6 +22,7 @@ from dotmac_isp.sdks.platform.repositories.auth import (
     normalize_email,
 )
 from dotmac_isp.shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from dotmac_isp.shared.keyset import KeyOrder
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.tenancy import TenantRepository
 from dotmac_isp.shared.types import utcnow
@@ -291,7 +292,7 @@ def list_audit_log(session: Session, tenant_id: uuid.UUID, params: PageParams, *
                    since: datetime | None = None, until: datetime | None = None,
                    ) -> Page[AuditLog]:
     repo = AuditRepository(session, tenant_id)
-    stmt = repo.select().order_by(AuditLog.created_at.desc(), AuditLog.id)
+    stmt = repo.select()
     if entity_type:
         stmt = stmt.where(AuditLog.entity_type == entity_type)
     if entity_id:
@@ -304,4 +305,4 @@ def list_audit_log(session: Session, tenant_id: uuid.UUID, params: PageParams, *
         stmt = stmt.where(AuditLog.created_at >= since)
     if until:
         stmt = stmt.where(AuditLog.created_at < until)
-    return repo.list(params, stmt)
+    return repo.list_by_key(params, stmt, KeyOrder(AuditLog.created_at, AuditLog.id))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
 from dotmac_isp.shared.money import MoneyColumn
+from dotmac_isp.shared.trigram import trigram_index
 from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
 
@@ -79,6 +80,7 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "radius_username"),
         Index("ix_subscriptions_tenant_status", "tenant_id", "status"),
+        trigram_index("ix_subscriptions_username_trgm", "radius_username"),
     )
     __audit_exclude__ = frozenset({"radius_password_encrypted", "version"})
 

@@ -384,3 +384,22 @@ def subscriptions_of_customer(session: Session, tenant_id: uuid.UUID, customer_i
     repo = SubscriptionRepository(session, tenant_id)
     return list(session.scalars(repo.select().where(Subscription.customer_id == customer_id,
                                                     Subscription.status.in_(statuses))))
+
+
+def customers_with_username(session: Session, tenant_id: uuid.UUID, text: str, *,
+                            limit: int = 50) -> list[uuid.UUID]:
+    """Customers with a subscription whose RADIUS username contains the text, any case."""
+    repo = SubscriptionRepository(session, tenant_id)
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = repo.select(Subscription.customer_id).where(
+        Subscription.radius_username.ilike(pattern, escape="\\")).distinct().limit(limit)
+    return list(session.scalars(stmt))
+
+
+def customers_of_subscriptions(session: Session, tenant_id: uuid.UUID,
+                               subscription_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    if not subscription_ids:
+        return []
+    repo = SubscriptionRepository(session, tenant_id)
+    return list(session.scalars(repo.select(Subscription.customer_id).where(
+        Subscription.id.in_(subscription_ids)).distinct()))

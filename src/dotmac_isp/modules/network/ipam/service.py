@@ -7,6 +7,7 @@ with a clear IPAM error, e.g. an exhausted pool) together with the activation.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.ipam import allocation as alloc
+from dotmac_isp.modules.network.ipam.addressing import address_key
 from dotmac_isp.modules.network.ipam.enums import AllocationStatus, HolderType, PoolKind
 from dotmac_isp.modules.network.ipam.errors import IPAMError
 from dotmac_isp.modules.network.ipam.models import Allocation, Pool
@@ -196,3 +198,16 @@ def assign_subscription_address(session: Session, tenant_id: uuid.UUID,
     return alloc.allocate_in_locked_pool(
         session, pool, address=address, holder_type=HolderType.SUBSCRIPTION,
         holder_id=subscription_id, now=now or utcnow(), prefix_status=prefix_status)
+
+
+def subscriptions_at_address(session: Session, tenant_id: uuid.UUID,
+                             text: str) -> list[uuid.UUID]:
+    """Subscriptions holding this exact address now; none when the text is not an address."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return []
+    repo = AllocationRepository(session, tenant_id)
+    return list(session.scalars(repo.select(Allocation.holder_id).where(
+        Allocation.start_key == address_key(address),
+        Allocation.holder_type == HolderType.SUBSCRIPTION).limit(50)))

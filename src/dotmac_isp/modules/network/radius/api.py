@@ -93,10 +93,12 @@ def list_sessions(session: DbSession, paging: Paging,
                   ip: str | None = Query(None, max_length=45, pattern=TEXT,
                                          description="framed or NAS address"),
                   subscription_id: uuid.UUID | None = None,
+                  mac: str | None = Query(None, max_length=64, pattern=TEXT,
+                                          description="calling station (MAC), in part"),
                   principal: Principal = require(P.NETWORK_READ)) -> Page[RadAcct]:
     return service.list_sessions(session, principal.tenant_id, paging, online=online,
                                  nas_id=nas_id, username=username, ip=_ip(ip),
-                                 subscription_id=subscription_id)
+                                 subscription_id=subscription_id, mac=mac or None)
 
 
 @router.get("/sessions/{radacctid}", response_model=schemas.SessionOut, tags=["radius"])

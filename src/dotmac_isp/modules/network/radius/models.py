@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.trigram import trigram_index
 from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
 _OPEN = text("acctstoptime IS NULL")
@@ -60,6 +61,9 @@ class RadAcct(TenantOwned, Base):
         Index("ix_radacct_subscription", "subscription_id", "acctstarttime"),
         Index("ix_radacct_tenant_start", "tenant_id", "acctstarttime"),
         Index("ix_radacct_changed", "changed_at"),
+        trigram_index("ix_radacct_username_trgm", "username"),
+        Index("ix_radacct_tenant_framedip", "tenant_id", "framedipaddress"),
+        trigram_index("ix_radacct_mac_trgm", "callingstationid"),
     )
 
     radacctid: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
@@ -109,7 +113,8 @@ class RadPostAuth(TenantOwned, Base):
 
     __tablename__ = "radpostauth"
     __table_args__ = (Index("ix_radpostauth_tenant_date", "tenant_id", "authdate"),
-                      Index("ix_radpostauth_tenant_user", "tenant_id", "username"))
+                      Index("ix_radpostauth_tenant_user", "tenant_id", "username"),
+                      trigram_index("ix_radpostauth_username_trgm", "username"))
 
     id: Mapped[int] = mapped_column(BigSerial, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(253))

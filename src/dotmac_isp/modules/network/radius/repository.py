@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_, select
 
 from dotmac_isp.modules.network.radius.models import CoaRequest, NasClient, RadAcct, RadPostAuth
 from dotmac_isp.shared.errors import NotFound
@@ -30,7 +31,8 @@ class SessionRepository(TenantRepository[RadAcct]):
 
     def search(self, *, online: bool | None, nas_id: uuid.UUID | None = None,
                username: str | None = None, ip: str | None = None,
-               subscription_id: uuid.UUID | None = None) -> Select[Any]:
+               subscription_id: uuid.UUID | None = None,
+               mac: str | None = None) -> Select[Any]:
         stmt = self.select()
         if online is True:
             stmt = stmt.where(RadAcct.acctstoptime.is_(None))
@@ -41,10 +43,24 @@ class SessionRepository(TenantRepository[RadAcct]):
         if username:
             stmt = stmt.where(RadAcct.username.like(f"%{_escape(username)}%", escape="\\"))
         if ip:
-            stmt = stmt.where((RadAcct.framedipaddress == ip) | (RadAcct.nasipaddress == ip))
+            # The subscriber's address is indexed; a NAS's address is asked of the small NAS
+            # table first, so the big one is never scanned for it.
+            nas_ids = self._nas_at(ip)
+            stmt = stmt.where(or_(RadAcct.framedipaddress == ip,
+                                  and_(RadAcct.nas_id.in_(nas_ids), RadAcct.nasipaddress == ip))
+                              if nas_ids else RadAcct.framedipaddress == ip)
+        if mac:
+            stmt = stmt.where(RadAcct.callingstationid.ilike(f"%{_escape(mac)}%", escape="\\"))
         if subscription_id:
             stmt = stmt.where(RadAcct.subscription_id == subscription_id)
         return stmt.order_by(RadAcct.acctstarttime.desc(), RadAcct.radacctid.desc())
+
+    def _nas_at(self, ip: str) -> list[uuid.UUID]:
+        address = ipaddress.ip_address(ip)
+        rows = self.session.execute(select(NasClient.id, NasClient.address).where(
+            NasClient.tenant_id == self.tenant_id))
+        return [nas_id for nas_id, network in rows
+                if address in ipaddress.ip_network(network, strict=False)]
 
 
 class PostAuthRepository(TenantRepository[RadPostAuth]):

@@ -25,6 +25,7 @@ from dotmac_isp.modules.network.radius.repository import (
 from dotmac_isp.modules.network.radius.schemas import UsageDayOut, UsageOut
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.errors import Conflict, InvalidState
+from dotmac_isp.shared.keyset import KeyOrder
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
 
@@ -32,10 +33,12 @@ from dotmac_isp.shared.types import utcnow
 def list_sessions(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                   online: bool | None = None, nas_id: uuid.UUID | None = None,
                   username: str | None = None, ip: str | None = None,
-                  subscription_id: uuid.UUID | None = None) -> Page[RadAcct]:
+                  subscription_id: uuid.UUID | None = None,
+                  mac: str | None = None) -> Page[RadAcct]:
     repo = SessionRepository(session, tenant_id)
-    return repo.list(params, repo.search(online=online, nas_id=nas_id, username=username,
-                                         ip=ip, subscription_id=subscription_id))
+    return repo.list_by_key(params, repo.search(online=online, nas_id=nas_id, username=username,
+                                         ip=ip, subscription_id=subscription_id, mac=mac),
+                            KeyOrder(RadAcct.acctstarttime, RadAcct.radacctid))
 
 
 def get_session(session: Session, tenant_id: uuid.UUID, radacctid: int) -> RadAcct:
@@ -58,7 +61,8 @@ def disconnect_session(session: Session, tenant_id: uuid.UUID, radacctid: int,
 def list_postauth(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                   username: str | None = None, reply: str | None = None) -> Page[RadPostAuth]:
     repo = PostAuthRepository(session, tenant_id)
-    return repo.list(params, repo.search(username=username, reply=reply))
+    return repo.list_by_key(params, repo.search(username=username, reply=reply),
+                            KeyOrder(RadPostAuth.authdate, RadPostAuth.id))
 
 
 def list_coa(session: Session, tenant_id: uuid.UUID, params: PageParams, *,

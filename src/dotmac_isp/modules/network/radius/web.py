@@ -16,7 +16,7 @@ from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.network.radius import nas as nas_service
 from dotmac_isp.modules.network.radius import schemas, service
 from dotmac_isp.modules.network.radius.enums import NasVendor
-from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.shared.pagination import PageParams, web_page_params
 from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
 
 router = APIRouter(prefix="/admin/radius", include_in_schema=False)
@@ -43,15 +43,11 @@ def _ip(value: str) -> str | None:
         return None
 
 
-def _offset(value: int) -> int:
-    return min(max(value, 0), 10_000_000)
-
-
 def _sessions_page(request: Request, session: DbSession, user: User, *, online: bool,
-                   nas: str, q: str, ip: str, offset: int) -> HTMLResponse:
+                   nas: str, q: str, ip: str, offset: int, cursor: str) -> HTMLResponse:
     username, address = _text(q), _ip(ip)
     page = service.list_sessions(session, user.tenant_id,
-                                 PageParams(limit=PAGE, offset=_offset(offset)), online=online,
+                                 web_page_params(PAGE, offset, cursor), online=online,
                                  nas_id=_uuid(nas), username=username or None, ip=address)
     nas_list = nas_service.list_nas(session, user.tenant_id, PageParams(limit=200)).items
     return render(request, "radius/sessions.html", {
@@ -64,18 +60,18 @@ def _sessions_page(request: Request, session: DbSession, user: User, *, online: 
 
 @router.get("/sessions", response_class=HTMLResponse)
 def online_sessions(request: Request, session: DbSession, nas: str = "", q: str = "",
-                    ip: str = "", offset: int = 0,
+                    ip: str = "", offset: int = 0, cursor: str = "",
                     user: User = page_permission(P.NETWORK_READ)) -> HTMLResponse:
     return _sessions_page(request, session, user, online=True, nas=nas, q=q, ip=ip,
-                          offset=offset)
+                          offset=offset, cursor=cursor)
 
 
 @router.get("/history", response_class=HTMLResponse)
 def session_history(request: Request, session: DbSession, nas: str = "", q: str = "",
-                    ip: str = "", offset: int = 0,
+                    ip: str = "", offset: int = 0, cursor: str = "",
                     user: User = page_permission(P.NETWORK_READ)) -> HTMLResponse:
     return _sessions_page(request, session, user, online=False, nas=nas, q=q, ip=ip,
-                          offset=offset)
+                          offset=offset, cursor=cursor)
 
 
 @router.post("/sessions/{radacctid}/disconnect")
@@ -91,10 +87,11 @@ async def disconnect(request: Request, session: DbSession,
 
 @router.get("/post-auth", response_class=HTMLResponse)
 def postauth_log(request: Request, session: DbSession, q: str = "", offset: int = 0,
+                 cursor: str = "",
                  user: User = page_permission(P.NETWORK_READ)) -> HTMLResponse:
     username = _text(q)
     page = service.list_postauth(session, user.tenant_id,
-                                 PageParams(limit=PAGE, offset=_offset(offset)),
+                                 web_page_params(PAGE, offset, cursor),
                                  username=username or None)
     return render(request, "radius/postauth.html", {
         "current_user": user, "page": page, "q": username, "params": {"q": username}})

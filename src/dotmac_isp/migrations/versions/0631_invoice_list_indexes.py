@@ -1,0 +1,26 @@
+"""invoice list indexes: newest first, all or by status
+
+Revision ID: 0631
+Revises: 0621
+Create Date: 2026-12-05 01:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0631"
+down_revision: str | None = "0621"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_invoices_tenant_created", "invoices", ["tenant_id", "created_at"])
+    op.create_index("ix_invoices_tenant_status_created", "invoices",
+                    ["tenant_id", "status", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_invoices_tenant_status_created", table_name="invoices")
+    op.drop_index("ix_invoices_tenant_created", table_name="invoices")

@@ -19,6 +19,13 @@ class InvoiceIssued(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoicesIssued(DomainEvent):
+    """Many invoices issued at once (a chunk of a billing run), handled in bulk."""
+
+    invoice_ids: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class PaymentReceived(DomainEvent):
     payment_id: uuid.UUID
     customer_id: uuid.UUID

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.modules.billing import charging, invoices, numbering, payments, setup
 from dotmac_isp.modules.billing.charging import local_date, period_line
 from dotmac_isp.modules.billing.enums import BillingMode, DocumentKind, RunStatus
-from dotmac_isp.modules.billing.events import InvoiceIssued
+from dotmac_isp.modules.billing.events import InvoicesIssued
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
     BilledPeriod,
@@ -286,16 +286,10 @@ def _invoice(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.U
 
 
 def _announce(session: Session, tenant_id: uuid.UUID, issued: list[dict[str, Any]]) -> None:
-    """InvoiceIssued for the run's invoices whose customers have an email (one query)."""
-    emailable = customers_service.with_email(session, tenant_id,
-                                             [inv["customer_id"] for inv in issued])
-    now = utcnow()
-    for inv in issued:
-        if inv["customer_id"] in emailable:
-            publish(session, InvoiceIssued(tenant_id=tenant_id, occurred_at=now,
-                                           invoice_id=inv["id"], customer_id=inv["customer_id"],
-                                           number=inv["number"], total=inv["total"],
-                                           currency=inv["currency"]))
+    """One InvoicesIssued for the chunk: its emails are rendered and queued in bulk."""
+    if issued:
+        publish(session, InvoicesIssued(tenant_id=tenant_id, occurred_at=utcnow(),
+                                        invoice_ids=tuple(inv["id"] for inv in issued)))
 
 
 def _due(draft: Invoice, today: date, settings: BillingSettings) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, StrictUndefined
+from jinja2 import ChainableUndefined, StrictUndefined, Template
 
 from dotmac_isp.modules.notifications.sandbox import BoundedSandbox, budget
 from dotmac_isp.shared.errors import ValidationFailed
@@ -35,12 +36,18 @@ class RenderError(Exception):
     """A template failed to render (syntax, unknown name, or a sandbox refusal)."""
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str, html: bool, strict: bool) -> Template:
+    """A template's compiled form, by its source: a bulk send compiles each part once."""
+    return _ENVS[(html, strict)].from_string(source)
+
+
 def _render_one(source: str, context: dict[str, Any], *, html: bool, strict: bool) -> str:
     if len(source) > MAX_SOURCE_CHARS:
         raise RenderError(f"the template is longer than {MAX_SOURCE_CHARS} characters")
     try:
         with budget():
-            template = _ENVS[(html, strict)].from_string(source)
+            template = _compiled(source, html, strict)
             return _bounded(template.generate(**context))
     except Exception as exc:  # the template is tenant input: any failure is theirs to fix
         raise RenderError(str(exc) or exc.__class__.__name__) from exc

@@ -43,3 +43,10 @@ class DunningNotice(DomainEvent):
     stage: str
     days_overdue: int
     balance_due: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class DunningNoticesGiven(DomainEvent):
+    """The notices of one dunning chunk together, for handlers that work in bulk."""
+
+    notices: tuple[DunningNotice, ...]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import get_settings
 from dotmac_isp.modules.billing import setup
 from dotmac_isp.modules.billing.events import (
-    DunningNotice,
+    DunningNoticesGiven,
     InvoiceIssued,
     InvoicesIssued,
     PaymentReceived,
@@ -116,23 +116,25 @@ def email_payment(session: Session, event: PaymentReceived) -> None:
                        "received_date": str(event.occurred_at.date())}}, event.payment_id)
 
 
-@on(DunningNotice)
-def email_suspension_warning(session: Session, event: DunningNotice) -> None:
-    if event.stage != "final_notice":
-        return
-    invoice = session.get(Invoice, event.invoice_id)
-    if invoice is None or invoice.due_date is None:
+@on(DunningNoticesGiven)
+def email_suspension_warnings(session: Session, event: DunningNoticesGiven) -> None:
+    """The warning before suspension, for each final notice of a dunning chunk (in bulk)."""
+    finals = {n.invoice_id: n for n in event.notices if n.stage == "final_notice"}
+    if not finals:
         return
     grace = (setup.billing_settings(session, event.tenant_id).dunning or {}).get(
         "suspend_after_days")
     if grace is None:
         return  # the tenant never suspends for non-payment: there is nothing to warn of
-    subs = services.subscriptions_of_customer(session, event.tenant_id, event.customer_id,
-                                              ["active"])
-    _send(session, event.tenant_id, event.customer_id, "billing.suspension_warning", {
-        "invoice": _invoice_context(invoice),
-        "suspension": {"date": str(invoice.due_date + timedelta(days=int(grace))),
-                       "amount_due": format_amount(Decimal(event.balance_due)),
-                       "currency": invoice.currency,
-                       "service": ", ".join(s.plan.name for s in subs) or "internet"}},
-        invoice.id)
+    rows = [r for r in invoice_rows(session, event.tenant_id, list(finals))
+            if r.due_date is not None]
+    plans = services.active_plan_names(session, event.tenant_id,
+                                       list({r.customer_id for r in rows}))
+    _send_many(session, event.tenant_id, "billing.suspension_warning", [
+        (row.id, row.customer_id, {
+            "invoice": _invoice_context(row),
+            "suspension": {"date": str(row.due_date + timedelta(days=int(grace))),
+                           "amount_due": format_amount(Decimal(finals[row.id].balance_due)),
+                           "currency": row.currency,
+                           "service": ", ".join(plans.get(row.customer_id, [])) or "internet"}})
+        for row in rows])

@@ -22,6 +22,7 @@ from dotmac_isp.modules.services.enums import (
     SubscriptionStatus,
 )
 from dotmac_isp.modules.services.models import (
+    Plan,
     ScheduledChange,
     Subscription,
     SubscriptionAddon,
@@ -390,3 +391,19 @@ def subscriptions_of_customer(session: Session, tenant_id: uuid.UUID, customer_i
     repo = SubscriptionRepository(session, tenant_id)
     return list(session.scalars(repo.select().where(Subscription.customer_id == customer_id,
                                                     Subscription.status.in_(statuses))))
+
+
+def active_plan_names(session: Session, tenant_id: uuid.UUID,
+                      customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """The plans of many customers' active subscriptions (one query per thousand)."""
+    repo = SubscriptionRepository(session, tenant_id)
+    found: dict[uuid.UUID, list[str]] = {}
+    for start in range(0, len(customer_ids), 1000):
+        for customer_id, name in session.execute(
+                repo.select(Subscription.customer_id, Plan.name)
+                .join(Plan, Plan.id == Subscription.plan_id)
+                .where(Subscription.customer_id.in_(customer_ids[start:start + 1000]),
+                       Subscription.status == "active")
+                .order_by(Subscription.created_at, Subscription.id)):
+            found.setdefault(customer_id, []).append(name)
+    return found

@@ -40,6 +40,7 @@ from dotmac_isp.modules.billing.models import (
 from dotmac_isp.modules.billing.proration import Period
 from dotmac_isp.modules.billing.segments import History, billable_segments
 from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.identity import audit
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.services import catalogue
 from dotmac_isp.modules.services import service as services
@@ -288,6 +289,8 @@ def _invoice(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.U
     if fresh:
         session.execute(insert(Invoice), fresh)
         session.execute(insert(InvoiceLine), fresh_lines)
+        audit.record_bulk(session, "create", "invoices",
+                          [(tenant_id, inv["id"], None, inv) for inv in fresh], label="Invoice")
     for row, customer_id in rows:
         row["invoice_id"] = invoice_of.get(customer_id)
     if rows:

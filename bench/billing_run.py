@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/billing_run.py [--subscriptions N] [--url postgresql://...]
 
-Seeds a scratch database with bulk inserts (customers with an email, a plan, subscriptions active since
-2026-01-01), runs the recurring billing run for 2026-02-01 (one monthly period each, every invoice's
-email queued), then
+Seeds a scratch database with bulk inserts (customers with an email, a plan, subscriptions
+active since 2026-01-01), runs the recurring billing run for 2026-02-01 (one monthly period
+each, every invoice's email queued), then
 runs it again (it must create nothing). Prints the seconds, subscriptions per second, and the
 ratio against a reference measured in the same run: inserting the same number of rows into a
 bare three-column table with one executemany.
@@ -56,7 +56,8 @@ def seed(database: Database, count: int) -> uuid.UUID:
                           "number": f"C{offset + i + 1:07d}", "kind": "residential",
                           "status": "active", "first_name": "Bench", "last_name": str(i),
                           "company_name": "",
-                          "email": f"bench{offset + i + 1}@bench.example", "phone": "", "tax_id": "",
+                          "email": f"bench{offset + i + 1}@bench.example", "phone": "",
+                          "tax_id": "",
                           "tax_exempt": False, "tax_exempt_reason": "", "currency": "USD",
                           "tags": [], "custom_fields": {}, "notes": "", "search_text": "",
                           "status_changed_at": started, "created_at": started,

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/billing_run.py [--subscriptions N] [--url postgresql://...]
 
-Seeds a scratch database with bulk inserts (customers, a plan, subscriptions active since
-2026-01-01), runs the recurring billing run for 2026-02-01 (one monthly period each), then
+Seeds a scratch database with bulk inserts (customers with an email, a plan, subscriptions
+active since 2026-01-01), runs the recurring billing run for 2026-02-01 (one monthly period
+each, every invoice's email queued), then
 runs it again (it must create nothing). Prints the seconds, subscriptions per second, and the
 ratio against a reference measured in the same run: inserting the same number of rows into a
 bare three-column table with one executemany.
@@ -54,7 +55,9 @@ def seed(database: Database, count: int) -> uuid.UUID:
             customers = [{"id": uuid.uuid4(), "tenant_id": tenant_id,
                           "number": f"C{offset + i + 1:07d}", "kind": "residential",
                           "status": "active", "first_name": "Bench", "last_name": str(i),
-                          "company_name": "", "email": "", "phone": "", "tax_id": "",
+                          "company_name": "",
+                          "email": f"bench{offset + i + 1}@bench.example", "phone": "",
+                          "tax_id": "",
                           "tax_exempt": False, "tax_exempt_reason": "", "currency": "USD",
                           "tags": [], "custom_fields": {}, "notes": "", "search_text": "",
                           "status_changed_at": started, "created_at": started,
@@ -82,6 +85,7 @@ def seed(database: Database, count: int) -> uuid.UUID:
 def reference(database: Database, count: int) -> float:
     """Insert count rows of three columns with one executemany, in one transaction."""
     with database.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS ref"))
         conn.execute(text("CREATE TEMP TABLE ref (id uuid, n int, amount numeric(18,4))"))
         rows = [{"id": uuid.uuid4(), "n": i, "amount": Decimal("39.99")} for i in range(count)]
         started = time.perf_counter()

@@ -12,6 +12,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.ipam.radius_source",
     "dotmac_isp.modules.billing.adjustments",
     "dotmac_isp.modules.billing.notify",
+    "dotmac_isp.modules.billing.watermark",
     "dotmac_isp.modules.support.mail_in",
 )
 JOB_MODULES: tuple[str, ...] = (

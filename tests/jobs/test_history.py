@@ -38,7 +38,7 @@ def test_a_failed_tenant_is_recorded_for_its_own_staff_only(
         other_tenant: Tenant, admin: StaffUser, other_admin: StaffUser, client: TestClient,
         monkeypatch: pytest.MonkeyPatch) -> None:
     overdue_worlds(session, settings, tenant, other_tenant)
-    monkeypatch.setattr(dunning, "run_dunning", failing_for(tenant.id, dunning.run_dunning))
+    monkeypatch.setattr(dunning, "run_for_tenant", failing_for(tenant.id, dunning.run_for_tenant))
     recorded(db, settings, "billing.dunning", date=date(2026, 4, 4))
     [run] = runs(session, "billing.dunning")
     assert (run.outcome, run.tenant_failures) == ("partial", 1)

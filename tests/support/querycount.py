@@ -20,6 +20,10 @@ class StatementCount:
     def count(self) -> int:
         return len(self.statements)
 
+    @property
+    def total(self) -> int:
+        return self.count
+
     def __int__(self) -> int:
         return self.count
 

@@ -19,6 +19,13 @@ class InvoiceIssued(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InvoicesIssued(DomainEvent):
+    """Many invoices issued at once (a chunk of a billing run), handled in bulk."""
+
+    invoice_ids: tuple[uuid.UUID, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class PaymentReceived(DomainEvent):
     payment_id: uuid.UUID
     customer_id: uuid.UUID
@@ -36,3 +43,10 @@ class DunningNotice(DomainEvent):
     stage: str
     days_overdue: int
     balance_due: Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class DunningNoticesGiven(DomainEvent):
+    """The notices of one dunning chunk together, for handlers that work in bulk."""
+
+    notices: tuple[DunningNotice, ...]

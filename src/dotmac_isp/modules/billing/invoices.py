@@ -33,6 +33,7 @@ from dotmac_isp.modules.billing.models import (
 from dotmac_isp.modules.billing.repository import InvoiceRepository
 from dotmac_isp.modules.billing.tax import Rate, compute
 from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.identity import audit
 from dotmac_isp.shared.errors import Conflict, InvalidState, ValidationFailed
 from dotmac_isp.shared.money import round_money
 from dotmac_isp.shared.types import utcnow
@@ -187,15 +188,23 @@ def refresh_status(invoice: Invoice, today: date) -> None:
 
 
 def mark_overdue_for(session: Session, tenant_id: uuid.UUID, today: date) -> int:
-    """Open invoices of the tenant past their due date become overdue (idempotent)."""
-    result = session.execute(
-        update(Invoice)
-        .where(Invoice.tenant_id == tenant_id,
-               Invoice.status.in_([S.ISSUED.value, S.PARTIALLY_PAID.value]),
-               Invoice.due_date < today)
-        .values(status=S.OVERDUE.value)
-        .execution_options(synchronize_session="fetch"))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Open invoices of the tenant past their due date become overdue (idempotent); each
+    change is audited (one INSERT for all)."""
+    due = (Invoice.tenant_id == tenant_id,
+           Invoice.status.in_([S.ISSUED.value, S.PARTIALLY_PAID.value]),
+           Invoice.due_date < today)
+    found = [(row[0], row[1]) for row in session.execute(
+        select(Invoice.id, Invoice.status).where(*due).with_for_update())]
+    if not found:
+        return 0
+    # the rows read above are locked: the same condition updates exactly them
+    session.execute(update(Invoice).where(*due)
+                    .values(status=S.OVERDUE.value, updated_at=utcnow())
+                    .execution_options(synchronize_session="fetch"))
+    audit.record_bulk(session, "update", "invoices", [
+        (tenant_id, invoice_id, {"status": old}, {"status": S.OVERDUE.value})
+        for invoice_id, old in found], label="Invoice")
+    return len(found)
 
 
 def open_invoices(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, *,

@@ -8,18 +8,37 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import get_settings
 from dotmac_isp.modules.billing import setup
-from dotmac_isp.modules.billing.events import DunningNotice, InvoiceIssued, PaymentReceived
+from dotmac_isp.modules.billing.events import (
+    DunningNoticesGiven,
+    InvoiceIssued,
+    InvoicesIssued,
+    PaymentReceived,
+)
 from dotmac_isp.modules.billing.models import Invoice
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.notifications import service as notifications
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.events import on
 from dotmac_isp.shared.money import format_amount
+
+
+def _context(tenant: Tenant, customer: customers_service.MailFacts,
+             context: dict[str, Any]) -> dict[str, Any]:
+    context = {"tenant": {"name": tenant.name},
+               "customer": {"name": customer.name, "number": customer.number,
+                            "email": customer.email},
+               **context}
+    if "invoice" in context:
+        context["invoice"]["url"] = (f"{get_settings().public_url.rstrip('/')}/portal/"
+                                     f"{tenant.slug}/billing")
+    return context
 
 
 def _send(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, event_key: str,
@@ -29,22 +48,56 @@ def _send(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, event_
         return
     tenant = identity_service.get_tenant(session, tenant_id)
     settings = get_settings()
-    base = f"{settings.public_url.rstrip('/')}/portal/{tenant.slug}/billing"
-    context = {"tenant": {"name": tenant.name},
-               "customer": {"name": customer.display_name, "number": customer.number,
-                            "email": customer.email},
-               **context}
-    if "invoice" in context:
-        context["invoice"]["url"] = base
-    notifications.send(session, tenant_id, event_key, customer.email, context,
+    facts = customers_service.MailFacts(customer.email, customer.display_name, customer.number)
+    notifications.send(session, tenant_id, event_key, customer.email,
+                       _context(tenant, facts, context),
                        mail=settings.mail if settings.mail.smtp_host else None,
                        related_type="billing", related_id=related_id)
 
 
-def _invoice_context(invoice: Invoice) -> dict[str, Any]:
+def _invoice_context(invoice: Any) -> dict[str, Any]:
+    """The template's view of an invoice (an Invoice, or a row with the same columns)."""
+    balance = invoice.total - invoice.amount_paid - invoice.amount_credited
     return {"number": invoice.number, "issue_date": str(invoice.issue_date),
             "due_date": str(invoice.due_date), "total": format_amount(invoice.total),
-            "currency": invoice.currency, "balance_due": format_amount(invoice.balance_due)}
+            "currency": invoice.currency, "balance_due": format_amount(balance)}
+
+
+_INVOICE_COLUMNS = (Invoice.id, Invoice.customer_id, Invoice.number, Invoice.issue_date,
+                    Invoice.due_date, Invoice.total, Invoice.currency, Invoice.amount_paid,
+                    Invoice.amount_credited)
+
+
+def _send_many(session: Session, tenant_id: uuid.UUID, event_key: str,
+               items: list[tuple[uuid.UUID, uuid.UUID, dict[str, Any]]]) -> int:
+    """(related id, customer id, context) each: one query for the customers, one INSERT."""
+    if not items:
+        return 0
+    tenant = identity_service.get_tenant(session, tenant_id)
+    customers = customers_service.mail_facts(session, tenant_id,
+                                             list({customer for _, customer, _ in items}))
+    return notifications.queue_many(session, tenant_id, event_key, [
+        notifications.Outgoing(customers[customer].email,
+                               _context(tenant, customers[customer], context),
+                               "billing", related_id)
+        for related_id, customer, context in items if customer in customers])
+
+
+def invoice_rows(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Any]:
+    """The columns an invoice email shows, for many invoices (one query per thousand)."""
+    rows: list[Any] = []
+    for start in range(0, len(ids), 1000):
+        rows.extend(session.execute(select(*_INVOICE_COLUMNS).where(
+            Invoice.tenant_id == tenant_id, Invoice.id.in_(ids[start:start + 1000]))))
+    return rows
+
+
+@on(InvoicesIssued)
+def email_invoices(session: Session, event: InvoicesIssued) -> None:
+    """The same email as email_invoice, for a billing run's chunk, queued in bulk."""
+    rows = invoice_rows(session, event.tenant_id, list(event.invoice_ids))
+    _send_many(session, event.tenant_id, "billing.invoice_issued", [
+        (row.id, row.customer_id, {"invoice": _invoice_context(row)}) for row in rows])
 
 
 @on(InvoiceIssued)
@@ -63,23 +116,25 @@ def email_payment(session: Session, event: PaymentReceived) -> None:
                        "received_date": str(event.occurred_at.date())}}, event.payment_id)
 
 
-@on(DunningNotice)
-def email_suspension_warning(session: Session, event: DunningNotice) -> None:
-    if event.stage != "final_notice":
-        return
-    invoice = session.get(Invoice, event.invoice_id)
-    if invoice is None or invoice.due_date is None:
+@on(DunningNoticesGiven)
+def email_suspension_warnings(session: Session, event: DunningNoticesGiven) -> None:
+    """The warning before suspension, for each final notice of a dunning chunk (in bulk)."""
+    finals = {n.invoice_id: n for n in event.notices if n.stage == "final_notice"}
+    if not finals:
         return
     grace = (setup.billing_settings(session, event.tenant_id).dunning or {}).get(
         "suspend_after_days")
     if grace is None:
         return  # the tenant never suspends for non-payment: there is nothing to warn of
-    subs = services.subscriptions_of_customer(session, event.tenant_id, event.customer_id,
-                                              ["active"])
-    _send(session, event.tenant_id, event.customer_id, "billing.suspension_warning", {
-        "invoice": _invoice_context(invoice),
-        "suspension": {"date": str(invoice.due_date + timedelta(days=int(grace))),
-                       "amount_due": format_amount(Decimal(event.balance_due)),
-                       "currency": invoice.currency,
-                       "service": ", ".join(s.plan.name for s in subs) or "internet"}},
-        invoice.id)
+    rows = [r for r in invoice_rows(session, event.tenant_id, list(finals))
+            if r.due_date is not None]
+    plans = services.active_plan_names(session, event.tenant_id,
+                                       list({r.customer_id for r in rows}))
+    _send_many(session, event.tenant_id, "billing.suspension_warning", [
+        (row.id, row.customer_id, {
+            "invoice": _invoice_context(row),
+            "suspension": {"date": str(row.due_date + timedelta(days=int(grace))),
+                           "amount_due": format_amount(Decimal(finals[row.id].balance_due)),
+                           "currency": row.currency,
+                           "service": ", ".join(plans.get(row.customer_id, [])) or "internet"}})
+        for row in rows])

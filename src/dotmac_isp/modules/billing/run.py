@@ -16,10 +16,17 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import charging, invoices, numbering, payments, setup
+from dotmac_isp.modules.billing import (
+    charging,
+    invoices,
+    numbering,
+    payments,
+    setup,
+    watermark,
+)
 from dotmac_isp.modules.billing.charging import local_date, period_line
 from dotmac_isp.modules.billing.enums import BillingMode, DocumentKind, RunStatus
-from dotmac_isp.modules.billing.events import InvoiceIssued
+from dotmac_isp.modules.billing.events import InvoicesIssued
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
     BilledPeriod,
@@ -33,6 +40,7 @@ from dotmac_isp.modules.billing.models import (
 from dotmac_isp.modules.billing.proration import Period
 from dotmac_isp.modules.billing.segments import History, billable_segments
 from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.identity import audit
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.services import catalogue
 from dotmac_isp.modules.services import service as services
@@ -45,6 +53,7 @@ from dotmac_isp.shared.types import utcnow
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
 Due = list[tuple[Period, Decimal, list[LineInput]]]
+Walk = tuple[Due, date, date]  # what is due, billed until, next due on
 
 
 @dataclass
@@ -117,15 +126,19 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
     statuses = ["active", "suspended", "terminated"] if postpaid else (
         ["active", "suspended"] if settings.bill_suspended else ["active"])
     subs = services.billable_subscriptions(session, tenant_id, statuses, after_id=cursor,
-                                           limit=size)
+                                           due_on=today, limit=size)
     result = ChunkResult(seen=len(subs), last_id=subs[-1].id if subs else None)
     if not subs:
         return result
     ids = [s.id for s in subs]
     timezone = identity_service.get_tenant(session, tenant_id).timezone
+    # Periods before a subscription's watermark are billed: read only the later ones.
+    marked = [s.billed_until for s in subs]
+    since = min(marked) if all(marked) else None  # type: ignore[type-var]
     billed: set[tuple[uuid.UUID, date]] = {(row[0], row[1]) for row in session.execute(
         select(BilledPeriod.subscription_id, BilledPeriod.period_start)
-        .where(BilledPeriod.subscription_id.in_(ids)))}
+        .where(BilledPeriod.subscription_id.in_(ids),
+               *([BilledPeriod.period_start >= since] if since else [])))}
     customers = customers_service.billing_facts(session, tenant_id,
                                                 list({s.customer_id for s in subs}))
     accounts = {a.customer_id: a for a in session.scalars(select(BillingAccount).where(
@@ -135,6 +148,7 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
     histories = _histories(session, tenant_id, subs, timezone) if postpaid else {}
     lines: dict[uuid.UUID, list[LineInput]] = defaultdict(list)
     rows: list[tuple[dict[str, Any], uuid.UUID]] = []
+    marks: list[tuple[uuid.UUID, date, date]] = []
     for sub in subs:
         currency = customers[sub.customer_id][0]
         plan = plans[sub.plan_id]
@@ -142,9 +156,11 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
             result.errors.append({"subscription": sub.radius_username, "error":
                                   f"plan is in {plan.currency}, customer in {currency}"})
             continue
-        due = (_postpaid_lines(sub, plan, histories[sub.id], plans, settings, accounts,
-                               timezone, today, billed) if postpaid else
-               _prepaid_lines(sub, plan, settings, accounts, timezone, today, billed))
+        due, until, next_on = (
+            _postpaid_lines(sub, plan, histories[sub.id], plans, settings, accounts, timezone,
+                            today, billed) if postpaid else
+            _prepaid_lines(sub, plan, settings, accounts, timezone, today, billed))
+        marks.append((sub.id, until, next_on))
         for period, full_price, sub_lines in due:
             rows.append(({"id": uuid.uuid4(), "tenant_id": tenant_id, "subscription_id": sub.id,
                           "period_start": period.start, "period_end": period.end,
@@ -152,21 +168,22 @@ def _chunk(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.UUI
                           "billing_run_id": run_id, "created_at": utcnow()}, sub.customer_id))
             lines[sub.customer_id].extend(sub_lines)
     result.periods = len(rows)
+    watermark.record(session, marks)
     _invoice(session, tenant_id, today, run_id, settings, customers, lines, rows, result)
     return result
 
 
 def _prepaid_lines(sub: BillableRow, plan: Plan, settings: BillingSettings,
                    accounts: dict[uuid.UUID, BillingAccount], timezone: str, today: date,
-                   billed: set[tuple[uuid.UUID, date]]) -> Due:
+                   billed: set[tuple[uuid.UUID, date]]) -> Walk:
     activation = local_date(sub.activated_at, timezone)
     sched = charging.schedule(activation, plan.billing_cycle, settings,
                               accounts.get(sub.customer_id))
     start = charging.billing_start(activation, sub.billing_start_date)
     due: Due = []
     if start > today:
-        return due
-    period = sched.period_of(start)
+        return due, start, start
+    period = sched.period_of(max(start, sub.billed_until or start))
     while period.start <= today:
         if (sub.id, period.start) not in billed:
             used = period.clip(start, period.end)
@@ -174,21 +191,21 @@ def _prepaid_lines(sub: BillableRow, plan: Plan, settings: BillingSettings,
                 due.append((period, plan.price, [period_line(sub.id, plan.name, plan.price,
                                                              used, period)]))
         period = sched.period_of(period.end)
-    return due
+    return due, period.start, period.start
 
 
 def _postpaid_lines(sub: BillableRow, plan: Plan, history: History,
                     plans: dict[uuid.UUID, Plan],
                     settings: BillingSettings, accounts: dict[uuid.UUID, BillingAccount],
                     timezone: str, today: date,
-                    billed: set[tuple[uuid.UUID, date]]) -> Due:
+                    billed: set[tuple[uuid.UUID, date]]) -> Walk:
     activation = local_date(sub.activated_at, timezone)
     ended = local_date(sub.terminated_at, timezone) if sub.terminated_at else None
     sched = charging.schedule(activation, plan.billing_cycle, settings,
                               accounts.get(sub.customer_id))
     start = charging.billing_start(activation, sub.billing_start_date)
     due: Due = []
-    period = sched.period_of(start)
+    period = sched.period_of(max(start, sub.billed_until or start))
     while period.start <= today:
         finished = period.end <= today or (ended is not None and ended <= today
                                            and period.contains(ended))
@@ -204,9 +221,11 @@ def _postpaid_lines(sub: BillableRow, plan: Plan, history: History,
                                                  period))
             due.append((period, plan.price, sub_lines))
         if ended is not None and period.contains(ended):
-            break
+            return due, period.end, watermark.NOTHING_DUE
         period = sched.period_of(period.end)
-    return due
+    # the period the walk stopped at is billed once it has run (or the service ended in it)
+    ends = ended if ended is not None and period.contains(ended) else period.end
+    return due, period.start, max(ends, period.start)
 
 
 def _histories(session: Session, tenant_id: uuid.UUID, subs: list[BillableRow],
@@ -270,6 +289,8 @@ def _invoice(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.U
     if fresh:
         session.execute(insert(Invoice), fresh)
         session.execute(insert(InvoiceLine), fresh_lines)
+        audit.record_bulk(session, "create", "invoices",
+                          [(tenant_id, inv["id"], None, inv) for inv in fresh], label="Invoice")
     for row, customer_id in rows:
         row["invoice_id"] = invoice_of.get(customer_id)
     if rows:
@@ -286,16 +307,10 @@ def _invoice(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.U
 
 
 def _announce(session: Session, tenant_id: uuid.UUID, issued: list[dict[str, Any]]) -> None:
-    """InvoiceIssued for the run's invoices whose customers have an email (one query)."""
-    emailable = customers_service.with_email(session, tenant_id,
-                                             [inv["customer_id"] for inv in issued])
-    now = utcnow()
-    for inv in issued:
-        if inv["customer_id"] in emailable:
-            publish(session, InvoiceIssued(tenant_id=tenant_id, occurred_at=now,
-                                           invoice_id=inv["id"], customer_id=inv["customer_id"],
-                                           number=inv["number"], total=inv["total"],
-                                           currency=inv["currency"]))
+    """One InvoicesIssued for the chunk: its emails are rendered and queued in bulk."""
+    if issued:
+        publish(session, InvoicesIssued(tenant_id=tenant_id, occurred_at=utcnow(),
+                                        invoice_ids=tuple(inv["id"] for inv in issued)))
 
 
 def _due(draft: Invoice, today: date, settings: BillingSettings) -> bool:

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs.registry import JobContext, job
-from dotmac_isp.jobs.tenants import for_each_tenant, isolated
-from dotmac_isp.modules.billing import dunning, invoices, run, service
+from dotmac_isp.jobs.tenants import isolated
+from dotmac_isp.modules.billing import dunning, run, service
 from dotmac_isp.modules.billing.charging import local_date
 from dotmac_isp.modules.billing.models import BillingRun
 from dotmac_isp.modules.identity import service as identity_service
@@ -51,15 +51,21 @@ def run_dunning(ctx: JobContext) -> str:
     """Mark overdue invoices, then remind, charge late fees and suspend per the tenant's
     stages (each stage acts once per invoice)."""
 
-    def dun_tenant(session: Session, tenant_id: uuid.UUID) -> dict[str, int]:
-        day = _day(ctx, session, tenant_id)
-        invoices.mark_overdue_for(session, tenant_id, day)
-        return dunning.run_dunning(session, tenant_id, day)
+    def dun_tenant(tenant_id: uuid.UUID) -> dunning.Pass:
+        with ctx.database.unit_of_work(write=False) as session:
+            day = _day(ctx, session, tenant_id)
+        # a chunk commits at a time, so the pass opens its own transactions
+        return dunning.run_for_tenant(ctx.database, tenant_id, day,
+                                      chunk_size=int(ctx.params.get("chunk_size", 500)))
 
-    outcome = for_each_tenant(ctx, "billing.dunning", _tenants(ctx), dun_tenant)
+    outcome = isolated("billing.dunning", _tenants(ctx), dun_tenant, ctx.database)
     totals: dict[str, int] = {}
-    for counts in outcome.results.values():
-        for key, value in counts.items():
+    failed = 0
+    for done in outcome.results.values():
+        failed += len(done.failures)
+        for key, value in done.counts.items():
             totals[key] = totals.get(key, 0) + value
+    if failed:
+        totals["chunks failed (see the log)"] = failed
     return outcome.summary(", ".join(f"{v} {k}" for k, v in sorted(totals.items()))
                            or "nothing to do")

@@ -63,10 +63,17 @@ class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
 
     @property
     def display_name(self) -> str:
-        person = f"{self.first_name} {self.last_name}".strip()
-        if self.kind == "business" and self.company_name:
-            return self.company_name
-        return person or self.company_name or self.email or self.number
+        return display_name_of(self.kind, self.first_name, self.last_name, self.company_name,
+                               self.email, self.number)
+
+
+def display_name_of(kind: str, first_name: str, last_name: str, company_name: str, email: str,
+                    number: str) -> str:
+    """How a customer is addressed: the company for a business, else the person's name."""
+    person = f"{first_name} {last_name}".strip()
+    if kind == "business" and company_name:
+        return company_name
+    return person or company_name or email or number
 
 
 class Address(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):

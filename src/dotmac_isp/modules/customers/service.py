@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session, noload, selectinload
 
 from dotmac_isp.modules.customers import schemas
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
-from dotmac_isp.modules.customers.models import Address, Contact, Customer
+from dotmac_isp.modules.customers.models import Address, Contact, Customer, display_name_of
 from dotmac_isp.modules.customers.repository import (
     AddressRepository,
     ContactRepository,
@@ -254,6 +255,30 @@ def with_email(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> 
     for start in range(0, len(ids), 1000):
         found.update(session.scalars(repo.select(Customer.id).where(
             Customer.id.in_(ids[start:start + 1000]), Customer.email != "")))
+    return found
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    email: str
+    name: str
+    number: str
+
+
+def mail_facts(session: Session, tenant_id: uuid.UUID,
+               ids: list[uuid.UUID]) -> dict[uuid.UUID, MailFacts]:
+    """Address, display name and number of those of these customers who have an email
+    (one query per thousand)."""
+    repo = CustomerRepository(session, tenant_id)
+    found: dict[uuid.UUID, MailFacts] = {}
+    for start in range(0, len(ids), 1000):
+        for row in session.execute(repo.select(
+                Customer.id, Customer.kind, Customer.first_name, Customer.last_name,
+                Customer.company_name, Customer.email, Customer.number)
+                .where(Customer.id.in_(ids[start:start + 1000]), Customer.email != "")):
+            found[row.id] = MailFacts(row.email, display_name_of(
+                row.kind, row.first_name, row.last_name, row.company_name, row.email,
+                row.number), row.number)
     return found
 
 

@@ -136,6 +136,28 @@ def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
         session.connection().execute(insert(AuditLog), rows)
 
 
+def record_bulk(session: Session, action: str, entity_type: str,
+                changes: list[tuple[uuid.UUID, uuid.UUID, dict[str, Any] | None,
+                                    dict[str, Any] | None]], *, label: str = "") -> None:
+    """Audit rows written in bulk (INSERT/UPDATE statements that skip the ORM flush): one
+    entry per (tenant, entity id, before, after), all with one INSERT."""
+    if not changes:
+        return
+    actor: AuditActor = session.info.get("actor", SYSTEM_ACTOR)
+    now = utcnow()
+    session.connection().execute(insert(AuditLog), [dict(
+        id=uuid.uuid4(), created_at=now, tenant_id=tenant_id,
+        actor_type=actor.actor_type.value, actor_id=actor.actor_id, actor_label=actor.label,
+        action=action, entity_type=entity_type, entity_id=str(entity_id),
+        before=None if before is None else _json_value(
+            {k: v for k, v in before.items() if k not in _IGNORED_COLUMNS}),
+        after=None if after is None else _json_value(
+            {k: v for k, v in after.items() if k not in _IGNORED_COLUMNS}),
+        request_id=actor.request_id, ip_address=actor.ip_address,
+        summary=f"{action} {label or entity_type}".strip())
+        for tenant_id, entity_id, before, after in changes])
+
+
 def install() -> None:
     """Start auditing every Session (idempotent)."""
     if not event.contains(Session, "after_flush", _after_flush):

@@ -11,11 +11,14 @@ the notifications.send_pending job sends whatever is still due, with backoff.
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import MailSettings
@@ -32,6 +35,8 @@ from dotmac_isp.shared.db import after_commit
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def event_spec(event_key: str) -> defaults.EventSpec:
@@ -59,18 +64,10 @@ def effective_template(session: Session, tenant_id: uuid.UUID,
     return spec.subject, spec.text, spec.html, "default"
 
 
-def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
-         context: dict[str, Any], *, mail: MailSettings | None = None,
-         thread: str | None = None, related_type: str = "", related_id: uuid.UUID | None = None,
-         settings: NotificationSettings | None = None, now: datetime | None = None) -> Delivery:
-    """Render the event's template for `to` and queue it; sent after commit or by the job.
-
-    `thread` is a tag (threads.new_tag()) that routes emailed replies back to the sender.
-    """
-    conf = settings or get_notification_settings()
-    now = now or utcnow()
-    address = normalise_address(to)
-    subject, text, html, source = effective_template(session, tenant_id, event_key)
+def _render_for(event_key: str, template: tuple[str, str, str | None, str],
+                context: dict[str, Any]) -> tuple[rendering.Rendered, str, str]:
+    """(rendered, source, error): a broken tenant template falls back to the default."""
+    subject, text, html, source = template
     error = ""
     try:
         rendered = rendering.render(subject, text, html, context)
@@ -82,10 +79,25 @@ def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
         rendered = rendering.render(spec.subject, spec.text, spec.html, context)
         source, error = "default", f"the tenant template failed ({exc}); sent the default"
     # Context comes from callers' data; a control character must not break the insert.
-    rendered = rendering.Rendered(
+    return rendering.Rendered(
         subject=schemas.CONTROL.sub("", rendered.subject),
         text=schemas.CONTROL.sub("", rendered.text),
-        html=schemas.CONTROL.sub("", rendered.html) if rendered.html else None)
+        html=schemas.CONTROL.sub("", rendered.html) if rendered.html else None), source, error
+
+
+def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
+         context: dict[str, Any], *, mail: MailSettings | None = None,
+         thread: str | None = None, related_type: str = "", related_id: uuid.UUID | None = None,
+         settings: NotificationSettings | None = None, now: datetime | None = None) -> Delivery:
+    """Render the event's template for `to` and queue it; sent after commit or by the job.
+
+    `thread` is a tag (threads.new_tag()) that routes emailed replies back to the sender.
+    """
+    conf = settings or get_notification_settings()
+    now = now or utcnow()
+    address = normalise_address(to)
+    rendered, source, error = _render_for(event_key, effective_template(
+        session, tenant_id, event_key), context)
     headers: dict[str, Any] = {}
     if thread:
         headers = {"reply_to": threads.reply_address(conf, thread),
@@ -103,6 +115,47 @@ def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
         after_commit(session, deliver_after_commit(session.get_bind(), delivery.id, mail,
                                                    timedelta(seconds=conf.lease_seconds)))
     return delivery
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a bulk send: its recipient, context and what it is about."""
+
+    to: str
+    context: dict[str, Any]
+    related_type: str = ""
+    related_id: uuid.UUID | None = None
+
+
+def queue_many(session: Session, tenant_id: uuid.UUID, event_key: str,
+               messages: list[Outgoing], *, settings: NotificationSettings | None = None,
+               now: datetime | None = None) -> int:
+    """Queue many messages of one event with one INSERT; each renders as send() would render
+    it, and the notifications.send_pending job sends them. A message whose address is not an
+    email address is logged and left out. Returns how many were queued."""
+    conf = settings or get_notification_settings()
+    now = now or utcnow()
+    template = effective_template(session, tenant_id, event_key)
+    rows: list[dict[str, Any]] = []
+    for message in messages:
+        try:
+            address = normalise_address(message.to)
+        except ValidationFailed:
+            log.warning("notification not queued: not an email address", extra={
+                "event_key": event_key, "related_id": str(message.related_id)})
+            continue
+        rendered, source, error = _render_for(event_key, template, message.context)
+        rows.append({"id": uuid.uuid4(), "tenant_id": tenant_id, "event_key": event_key,
+                     "channel": "email", "to_address": address, "subject": rendered.subject,
+                     "body_text": rendered.text, "body_html": rendered.html, "headers": {},
+                     "message_id": threads.message_id(conf, None), "template_source": source,
+                     "status": DeliveryStatus.QUEUED.value, "attempts": 0,
+                     "max_attempts": conf.max_attempts, "next_attempt_at": now,
+                     "error": error, "related_type": message.related_type,
+                     "related_id": message.related_id, "created_at": now, "updated_at": now})
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 # Templates ----------------------------------------------------------------------------

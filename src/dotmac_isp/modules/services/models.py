@@ -18,8 +18,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_modified
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
 from dotmac_isp.shared.money import MoneyColumn
@@ -81,8 +83,10 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         UniqueConstraint("tenant_id", "radius_username"),
         Index("ix_subscriptions_tenant_status", "tenant_id", "status"),
         trigram_index("ix_subscriptions_username_trgm", "radius_username"),
+        Index("ix_subscriptions_bill_next", "tenant_id", "bill_next_on"),
     )
-    __audit_exclude__ = frozenset({"radius_password_encrypted", "version"})
+    __audit_exclude__ = frozenset({"radius_password_encrypted", "version", "billed_until",
+                                   "bill_next_on"})
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("customers.id", ondelete="RESTRICT"), index=True)
@@ -103,11 +107,27 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     # Set for subscriptions moved in from another system: no period before this day is
     # billed here (the old system billed it).
     billing_start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The billing run's watermark: every period starting before billed_until is billed, and
+    # nothing is due before bill_next_on. Empty means "walk from the start" (any change to
+    # the subscription empties them).
+    billed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    bill_next_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+@event.listens_for(Subscription, "before_update")
+def _billing_recheck(_mapper: Any, _connection: Any, target: Subscription) -> None:
+    """A change to a subscription (status, plan, dates) makes the next billing run walk its
+    periods from the start again."""
+    # written even when the loaded value is empty: the run sets them without the ORM
+    target.billed_until = None
+    target.bill_next_on = None
+    flag_modified(target, "billed_until")
+    flag_modified(target, "bill_next_on")
 
 
 class SubscriptionAddon(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):

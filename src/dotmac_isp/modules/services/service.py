@@ -9,6 +9,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
@@ -21,6 +22,7 @@ from dotmac_isp.modules.services.enums import (
     SubscriptionStatus,
 )
 from dotmac_isp.modules.services.models import (
+    Plan,
     ScheduledChange,
     Subscription,
     SubscriptionAddon,
@@ -344,20 +346,25 @@ class BillableRow(NamedTuple):
     activated_at: datetime
     terminated_at: datetime | None
     billing_start_date: date | None  # no period before it is billed (imported services)
+    billed_until: date | None = None  # every period starting before it is billed
 
 
 def billable_subscriptions(session: Session, tenant_id: uuid.UUID, statuses: list[str], *,
-                           after_id: uuid.UUID | None = None,
+                           after_id: uuid.UUID | None = None, due_on: date | None = None,
                            limit: int = 1000) -> list[BillableRow]:
     """Activated subscriptions in the given statuses, in id order (a cursor), as plain rows:
-    a billing run reads a hundred thousand of them."""
+    a billing run reads a hundred thousand of them. With due_on, only those the billing
+    watermark says may be due that day (or that have no watermark)."""
     repo = SubscriptionRepository(session, tenant_id)
     stmt = (repo.select(Subscription.id, Subscription.customer_id, Subscription.plan_id,
                         Subscription.status, Subscription.radius_username,
                         Subscription.activated_at, Subscription.terminated_at,
-                        Subscription.billing_start_date)
+                        Subscription.billing_start_date, Subscription.billed_until)
             .where(Subscription.status.in_(statuses), Subscription.activated_at.is_not(None))
             .order_by(Subscription.id).limit(limit))
+    if due_on is not None:
+        stmt = stmt.where(or_(Subscription.bill_next_on.is_(None),
+                              Subscription.bill_next_on <= due_on))
     if after_id is not None:
         stmt = stmt.where(Subscription.id > after_id)
     return [BillableRow(*row) for row in session.execute(stmt)]
@@ -403,3 +410,19 @@ def customers_of_subscriptions(session: Session, tenant_id: uuid.UUID,
     repo = SubscriptionRepository(session, tenant_id)
     return list(session.scalars(repo.select(Subscription.customer_id).where(
         Subscription.id.in_(subscription_ids)).distinct()))
+
+
+def active_plan_names(session: Session, tenant_id: uuid.UUID,
+                      customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """The plans of many customers' active subscriptions (one query per thousand)."""
+    repo = SubscriptionRepository(session, tenant_id)
+    found: dict[uuid.UUID, list[str]] = {}
+    for start in range(0, len(customer_ids), 1000):
+        for customer_id, name in session.execute(
+                repo.select(Subscription.customer_id, Plan.name)
+                .join(Plan, Plan.id == Subscription.plan_id)
+                .where(Subscription.customer_id.in_(customer_ids[start:start + 1000]),
+                       Subscription.status == "active")
+                .order_by(Subscription.created_at, Subscription.id)):
+            found.setdefault(customer_id, []).append(name)
+    return found

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import RadiusSettings
-from dotmac_isp.modules.network.radius import changes, coa, policy, store
+from dotmac_isp.modules.network.radius import bulk, changes, coa, policy, store
 from dotmac_isp.modules.network.radius.enums import CoaKind, CoaReason
 from dotmac_isp.modules.network.radius.models import (
     DataCapState,
@@ -41,7 +41,6 @@ WINDOW = timedelta(days=2)  # the first run (no watermark yet) reads sessions th
 OVERLAP = timedelta(minutes=1)
 _WATERMARK = "radacct"
 _COUNTERS = ("input_octets", "output_octets", "session_seconds")
-_CHUNK = 500
 MEGABYTE = 1_000_000
 
 
@@ -56,24 +55,35 @@ def rollup(session: Session, now: datetime) -> int:
     watermark = session.get(UsageWatermark, _WATERMARK, with_for_update=True)
     since = watermark.changed_at - OVERLAP if watermark is not None else now - WINDOW
     seen = func.coalesce(RadAcct.acctstoptime, RadAcct.acctupdatetime, RadAcct.acctstarttime)
+    # with each session its recent marks: a session whose mark already holds its counters
+    # (read again in the overlap, or by a second run) is neither written nor recomputed
+    recent = (since - WINDOW).date()
     rows = session.execute(
         select(RadAcct.radacctid, RadAcct.tenant_id, RadAcct.subscription_id, seen,
                RadAcct.acctinputoctets, RadAcct.acctoutputoctets, RadAcct.acctsessiontime,
-               RadAcct.changed_at)
+               RadAcct.changed_at, UsageMark.usage_date, UsageMark.input_octets,
+               UsageMark.output_octets, UsageMark.session_seconds)
+        .outerjoin(UsageMark, and_(UsageMark.radacctid == RadAcct.radacctid,
+                                   UsageMark.usage_date >= recent))
         .where(RadAcct.changed_at >= since, RadAcct.subscription_id.is_not(None))).all()
-    marks: list[dict[str, Any]] = [
-        {"radacctid": rid, "usage_date": at.date(), "tenant_id": tenant,
-         "subscription_id": sub, "input_octets": i or 0, "output_octets": o or 0,
-         "session_seconds": t or 0} for rid, tenant, sub, at, i, o, t, _ in rows if at]
+    stored = {(row[0], row[8]): tuple(row[9:]) for row in rows if row[8] is not None}
+    marks: dict[tuple[int, date], dict[str, Any]] = {}
+    for rid, tenant, sub, at, i, o, t, *_ in rows:
+        if not at or (rid, at.date()) in marks:
+            continue
+        counts = (i or 0, o or 0, t or 0)
+        if stored.get((rid, at.date())) != counts:
+            marks[(rid, at.date())] = {
+                "radacctid": rid, "usage_date": at.date(), "tenant_id": tenant,
+                "subscription_id": sub, "input_octets": counts[0], "output_octets": counts[1],
+                "session_seconds": counts[2]}
     written = 0
     if marks:
-        stmt = _insert(session, UsageMark)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=[UsageMark.radacctid, UsageMark.usage_date],
-            set_={k: stmt.excluded[k] for k in _COUNTERS}), marks)
-        written = _recompute(session, {(m["subscription_id"], m["usage_date"]) for m in marks},
-                             now)
-    newest = max((row[-1] for row in rows if row[-1] is not None), default=None)
+        bulk.upsert(session, UsageMark.__table__, list(marks.values()),  # type: ignore[arg-type]
+                    ("radacctid", "usage_date"), _COUNTERS)
+        written = _recompute(session, {(m["subscription_id"], m["usage_date"])
+                                       for m in marks.values()}, now)
+    newest = max((row[7] for row in rows if row[7] is not None), default=None)
     if newest is not None and (watermark is None or newest > watermark.changed_at):
         stmt = _insert(session, UsageWatermark)
         session.execute(stmt.on_conflict_do_update(
@@ -83,29 +93,25 @@ def rollup(session: Session, now: datetime) -> int:
     return written
 
 
-def _chunks(items: list[Any]) -> list[list[Any]]:
-    return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-
-
 def _recompute(session: Session, affected: set[tuple[uuid.UUID, date]], now: datetime) -> int:
     """A day's usage is the sum over the sessions marked that day of the mark minus the
     session's previous mark: read the marks of the affected days and, for their sessions,
     the marks before; not the subscriptions' whole history."""
     first, last = min(d for _, d in affected), max(d for _, d in affected)
     on_days = []
-    for subs in _chunks(sorted({sub for sub, _ in affected})):
+    for subs in bulk.among(session, UsageMark.subscription_id, {sub for sub, _ in affected}):
         on_days += [row for row in session.execute(
             select(UsageMark.radacctid, UsageMark.usage_date, UsageMark.subscription_id,
                    UsageMark.tenant_id, UsageMark.input_octets, UsageMark.output_octets,
                    UsageMark.session_seconds)
-            .where(UsageMark.subscription_id.in_(subs), UsageMark.usage_date >= first,
+            .where(subs, UsageMark.usage_date >= first,
                    UsageMark.usage_date <= last)) if (row[2], row[1]) in affected]
     earlier: dict[int, list[tuple[date, int, int, int]]] = defaultdict(list)
-    for rids in _chunks(sorted({row[0] for row in on_days})):
+    for rids in bulk.among(session, UsageMark.radacctid, {row[0] for row in on_days}):
         for rid, day, i, o, t in session.execute(
                 select(UsageMark.radacctid, UsageMark.usage_date, UsageMark.input_octets,
                        UsageMark.output_octets, UsageMark.session_seconds)
-                .where(UsageMark.radacctid.in_(rids), UsageMark.usage_date < last)
+                .where(rids, UsageMark.usage_date < last)
                 .order_by(UsageMark.radacctid, UsageMark.usage_date)):
             earlier[rid].append((day, i, o, t))
     totals: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -121,12 +127,12 @@ def _recompute(session: Session, affected: set[tuple[uuid.UUID, date]], now: dat
             total[k] += value - prior if value >= prior else value
         tenants[sub] = tenant
     stored: dict[tuple[uuid.UUID, date], tuple[int, int, int]] = {}
-    for subs in _chunks(sorted(tenants)):
+    for subs in bulk.among(session, UsageDaily.subscription_id, tenants):
         for sub, day, *counts in session.execute(
                 select(UsageDaily.subscription_id, UsageDaily.usage_date,
                        UsageDaily.input_octets, UsageDaily.output_octets,
                        UsageDaily.session_seconds)
-                .where(UsageDaily.subscription_id.in_(subs), UsageDaily.usage_date >= first,
+                .where(subs, UsageDaily.usage_date >= first,
                        UsageDaily.usage_date <= last)):
             stored[(sub, day)] = tuple(counts)  # type: ignore[assignment]
     # only totals that changed are written: a second run writes nothing
@@ -134,11 +140,8 @@ def _recompute(session: Session, affected: set[tuple[uuid.UUID, date]], now: dat
              "usage_date": day, "input_octets": v[0], "output_octets": v[1],
              "session_seconds": v[2], "updated_at": now} for (sub, day), v in totals.items()
             if stored.get((sub, day)) != tuple(v)]
-    if rows:
-        stmt = _insert(session, UsageDaily)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=[UsageDaily.subscription_id, UsageDaily.usage_date],
-            set_={k: stmt.excluded[k] for k in (*_COUNTERS, "updated_at")}), rows)
+    bulk.upsert(session, UsageDaily.__table__, rows,  # type: ignore[arg-type]
+                ("subscription_id", "usage_date"), (*_COUNTERS, "updated_at"))
     return len(rows)
 
 

@@ -49,11 +49,19 @@ def _insert(session: Session, model: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
-def rollup(session: Session, now: datetime) -> int:
+def rollup(session: Session, now: datetime, tenant_id: uuid.UUID | None = None) -> int:
     """Mark the sessions written since the last run and recompute the days they touched;
-    returns the number of (subscription, day) totals that changed."""
-    watermark = session.get(UsageWatermark, _WATERMARK, with_for_update=True)
-    since = watermark.changed_at - OVERLAP if watermark is not None else now - WINDOW
+    returns the number of (subscription, day) totals that changed.
+
+    With a tenant, only that tenant's sessions, under a watermark of its own: the job rolls
+    each tenant up in its own transaction, so one tenant's failure holds back only its own
+    usage (read again at the next run). Without, every tenant's, under the shared watermark
+    (which a tenant's first run starts from)."""
+    name = _WATERMARK if tenant_id is None else tenant_id.hex
+    watermark = session.get(UsageWatermark, name, with_for_update=True)
+    start = watermark if watermark is not None or tenant_id is None else session.get(
+        UsageWatermark, _WATERMARK)
+    since = start.changed_at - OVERLAP if start is not None else now - WINDOW
     seen = func.coalesce(RadAcct.acctstoptime, RadAcct.acctupdatetime, RadAcct.acctstarttime)
     # with each session its recent marks: a session whose mark already holds its counters
     # (read again in the overlap, or by a second run) is neither written nor recomputed
@@ -65,7 +73,8 @@ def rollup(session: Session, now: datetime) -> int:
                UsageMark.output_octets, UsageMark.session_seconds)
         .outerjoin(UsageMark, and_(UsageMark.radacctid == RadAcct.radacctid,
                                    UsageMark.usage_date >= recent))
-        .where(RadAcct.changed_at >= since, RadAcct.subscription_id.is_not(None))).all()
+        .where(RadAcct.changed_at >= since, RadAcct.subscription_id.is_not(None),
+               *([RadAcct.tenant_id == tenant_id] if tenant_id is not None else []))).all()
     stored = {(row[0], row[8]): tuple(row[9:]) for row in rows if row[8] is not None}
     marks: dict[tuple[int, date], dict[str, Any]] = {}
     for rid, tenant, sub, at, i, o, t, *_ in rows:
@@ -89,7 +98,7 @@ def rollup(session: Session, now: datetime) -> int:
         session.execute(stmt.on_conflict_do_update(
             index_elements=[UsageWatermark.name],
             set_={"changed_at": stmt.excluded.changed_at}),
-            [{"name": _WATERMARK, "changed_at": newest}])
+            [{"name": name, "changed_at": newest}])
     return written
 
 
@@ -151,21 +160,25 @@ class CapResult:
     requests: int
 
 
-def enforce_caps(session: Session, settings: RadiusSettings, now: datetime) -> CapResult:
+def enforce_caps(session: Session, settings: RadiusSettings, now: datetime,
+                 tenant_id: uuid.UUID | None = None) -> CapResult:
     """Subscriptions whose month's usage reached the plan's data cap get the speed after the
     cap: a state row (the policy cache reads it on re-auth) and a CoA for live sessions.
-    Already capped subscriptions are left alone, so running it again does nothing."""
+    Already capped subscriptions are left alone, so running it again does nothing. With a
+    tenant, only that tenant's subscriptions."""
     period = store.month_start(now.date())
     used = func.sum(UsageDaily.input_octets + UsageDaily.output_octets)
+    own = [UsageDaily.tenant_id == tenant_id] if tenant_id is not None else []
     candidates = session.execute(
         select(UsageDaily.tenant_id, UsageDaily.subscription_id, used, Plan.data_cap_mb)
         .join(Subscription, Subscription.id == UsageDaily.subscription_id)
         .join(Plan, Plan.id == Subscription.plan_id)
         .where(UsageDaily.usage_date >= period, Plan.data_cap_mb.is_not(None),
-               Subscription.status == "active")
+               Subscription.status == "active", *own)
         .group_by(UsageDaily.tenant_id, UsageDaily.subscription_id, Plan.data_cap_mb)).all()
     already = set(session.scalars(select(DataCapState.subscription_id).where(
-        DataCapState.period_start == period)))
+        DataCapState.period_start == period,
+        *([DataCapState.tenant_id == tenant_id] if tenant_id is not None else []))))
     capped = requests = 0
     for tenant_id, sub_id, total, cap_mb in candidates:
         if sub_id in already or cap_mb is None or (total or 0) < cap_mb * MEGABYTE:

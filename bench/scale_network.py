@@ -241,7 +241,7 @@ def _policy(database: Database, settings: Settings) -> None:
 def _rollups(database: Database, seeded: dict[str, Any], updates: int) -> None:
     # 2. usage roll-up: the first run (no watermark) reads the last two days, then a
     # cycle after interim updates written through the accounting path
-    first_s, first = timed(lambda: _rollup(database))
+    first_s, first = timed(lambda: _rollup(database, seeded["tenant_id"]))
     print(f"{'roll-up, first run':<22} {first_s:7.2f} s   ({first:,} subscription-days; "
           f"reads the last {usage.WINDOW.days} days once)")
     tenant_id, subs = seeded["tenant_id"], seeded["subs"]
@@ -259,7 +259,7 @@ def _rollups(database: Database, seeded: dict[str, Any], updates: int) -> None:
         with database.unit_of_work() as session:
             accounting.write_batch(session, batch)
         write_s += time.perf_counter() - began
-    cycle_s, days = timed(lambda: _rollup(database))
+    cycle_s, days = timed(lambda: _rollup(database, seeded["tenant_id"]))
     uids = [uid for _, uid in chosen]
     ref = bare(database, "SELECT radacctid, tenant_id, subscription_id, acctstoptime, "
                          "acctupdatetime, acctstarttime, acctinputoctets, acctoutputoctets,"
@@ -268,7 +268,7 @@ def _rollups(database: Database, seeded: dict[str, Any], updates: int) -> None:
     line("roll-up cycle", cycle_s, ref, "goal < 2 s",
          f"after {len(records):,} interims ({write_s:.1f} s to write); "
          f"{days:,} subscription-days changed")
-    again_s, again = timed(lambda: _rollup(database))
+    again_s, again = timed(lambda: _rollup(database, seeded["tenant_id"]))
     print(f"{'roll-up, again':<22} {again_s:7.2f} s   ({again} subscription-days changed;"
           f" must be 0)")
 
@@ -297,9 +297,10 @@ def _retention(database: Database, settings: Settings) -> None:
           f"must be 0)")
 
 
-def _rollup(database: Database) -> int:
+def _rollup(database: Database, tenant_id: uuid.UUID) -> int:
+    # as the radius.rollup_usage job runs it: per tenant, under the tenant's watermark
     with database.unit_of_work() as session:
-        return usage.rollup(session, datetime.now(UTC))
+        return usage.rollup(session, datetime.now(UTC), tenant_id)
 
 
 if __name__ == "__main__":

@@ -196,6 +196,8 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="an admin URL; a scratch database is created and dropped")
+    parser.add_argument("--parts", default="policy,rollup,retention",
+                        help="which timings to run (comma-separated)")
     args = parser.parse_args()
     wiring.install()
     settings = Settings(secret_key=SECRET)  # type: ignore[arg-type]
@@ -209,81 +211,96 @@ def main() -> None:
               f"{args.sessions:,} radacct and {args.postauth:,} radpostauth rows in "
               f"{seconds:.0f} s")
 
-        # 1. the full policy load
-        cache = PolicyCache(database, settings)
-        load_s, update = timed(cache.load_all)
-        with_addresses = sum(1 for p in update.profiles if p.ipv4 and p.ipv6_prefix)
-        ref = (bare(database, "SELECT tenant_id, id, radius_username, radius_password_encrypted,"
-                              " status, plan_id FROM subscriptions")
-               + bare(database, "SELECT tenant_id, holder_id, family, address, prefix_length "
-                                "FROM ipam_allocations WHERE status = 'allocated'"))
-        line("policy load", load_s, ref, "goal < 10 s",
-             f"{len(update.profiles):,} profiles, {with_addresses:,} with both addresses, "
-             f"{len(update.sessions or []):,} open sessions")
-
-        # 2. usage roll-up: the first run (no watermark) reads the last two days, then a
-        # cycle after interim updates written through the accounting path
-        first_s, first = timed(lambda: _rollup(database))
-        print(f"{'roll-up, first run':<22} {first_s:7.2f} s   ({first:,} subscription-days; "
-              f"reads the last {usage.WINDOW.days} days once)")
-        tenant_id, subs = seeded["tenant_id"], seeded["subs"]
-        chosen = seeded["open"][:args.updates]
-        when = datetime.now(UTC)
-        records = [accounting.AcctRecord(
-            status=AcctStatus.INTERIM, tenant_id=tenant_id, nas_id=None, event_time=when,
-            nasipaddress="198.51.100.1", acctsessionid=uid[:8], acctuniqueid=uid,
-            username=f"u{i}", subscription_id=subs[i], session_time=3600,
-            input_octets=5_000_000_000, output_octets=50_000_000_000) for i, uid in chosen]
-        write_s = 0.0
-        for start in range(0, len(records), 200):  # the server's batch size
-            batch = records[start:start + 200]
-            began = time.perf_counter()
-            with database.unit_of_work() as session:
-                accounting.write_batch(session, batch)
-            write_s += time.perf_counter() - began
-        cycle_s, days = timed(lambda: _rollup(database))
-        uids = [uid for _, uid in chosen]
-        ref = bare(database, "SELECT radacctid, tenant_id, subscription_id, acctstoptime, "
-                             "acctupdatetime, acctstarttime, acctinputoctets, acctoutputoctets,"
-                             " acctsessiontime, changed_at FROM radacct "
-                             "WHERE acctuniqueid = ANY(%s)", (uids,))
-        line("roll-up cycle", cycle_s, ref, "goal < 2 s",
-             f"after {len(records):,} interims ({write_s:.1f} s to write); "
-             f"{days:,} subscription-days changed")
-        again_s, again = timed(lambda: _rollup(database))
-        print(f"{'roll-up, again':<22} {again_s:7.2f} s   ({again} subscription-days changed;"
-              f" must be 0)")
-
-        # 3. retention with the default periods
-        conf = settings.retention
-        post_cut = NOW - timedelta(days=conf.postauth_days)
-        ref = (copy_out(database, "SELECT * FROM radpostauth WHERE authdate < "
-                                  f"'{post_cut.isoformat()}'")
-               + copy_out(database, "SELECT * FROM radacct WHERE acctstoptime < "
-                                    f"'{(NOW - timedelta(days=conf.radacct_days)).isoformat()}'"))
-        keep_s, deleted = timed(lambda: (
-            retention.prune_accounting(database, NOW, days=conf.radacct_days,
-                                       batch_size=conf.batch_size),
-            retention.prune_postauth(database, NOW, days=conf.postauth_days,
-                                     batch_size=conf.batch_size)))
-        line("retention run", keep_s, ref, "", f"{deleted[0]:,} sessions and {deleted[1]:,} "
-             f"post-auth rows deleted, {conf.batch_size:,} per transaction")
-        again_s, deleted = timed(lambda: (
-            retention.prune_accounting(database, NOW, days=conf.radacct_days,
-                                       batch_size=conf.batch_size),
-            retention.prune_postauth(database, NOW, days=conf.postauth_days,
-                                     batch_size=conf.batch_size)))
-        print(f"{'retention, again':<22} {again_s:7.2f} s   ({sum(deleted)} rows deleted; "
-              f"must be 0)")
+        parts = set(args.parts.split(","))
+        if "policy" in parts:
+            _policy(database, settings)
+        if "rollup" in parts:
+            _rollups(database, seeded, args.updates)
+        if "retention" in parts:
+            _retention(database, settings)
         database.dispose()
     finally:
         with psycopg.connect(args.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _rollup(database: Database) -> int:
+def _policy(database: Database, settings: Settings) -> None:
+    # 1. the full policy load
+    cache = PolicyCache(database, settings)
+    load_s, update = timed(cache.load_all)
+    with_addresses = sum(1 for p in update.profiles if p.ipv4 and p.ipv6_prefix)
+    ref = (bare(database, "SELECT tenant_id, id, radius_username, radius_password_encrypted,"
+                          " status, plan_id FROM subscriptions")
+           + bare(database, "SELECT tenant_id, holder_id, family, address, prefix_length "
+                            "FROM ipam_allocations WHERE status = 'allocated'"))
+    line("policy load", load_s, ref, "goal < 10 s",
+         f"{len(update.profiles):,} profiles, {with_addresses:,} with both addresses, "
+         f"{len(update.sessions or []):,} open sessions")
+
+
+def _rollups(database: Database, seeded: dict[str, Any], updates: int) -> None:
+    # 2. usage roll-up: the first run (no watermark) reads the last two days, then a
+    # cycle after interim updates written through the accounting path
+    first_s, first = timed(lambda: _rollup(database, seeded["tenant_id"]))
+    print(f"{'roll-up, first run':<22} {first_s:7.2f} s   ({first:,} subscription-days; "
+          f"reads the last {usage.WINDOW.days} days once)")
+    tenant_id, subs = seeded["tenant_id"], seeded["subs"]
+    chosen = seeded["open"][:updates]
+    when = datetime.now(UTC)
+    records = [accounting.AcctRecord(
+        status=AcctStatus.INTERIM, tenant_id=tenant_id, nas_id=None, event_time=when,
+        nasipaddress="198.51.100.1", acctsessionid=uid[:8], acctuniqueid=uid,
+        username=f"u{i}", subscription_id=subs[i], session_time=3600,
+        input_octets=5_000_000_000, output_octets=50_000_000_000) for i, uid in chosen]
+    write_s = 0.0
+    for start in range(0, len(records), 200):  # the server's batch size
+        batch = records[start:start + 200]
+        began = time.perf_counter()
+        with database.unit_of_work() as session:
+            accounting.write_batch(session, batch)
+        write_s += time.perf_counter() - began
+    cycle_s, days = timed(lambda: _rollup(database, seeded["tenant_id"]))
+    uids = [uid for _, uid in chosen]
+    ref = bare(database, "SELECT radacctid, tenant_id, subscription_id, acctstoptime, "
+                         "acctupdatetime, acctstarttime, acctinputoctets, acctoutputoctets,"
+                         " acctsessiontime, changed_at FROM radacct "
+                         "WHERE acctuniqueid = ANY(%s)", (uids,))
+    line("roll-up cycle", cycle_s, ref, "goal < 2 s",
+         f"after {len(records):,} interims ({write_s:.1f} s to write); "
+         f"{days:,} subscription-days changed")
+    again_s, again = timed(lambda: _rollup(database, seeded["tenant_id"]))
+    print(f"{'roll-up, again':<22} {again_s:7.2f} s   ({again} subscription-days changed;"
+          f" must be 0)")
+
+
+def _retention(database: Database, settings: Settings) -> None:
+    # 3. retention with the default periods
+    conf = settings.retention
+    post_cut = NOW - timedelta(days=conf.postauth_days)
+    ref = (copy_out(database, "SELECT * FROM radpostauth WHERE authdate < "
+                              f"'{post_cut.isoformat()}'")
+           + copy_out(database, "SELECT * FROM radacct WHERE acctstoptime < "
+                                f"'{(NOW - timedelta(days=conf.radacct_days)).isoformat()}'"))
+    keep_s, deleted = timed(lambda: (
+        retention.prune_accounting(database, NOW, days=conf.radacct_days,
+                                   batch_size=conf.batch_size),
+        retention.prune_postauth(database, NOW, days=conf.postauth_days,
+                                 batch_size=conf.batch_size)))
+    line("retention run", keep_s, ref, "", f"{deleted[0]:,} sessions and {deleted[1]:,} "
+         f"post-auth rows deleted, {conf.batch_size:,} per transaction")
+    again_s, deleted = timed(lambda: (
+        retention.prune_accounting(database, NOW, days=conf.radacct_days,
+                                   batch_size=conf.batch_size),
+        retention.prune_postauth(database, NOW, days=conf.postauth_days,
+                                 batch_size=conf.batch_size)))
+    print(f"{'retention, again':<22} {again_s:7.2f} s   ({sum(deleted)} rows deleted; "
+          f"must be 0)")
+
+
+def _rollup(database: Database, tenant_id: uuid.UUID) -> int:
+    # as the radius.rollup_usage job runs it: per tenant, under the tenant's watermark
     with database.unit_of_work() as session:
-        return usage.rollup(session, datetime.now(UTC))
+        return usage.rollup(session, datetime.now(UTC), tenant_id)
 
 
 if __name__ == "__main__":

@@ -23,4 +23,5 @@ def from_ipam_in_bulk(
     return service.current_addresses_of_subscriptions(session, subscription_ids)
 
 
-register_address_source(from_ipam, bulk=from_ipam_in_bulk)
+# IPAM's addresses were validated when allocated: the RADIUS load does not parse them again
+register_address_source(from_ipam, bulk=from_ipam_in_bulk, validated=True)

@@ -71,12 +71,13 @@ def subscription_allocations_in_use(
     # plain rows through the connection: the ORM adds nothing to a column read of 10^5 rows
     conn = session.connection()
     if holder_ids is None:
-        return [tuple(row) for row in conn.execute(base)]  # type: ignore[misc]
+        # fetched at once: iterating the cursor fetches a row per call
+        return [tuple(row) for row in conn.execute(base).all()]  # type: ignore[misc]
     ids = list(holder_ids)
     rows: list[tuple[uuid.UUID, uuid.UUID, int, str, int]] = []
     for start in range(0, len(ids), _CHUNK):
         rows += [tuple(row) for row in conn.execute(  # type: ignore[misc]
-            base.where(Allocation.holder_id.in_(ids[start:start + _CHUNK])))]
+            base.where(Allocation.holder_id.in_(ids[start:start + _CHUNK]))).all()]
     return rows
 
 

@@ -82,17 +82,20 @@ def current_addresses_of_subscriptions(
     """(tenant_id, subscription_id) -> (IPv4 address, delegated IPv6 prefix) for every
     subscription (or the given ones) holding an allocated address: the bulk form of
     subscription_addresses, in one query (or one per 500 ids), for the RADIUS policy load."""
-    found: dict[tuple[uuid.UUID, uuid.UUID], tuple[str | None, str | None]] = {}
+    # the first of each kind wins (rows come oldest assignment first); keyed by holder, as a
+    # holder id is one subscription of one tenant
+    tenants: dict[uuid.UUID, uuid.UUID] = {}
+    ipv4: dict[uuid.UUID, str] = {}
+    pd: dict[uuid.UUID, str] = {}
     for tenant_id, holder_id, family, address, length in subscription_allocations_in_use(
             session, subscription_ids):
-        key = (tenant_id, holder_id)
-        ipv4, pd = found.get(key, (None, None))
-        if family == 4 and ipv4 is None:
-            ipv4 = address
-        elif family == 6 and length < 128 and pd is None:
-            pd = f"{address}/{length}"
-        found[key] = (ipv4, pd)
-    return found
+        tenants[holder_id] = tenant_id
+        if family == 4:
+            ipv4.setdefault(holder_id, address)
+        elif length < 128 and holder_id not in pd:
+            pd[holder_id] = f"{address}/{length}"
+    return {(tenant_id, holder_id): (ipv4.get(holder_id), pd.get(holder_id))
+            for holder_id, tenant_id in tenants.items()}
 
 
 def _plan_pool(session: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID,

@@ -235,12 +235,18 @@ def close_nas_sessions(session: Session, record: AcctRecord) -> int:
 
 def close_sessions(session: Session, rows: list[Any], when: datetime, cause: str) -> int:
     """Give open sessions a stop time; rows are (radacctid, acctstarttime)."""
+    return close_each(session, [(rid, start, when) for rid, start in rows], cause)
+
+
+def close_each(session: Session, rows: list[Any], cause: str) -> int:
+    """Give open sessions each its own stop time, in one statement; rows are (radacctid,
+    acctstarttime, stop time)."""
     if not rows:
         return 0
     changed = utcnow()
     values = [{"rid": rid, "stop": when, "cause": cause, "changed": changed,
                "seconds": max(0, int((when - start).total_seconds())) if start else None}
-              for rid, start in rows]
+              for rid, start, when in rows]
     stmt = (update(TABLE).where(TABLE.c.radacctid == bindparam("rid"),
                                 TABLE.c.acctstoptime.is_(None))
             .values(acctstoptime=bindparam("stop"), acctupdatetime=bindparam("stop"),

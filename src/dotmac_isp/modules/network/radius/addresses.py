@@ -11,7 +11,9 @@ changes.subscription_changed() when an assignment changes.
 
 A source may come with a bulk form, `bulk(session, subscription_ids or None)` returning
 {(tenant_id, subscription_id): (ipv4, ipv6_prefix)}: a full policy load then asks it once for
-everyone instead of once per subscriber.
+everyone instead of once per subscriber. A source registered with validated=True (IPAM, whose
+rows were validated when they were allocated) gives addresses in canonical form already, and
+they are not parsed again; any other source's values are checked before they are used.
 """
 
 from __future__ import annotations
@@ -30,15 +32,18 @@ AddressSource = Callable[[Session, uuid.UUID, uuid.UUID], Found]
 BulkAddressSource = Callable[[Session, Collection[uuid.UUID] | None], Mapping[Key, Found]]
 _sources: list[AddressSource] = []
 _bulk: dict[AddressSource, BulkAddressSource] = {}
+_validated: set[AddressSource] = set()
 
 
-def register_address_source(source: AddressSource, *,
-                            bulk: BulkAddressSource | None = None) -> AddressSource:
+def register_address_source(source: AddressSource, *, bulk: BulkAddressSource | None = None,
+                            validated: bool = False) -> AddressSource:
     """Add a source (usable as a decorator); sources are asked in registration order."""
     if source not in _sources:
         _sources.append(source)
     if bulk is not None:
         _bulk[source] = bulk
+    if validated:
+        _validated.add(source)
     return source
 
 
@@ -46,6 +51,7 @@ def unregister_address_source(source: AddressSource) -> None:
     if source in _sources:
         _sources.remove(source)
     _bulk.pop(source, None)
+    _validated.discard(source)
 
 
 def has_sources() -> bool:
@@ -74,23 +80,36 @@ def addresses_for_many(session: Session, keys: Sequence[Key], *,
     all subscriptions when everyone=True, as a full load does), others once per subscription.
     Subscriptions without any address are left out."""
     found: dict[Key, Found] = {}
-    wanted = set(keys)
+    pending: Sequence[Key] = keys  # still missing an address or a prefix
     for source in _sources:
-        missing = [k for k in keys if not all(found.get(k, (None, None)))]
-        if not missing:
+        if not pending:
             break
         bulk = _bulk.get(source)
         if bulk is not None:
-            ids = None if everyone else {sub for _, sub in missing}
+            ids = None if everyone else {sub for _, sub in pending}
             answers: Mapping[Key, Found] = bulk(session, ids)
         else:
-            answers = {k: source(session, *k) for k in missing}
-        for key, (found_v4, found_v6) in answers.items():
-            if key not in wanted:
+            answers = {k: source(session, *k) for k in pending}
+        checked = source not in _validated
+        missing: list[Key] = []
+        for key in pending:
+            answer = answers.get(key)
+            if answer is None:
+                missing.append(key)
                 continue
-            ipv4, ipv6 = found.get(key, (None, None))
-            found[key] = (ipv4 or _ipv4(found_v4), ipv6 or _ipv6_prefix(found_v6))
-    return {k: v for k, v in found.items() if v != (None, None)}
+            ipv4, ipv6 = answer
+            if checked:
+                ipv4, ipv6 = _ipv4(ipv4), _ipv6_prefix(ipv6)
+            if found:
+                before = found.get(key)
+                if before is not None:
+                    ipv4, ipv6 = before[0] or ipv4, before[1] or ipv6
+            if ipv4 or ipv6:
+                found[key] = (ipv4 or None, ipv6 or None)
+            if not (ipv4 and ipv6):
+                missing.append(key)
+        pending = missing
+    return found
 
 
 def _ipv4(value: str | None) -> str | None:

@@ -111,7 +111,7 @@ class Authenticator:
                self.cache.plans_version)
         shared = self._shared.get(key)
         if shared is None:
-            anonymous = Profile(profile.tenant_id, profile.subscription_id, "", b"",
+            anonymous = Profile(profile.tenant_id, profile.subscription_id, "", "",
                                 profile.status, profile.plan_id, capped=profile.capped)
             shared = codec.encode_pairs(policy.accept_pairs(
                 anonymous, self.cache.plans.get(profile.plan_id), vendor, self.settings))

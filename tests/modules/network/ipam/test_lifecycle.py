@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.config import IPAMSettings, Settings
 from dotmac_isp.jobs import registry
+from dotmac_isp.jobs.models import JobFailure
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.ipam import service
@@ -225,3 +226,28 @@ def test_a_zero_hold_releases_at_the_next_run(session: Session, tenant: Tenant, 
     session.expire_all()
     assert summary == "released 1 held allocation(s) in 1 pool(s)"
     assert sub.statuses() == []
+
+
+def test_a_pool_that_fails_to_release_is_recorded_and_the_others_go_on(
+        session: Session, tenant: Tenant, v4: Pool, pd: Pool, db: RollbackDatabase,
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    sub = Subscriber(session, tenant, v4, pd)
+    sub.activate()
+    sub.terminate(at=T0 + timedelta(days=1))
+    session.flush()
+    real = service.release_expired_holds
+
+    def broken_v4(s: Session, tenant_id: uuid.UUID, pool_id: uuid.UUID, *args: Any) -> int:
+        if pool_id == v4.id:
+            raise RuntimeError("pool row is corrupt")
+        return real(s, tenant_id, pool_id, *args)
+
+    monkeypatch.setattr(service, "release_expired_holds", broken_v4)
+    summary = registry.run("network.release_held_addresses",
+                           JobContext(db, settings, T0 + timedelta(days=30)))  # type: ignore[arg-type]
+    session.expire_all()
+    assert summary == "released 1 held allocation(s) in 2 pool(s); 1 pool(s) failed"
+    assert sub.statuses() == [("100.64.0.2/32", "held")]  # the IPv4 hold stays; the /56 went
+    [failure] = session.scalars(select(JobFailure).where(JobFailure.tenant_id == tenant.id))
+    assert failure.job == "network.release_held_addresses"
+    assert failure.error == f"pool {v4.id}: RuntimeError: pool row is corrupt"

@@ -3,6 +3,7 @@ retention of accounting and the authentication log."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.network.radius import accounting, coa, retention, usage
 from dotmac_isp.modules.network.radius.models import PolicyChange, RadAcct
 
+log = logging.getLogger(__name__)
 STALE_CAUSE = "Stale-Session"
 CHANGE_LOG_DAYS = 1
 
@@ -27,7 +29,12 @@ def deliver_coa(ctx: JobContext) -> str:
         due = coa.due_ids(session, ctx.now)
     states: dict[str, int] = {}
     for request_id in due:
-        state = coa.deliver(ctx.database, ctx.settings, request_id, ctx.now)
+        try:
+            state = coa.deliver(ctx.database, ctx.settings, request_id, ctx.now)
+        except Exception:  # a defect with one request: the others are still sent
+            log.exception("a CoA request could not be handled; the next goes on",
+                          extra={"request_id": str(request_id)})
+            state = "error"
         states[state] = states.get(state, 0) + 1
     return ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "nothing due"
 

@@ -1,5 +1,6 @@
 """The poll job stores results a batch of devices per transaction: batches stored before a
-failing one stay stored, and the batches after it are still stored."""
+failing one stay stored, the batches after it are still stored, and the failure is recorded
+for the tenants whose devices it held."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
+from dotmac_isp.jobs.models import JobFailure
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.devices.models import Device
@@ -46,3 +48,7 @@ def test_results_of_earlier_batches_are_committed_when_a_later_batch_fails(
         Device.id.in_([d.id for d in devices]), Device.last_polled_at.is_not(None))))
     # the first batch (calls 1-2) and the last (call 4 onwards) are stored
     assert polled == {calls[0], calls[1], calls[-1]}
+    [failure] = session.scalars(select(JobFailure).where(JobFailure.tenant_id == tenant.id))
+    assert failure.job == "devices.poll_devices"
+    assert failure.error == ("poll results of up to 2 devices not recorded: RuntimeError: "
+                             "disk full")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from dotmac_isp.jobs import history
 from dotmac_isp.jobs.registry import JobContext, job
 from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.modules.network.devices.polling import export, rollup, service
@@ -29,6 +30,7 @@ def poll_devices(ctx: JobContext) -> str:
                                                                        conf.poll_batch_limit)))
         specs, failed = service.specs_for(ctx.settings, devices, now,
                                           timedelta(minutes=conf.discovery_interval_minutes))
+        tenant_of = {d.id: d.tenant_id for d in devices}
     if not specs and not failed:
         return "no device due"
     started = time.perf_counter()
@@ -48,10 +50,15 @@ def poll_devices(ctx: JobContext) -> str:
                     if device is None:  # deleted while being polled
                         continue
                     service.record_poll(session, device, result)
-        except Exception:
+        except Exception as exc:
             log.exception("recording a batch of poll results failed",
                           extra={"devices": len(batch)})
             unrecorded += len(batch)
+            for tenant_id in sorted({tenant_of[r.device_id] for r in batch
+                                     if r.device_id in tenant_of}):
+                history.record_failure(ctx.database, "devices.poll_devices", tenant_id,
+                                       f"poll results of up to {len(batch)} devices not "
+                                       f"recorded: {type(exc).__name__}: {exc}")
             continue
         answered += sum(r.reachable for r in batch)
         counters += sum(r.counters_read for r in batch)

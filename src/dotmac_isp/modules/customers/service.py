@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlalchemy.orm import Session, noload, selectinload
+from sqlalchemy.orm import Session, raiseload, selectinload
 
 from dotmac_isp.modules.customers import schemas
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
@@ -88,7 +88,7 @@ def stream_customers(session: Session, tenant_id: uuid.UUID, *, query: str | Non
     """Every matching customer with addresses, fetched in chunks from a server-side cursor."""
     repo = CustomerRepository(session, tenant_id)
     stmt = (repo.search(query, status=status, kind=kind, also_ids=also_ids)
-            .options(selectinload(Customer.addresses), noload(Customer.contacts))
+            .options(selectinload(Customer.addresses), raiseload(Customer.contacts))
             .execution_options(yield_per=EXPORT_CHUNK))
     yield from session.scalars(stmt)
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs import history
@@ -30,6 +30,7 @@ from dotmac_isp.modules.billing.models import (
 from dotmac_isp.modules.services import lifecycle
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.enums import SubscriptionStatus
+from dotmac_isp.shared import bulk
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.money import round_money
@@ -204,8 +205,7 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
         if grace is not None and days >= grace and may_suspend_on(today, config) and \
                 once(invoice, "suspension"):
             counts["suspended"] += _suspend(session, invoice)
-    if taken:
-        session.execute(insert(DunningAction), taken)
+    bulk.insert_rows(session, DunningAction, taken)
     for notice in notices:
         publish(session, notice)
     if notices:

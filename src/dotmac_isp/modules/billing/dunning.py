@@ -9,11 +9,11 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs import history
@@ -30,6 +30,7 @@ from dotmac_isp.modules.billing.models import (
 from dotmac_isp.modules.services import lifecycle
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.enums import SubscriptionStatus
+from dotmac_isp.shared import bulk
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.money import round_money
@@ -54,17 +55,36 @@ class Pass:
     failures: list[str] = field(default_factory=list)
 
 
+def first_stage_days(config: dict[str, Any]) -> int | None:
+    """The fewest days overdue at which any configured stage acts (None: no stage at all)."""
+    days = [int(d) for d in config.get("reminder_days", [])]
+    days += [int(config[k]) for k in ("final_notice_days", "suspend_after_days")
+             if config.get(k) is not None]
+    if config.get("late_fee_kind", "none") != LateFeeKind.NONE:
+        days.append(int(config.get("late_fee_after_days", 0)))
+    return min(days, default=None)
+
+
 def run_for_tenant(database: Database, tenant_id: uuid.UUID, today: date, *,
-                   chunk_size: int = 500) -> Pass:
+                   chunk_size: int = 1000, mark_chunk: int = 5000) -> Pass:
     """Mark overdue invoices, then dun them chunk by chunk, each chunk in a transaction of
-    its own: a chunk that fails is rolled back and recorded, and the next one goes on."""
-    with database.unit_of_work() as session:
-        invoices.mark_overdue_for(session, tenant_id, today)
+    its own: a chunk that fails is rolled back and recorded, and the next one goes on.
+    Overdue invoices too recent for any stage are not read."""
+    while True:
+        # in chunks too: a payment waits for one chunk's row locks, not for all of them
+        with database.unit_of_work() as session:
+            if not invoices.mark_overdue_for(session, tenant_id, today, limit=mark_chunk):
+                first = first_stage_days(setup.billing_settings(session, tenant_id).dunning
+                                         or {})
+                break
     outcome = Pass()
+    if first is None:
+        return outcome
+    latest_due = today - timedelta(days=first)
     cursor: tuple[date, uuid.UUID] | None = None
     while True:
         with database.unit_of_work(write=False) as session:
-            keys = _next_keys(session, tenant_id, today, cursor, chunk_size)
+            keys = _next_keys(session, tenant_id, today, latest_due, cursor, chunk_size)
         if not keys:
             return outcome
         cursor = keys[-1]
@@ -83,12 +103,13 @@ def run_for_tenant(database: Database, tenant_id: uuid.UUID, today: date, *,
             outcome.counts[key] += value
 
 
-def _next_keys(session: Session, tenant_id: uuid.UUID, today: date,
+def _next_keys(session: Session, tenant_id: uuid.UUID, today: date, latest_due: date,
                cursor: tuple[date, uuid.UUID] | None,
                size: int) -> list[tuple[date, uuid.UUID]]:
+    # ix_invoices_due holds (tenant, status, due_date, id): each page is one range scan
     stmt = (select(Invoice.due_date, Invoice.id)
             .where(Invoice.tenant_id == tenant_id, Invoice.status == "overdue",
-                   Invoice.due_date < today)
+                   Invoice.due_date < today, Invoice.due_date <= latest_due)
             .order_by(Invoice.due_date, Invoice.id).limit(size))
     if cursor is not None:
         stmt = stmt.where(tuple_(Invoice.due_date, Invoice.id) > tuple_(*cursor))
@@ -103,6 +124,40 @@ def run_dunning(session: Session, tenant_id: uuid.UUID, today: date) -> dict[str
     return dun_chunk(session, tenant_id, today, ids)
 
 
+@dataclass(frozen=True)
+class Overdue:
+    """The columns of an overdue invoice that dunning reads (no lines, no ORM object)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    customer_id: uuid.UUID
+    number: str
+    currency: str
+    due_date: date
+    total: Decimal
+    amount_paid: Decimal
+    amount_credited: Decimal
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.total - self.amount_paid - self.amount_credited
+
+
+_OVERDUE_COLUMNS = (Invoice.id, Invoice.tenant_id, Invoice.customer_id, Invoice.number,
+                    Invoice.currency, Invoice.due_date, Invoice.total, Invoice.amount_paid,
+                    Invoice.amount_credited)
+
+
+def _overdue(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Overdue]:
+    # by primary key alone, tenant and status checked here: just after invoices were marked
+    # overdue the statistics still say few are, and a status index would be walked per chunk
+    rows: list[Any] = list(session.execute(select(*_OVERDUE_COLUMNS, Invoice.status)
+                                           .where(Invoice.id.in_(ids))))
+    found = [Overdue(*row[:-1]) for row in rows if row.tenant_id == tenant_id
+             and row.status == "overdue" and row.due_date is not None]
+    return sorted(found, key=lambda i: (i.due_date, i.id))
+
+
 def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
               ids: list[uuid.UUID]) -> dict[str, int]:
     """Dun these overdue invoices: the invoices, their customers' accounts and the stages
@@ -113,9 +168,7 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
     # the settings row lock makes two passes over one tenant take turns
     settings = setup.billing_settings(session, tenant_id, for_update=True)
     config = settings.dunning or {}
-    overdue = list(session.scalars(select(Invoice).where(
-        Invoice.tenant_id == tenant_id, Invoice.id.in_(ids), Invoice.status == "overdue")
-        .order_by(Invoice.due_date, Invoice.id)))
+    overdue = _overdue(session, tenant_id, ids)
     exempt = set(session.scalars(select(BillingAccount.customer_id).where(
         BillingAccount.tenant_id == tenant_id, BillingAccount.dunning_exempt.is_(True),
         BillingAccount.customer_id.in_({i.customer_id for i in overdue}))))
@@ -126,7 +179,7 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
     taken: list[dict[str, Any]] = []
     notices: list[DunningNotice] = []
 
-    def once(invoice: Invoice, stage: str, detail: str = "") -> bool:
+    def once(invoice: Overdue, stage: str, detail: str = "") -> bool:
         if (invoice.id, stage) in done:
             return False
         done.add((invoice.id, stage))
@@ -139,7 +192,6 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
     for invoice in overdue:
         if invoice.customer_id in exempt:
             continue
-        assert invoice.due_date is not None
         days = (today - invoice.due_date).days
         for reminder in sorted(config.get("reminder_days", [])):
             if days >= reminder and once(invoice, f"reminder_{reminder}"):
@@ -153,8 +205,7 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
         if grace is not None and days >= grace and may_suspend_on(today, config) and \
                 once(invoice, "suspension"):
             counts["suspended"] += _suspend(session, invoice)
-    if taken:
-        session.execute(insert(DunningAction), taken)
+    bulk.insert_rows(session, DunningAction, taken)
     for notice in notices:
         publish(session, notice)
     if notices:
@@ -163,13 +214,13 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
     return counts
 
 
-def _notice(invoice: Invoice, stage: str, days: int) -> DunningNotice:
+def _notice(invoice: Overdue, stage: str, days: int) -> DunningNotice:
     return DunningNotice(tenant_id=invoice.tenant_id, occurred_at=utcnow(),
                          invoice_id=invoice.id, customer_id=invoice.customer_id,
                          stage=stage, days_overdue=days, balance_due=invoice.balance_due)
 
 
-def _late_fee(session: Session, settings: BillingSettings, invoice: Invoice, days: int,
+def _late_fee(session: Session, settings: BillingSettings, invoice: Overdue, days: int,
               today: date, once: Callable[..., bool]) -> bool:
     config = settings.dunning or {}
     kind = config.get("late_fee_kind", "none")
@@ -186,7 +237,7 @@ def _late_fee(session: Session, settings: BillingSettings, invoice: Invoice, day
     return True
 
 
-def _suspend(session: Session, invoice: Invoice) -> int:
+def _suspend(session: Session, invoice: Overdue) -> int:
     count = 0
     for sub in services.subscriptions_of_customer(session, invoice.tenant_id,
                                                   invoice.customer_id, ["active"]):

@@ -187,24 +187,28 @@ def refresh_status(invoice: Invoice, today: date) -> None:
         invoice.paid_at = None
 
 
-def mark_overdue_for(session: Session, tenant_id: uuid.UUID, today: date) -> int:
-    """Open invoices of the tenant past their due date become overdue (idempotent); each
-    change is audited (one INSERT for all)."""
-    due = (Invoice.tenant_id == tenant_id,
-           Invoice.status.in_([S.ISSUED.value, S.PARTIALLY_PAID.value]),
-           Invoice.due_date < today)
-    found = [(row[0], row[1]) for row in session.execute(
-        select(Invoice.id, Invoice.status).where(*due).with_for_update())]
-    if not found:
-        return 0
-    # the rows read above are locked: the same condition updates exactly them
-    session.execute(update(Invoice).where(*due)
-                    .values(status=S.OVERDUE.value, updated_at=utcnow())
-                    .execution_options(synchronize_session="fetch"))
-    audit.record_bulk(session, "update", "invoices", [
-        (tenant_id, invoice_id, {"status": old}, {"status": S.OVERDUE.value})
-        for invoice_id, old in found], label="Invoice")
-    return len(found)
+def mark_overdue_for(session: Session, tenant_id: uuid.UUID, today: date, *,
+                     limit: int | None = None) -> int:
+    """Open invoices of the tenant past their due date become overdue (idempotent), at most
+    `limit` of each open status; each change is audited (one INSERT for all)."""
+    changes: list[tuple[uuid.UUID, uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]] = []
+    for status in (S.ISSUED.value, S.PARTIALLY_PAID.value):
+        due = select(Invoice.id).where(Invoice.tenant_id == tenant_id, Invoice.status == status,
+                                       Invoice.due_date < today)
+        ids = list(session.scalars(due if limit is None else due.limit(limit)))
+        if not ids:
+            continue
+        # by primary key, re-checking the status under the row lock (a payment may have
+        # come in since): the rows it reports are exactly the rows it changed
+        changed = session.scalars(update(Invoice)
+                                  .where(Invoice.id.in_(ids), Invoice.status == status)
+                                  .values(status=S.OVERDUE.value, updated_at=utcnow())
+                                  .returning(Invoice.id)
+                                  .execution_options(synchronize_session="fetch")).all()
+        changes.extend((tenant_id, invoice_id, {"status": status},
+                        {"status": S.OVERDUE.value}) for invoice_id in changed)
+    audit.record_bulk(session, "update", "invoices", changes, label="Invoice")
+    return len(changes)
 
 
 def open_invoices(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, *,

@@ -85,7 +85,7 @@ class Invoice(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),
         Index("ix_invoices_customer", "tenant_id", "customer_id", "status"),
-        Index("ix_invoices_due", "tenant_id", "status", "due_date"),
+        Index("ix_invoices_due", "tenant_id", "status", "due_date", "id"),
         # the invoice list: newest first, all or by status (overdue, issued...)
         Index("ix_invoices_tenant_created", "tenant_id", "created_at"),
         Index("ix_invoices_tenant_status_created", "tenant_id", "status", "created_at"),

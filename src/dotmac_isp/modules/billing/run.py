@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import (
@@ -46,6 +46,7 @@ from dotmac_isp.modules.services import catalogue
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.models import Plan
 from dotmac_isp.modules.services.service import BillableRow
+from dotmac_isp.shared import bulk
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.types import utcnow
@@ -287,15 +288,15 @@ def _invoice(session: Session, tenant_id: uuid.UUID, today: date, run_id: uuid.U
         inv.update(number=number, status="issued", issue_date=today, issued_at=now,
                    due_date=today + timedelta(days=settings.payment_terms_days))
     if fresh:
-        session.execute(insert(Invoice), fresh)
-        session.execute(insert(InvoiceLine), fresh_lines)
+        bulk.insert_rows(session, Invoice, fresh)
+        bulk.insert_rows(session, InvoiceLine, fresh_lines)
         audit.record_bulk(session, "create", "invoices",
                           [(tenant_id, inv["id"], None, inv) for inv in fresh], label="Invoice")
     for row, customer_id in rows:
         row["invoice_id"] = invoice_of.get(customer_id)
     if rows:
         # The unique key on (subscription, period start) stops a second biller here.
-        session.execute(insert(BilledPeriod), [row for row, _ in rows])
+        bulk.insert_rows(session, BilledPeriod, [row for row, _ in rows])
     session.flush()
     result.invoices_created += len(fresh)
     result.invoices_issued += len(due) + _issue_due(session, tenant_id, existing, today,

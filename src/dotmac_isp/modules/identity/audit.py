@@ -17,6 +17,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from dotmac_isp.modules.identity.models import AuditLog
+from dotmac_isp.shared import bulk
 from dotmac_isp.shared.db import Audited
 from dotmac_isp.shared.enums import ActorType
 from dotmac_isp.shared.types import utcnow
@@ -145,7 +146,7 @@ def record_bulk(session: Session, action: str, entity_type: str,
         return
     actor: AuditActor = session.info.get("actor", SYSTEM_ACTOR)
     now = utcnow()
-    session.connection().execute(insert(AuditLog), [dict(
+    bulk.insert_rows(session, AuditLog, [dict(
         id=uuid.uuid4(), created_at=now, tenant_id=tenant_id,
         actor_type=actor.actor_type.value, actor_id=actor.actor_id, actor_label=actor.label,
         action=action, entity_type=entity_type, entity_id=str(entity_id),

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import MailSettings
@@ -31,6 +30,7 @@ from dotmac_isp.modules.notifications.settings import (
     NotificationSettings,
     get_notification_settings,
 )
+from dotmac_isp.shared import bulk
 from dotmac_isp.shared.db import after_commit
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.pagination import Page, PageParams
@@ -153,8 +153,7 @@ def queue_many(session: Session, tenant_id: uuid.UUID, event_key: str,
                      "max_attempts": conf.max_attempts, "next_attempt_at": now,
                      "error": error, "related_type": message.related_type,
                      "related_id": message.related_id, "created_at": now, "updated_at": now})
-    if rows:
-        session.execute(insert(Delivery), rows)
+    bulk.insert_rows(session, Delivery, rows)
     return len(rows)
 
 

@@ -17,6 +17,7 @@ HANDLER_MODULES: tuple[str, ...] = (
 )
 JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.jobs.tasks",
+    "dotmac_isp.modules.identity.tasks",
     "dotmac_isp.modules.services.tasks",
     "dotmac_isp.modules.billing.tasks",
     "dotmac_isp.modules.network.ipam.tasks",

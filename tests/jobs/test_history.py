@@ -3,6 +3,7 @@ share failed, a failure its own staff see at /admin/jobs and no other tenant doe
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from dotmac_isp.jobs import history, registry
 from dotmac_isp.jobs.models import JobFailure, JobRun
 from dotmac_isp.jobs.registry import JobContext, JobSpec
 from dotmac_isp.modules.billing import dunning
-from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.identity.models import Tenant, WebSession
 from tests.conftest import RollbackDatabase
 from tests.jobs.test_tenant_isolation import failing_for, overdue_worlds
 from tests.support.factories import StaffUser, make_user
@@ -92,3 +93,22 @@ def test_history_is_pruned_after_the_kept_days(db: RollbackDatabase, session: Se
     assert recorded(db, settings, "jobs.prune_history") == "2 job record(s) removed"
     assert [r.started_at for r in runs(session, "tests.pruned")] == [recent]
     assert recorded(db, settings, "jobs.prune_history") == "0 job record(s) removed"
+
+
+def test_expired_page_sessions_are_pruned(db: RollbackDatabase, session: Session,
+                                          settings: Settings, tenant: Tenant) -> None:
+    now = datetime.now(UTC)
+    for created, ended in ((now - timedelta(hours=13), None),  # expired, never signed out
+                           (now - timedelta(hours=14), now - timedelta(hours=13)),  # ended
+                           (now - timedelta(hours=1), None)):  # still live
+        session.add(WebSession(tenant_id=tenant.id, kind="staff", subject_id=uuid.uuid4(),
+                               created_at=created, expires_at=created + timedelta(hours=12),
+                               ended_at=ended))
+    session.flush()
+    assert recorded(db, settings, "identity.prune_web_sessions") == (
+        "2 expired page session(s) removed")
+    session.expire_all()
+    [live] = session.scalars(select(WebSession).where(WebSession.tenant_id == tenant.id))
+    assert live.expires_at > now
+    assert recorded(db, settings, "identity.prune_web_sessions") == (
+        "0 expired page session(s) removed")

@@ -1,6 +1,6 @@
 """API list, search and detail latency with 100,000 customers and 1,000,000 accounting rows.
 
-    .venv/bin/python bench/api_load.py [--customers N] [--radacct N] [--url postgresql://...]
+    .venv/bin/python -m bench.api_load [--customers N] [--radacct N] [--url postgresql://...]
 
 Seeds a scratch PostgreSQL database with bulk inserts (customers with email, phone and an
 address, one subscription each with a RADIUS username, accounting rows, invoices, a quarter
@@ -19,11 +19,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import psycopg
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 
-from dotmac_isp import db_migrate, wiring
+from bench.scratch import add_url_argument, scratch_database
 from dotmac_isp.config import Settings
 from dotmac_isp.main import create_app
 from dotmac_isp.modules.billing.models import Invoice
@@ -36,14 +35,6 @@ from dotmac_isp.shared.db import Database
 
 CHUNK = 10_000
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-
-
-def scratch(admin_url: str) -> tuple[str, str]:
-    name = f"dotmac_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
 
 
 def seed(database: Database, settings: Settings, customers: int,
@@ -144,13 +135,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--radacct", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="an admin URL; a scratch database is created and dropped")
+    add_url_argument(parser)
     args = parser.parse_args()
-    wiring.install()
-    name, url = scratch(args.url)
-    try:
-        db_migrate.upgrade(url)
+    with scratch_database(args.url) as url:
         settings = Settings(database_url=url, environment="test")
         database = Database.from_url(url)
         t0 = time.perf_counter()
@@ -204,9 +191,6 @@ def main() -> None:
                       f"{ref[1]:7.2f}  {api[1] / ref[1]:6.1f}x{flag}")
         client.close()
         database.dispose()
-    finally:
-        with psycopg.connect(args.url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

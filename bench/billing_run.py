@@ -1,6 +1,6 @@
 """Billing run over many active subscriptions on PostgreSQL (default 100,000).
 
-    .venv/bin/python bench/billing_run.py [--subscriptions N] [--url postgresql://...]
+    .venv/bin/python -m bench.billing_run [--subscriptions N] [--url postgresql://...]
 
 Seeds a scratch database with bulk inserts (customers with an email, a plan, subscriptions
 active since 2026-01-01), runs the recurring billing run for 2026-02-01 (one monthly period
@@ -18,24 +18,15 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import psycopg
 from sqlalchemy import func, insert, select, text
 
-from dotmac_isp import db_migrate, wiring
+from bench.scratch import add_url_argument, scratch_database
 from dotmac_isp.modules.billing import run, setup
 from dotmac_isp.modules.billing.models import BilledPeriod, Invoice
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.shared.db import Database
-
-
-def scratch(admin_url: str) -> tuple[str, str]:
-    name = f"dotmac_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
 
 
 def seed(database: Database, count: int) -> uuid.UUID:
@@ -96,13 +87,9 @@ def reference(database: Database, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=100_000)
-    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="an admin URL; a scratch database is created and dropped")
+    add_url_argument(parser)
     args = parser.parse_args()
-    wiring.install()
-    name, url = scratch(args.url)
-    try:
-        db_migrate.upgrade(url)
+    with scratch_database(args.url) as url:
         database = Database.from_url(url)
         t0 = time.perf_counter()
         tenant_id = seed(database, args.subscriptions)
@@ -127,9 +114,6 @@ def main() -> None:
         print(f"ratio first run / reference: {first_s / ref:.1f}x;  issued in database: "
               f"{issued:,}")
         database.dispose()
-    finally:
-        with psycopg.connect(args.url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Billing at ISP scale on PostgreSQL: the run over N subscriptions (emails queued), its rerun,
 and dunning over M overdue invoices, and its rerun.
 
-    .venv/bin/python bench/scale_billing.py [--subscriptions 100000] [--overdue 20000]
+    .venv/bin/python -m bench.scale_billing [--subscriptions 100000] [--overdue 20000]
 
 Each figure is printed beside a reference measured in the same run: one executemany of as
 many rows into a bare table. Goals: run under 60 s, rerun under 10 s creating nothing,
@@ -14,11 +14,10 @@ import argparse
 import time
 from datetime import date, timedelta
 
-import psycopg
 from sqlalchemy import func, select, update
 
-from bench.billing_run import reference, scratch, seed
-from dotmac_isp import db_migrate, wiring
+from bench.billing_run import reference, seed
+from bench.scratch import add_url_argument, scratch_database
 from dotmac_isp.modules.billing import dunning, run, setup
 from dotmac_isp.modules.billing.models import DunningAction, Invoice
 from dotmac_isp.modules.notifications.models import Delivery
@@ -39,12 +38,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--overdue", type=int, default=20_000)
-    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    add_url_argument(parser)
     args = parser.parse_args()
-    wiring.install()
-    name, url = scratch(args.url)
-    try:
-        db_migrate.upgrade(url)
+    with scratch_database(args.url) as url:
         database = Database.from_url(url)
         t0 = time.perf_counter()
         tenant_id = seed(database, args.subscriptions)
@@ -73,9 +69,6 @@ def main() -> None:
             actions = session.scalar(select(func.count()).select_from(DunningAction))
         print(f"dunning: {dun.counts} ({actions:,} stages); rerun: {dun2.counts}")  # type: ignore[attr-defined]
         database.dispose()
-    finally:
-        with psycopg.connect(args.url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The network edge at ISP scale on PostgreSQL (default 100,000 subscribers).
 
-    .venv/bin/python bench/scale_network.py [--subscriptions N] [--url postgresql://...]
+    .venv/bin/python -m bench.scale_network [--subscriptions N] [--url postgresql://...]
 
 Seeds a scratch database with COPY: active subscriptions with an IPv4 address and a delegated
 IPv6 prefix from IPAM pools, 1,000,000 accounting sessions over 30 days and 2,000,000
@@ -24,11 +24,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
-from dotmac_isp import db_migrate, wiring
+from bench.scratch import add_url_argument, scratch_database
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.network.ipam import pools, prefixes, schemas
@@ -45,14 +44,6 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 V4_POOL = "100.64.0.0/14"  # 262,142 addresses
 PD_POOL = "2001:db8::/38"  # 262,144 /56 prefixes
-
-
-def scratch(admin_url: str) -> tuple[str, str]:
-    name = f"dotmac_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
 
 
 def copy(database: Database, table: str, columns: Sequence[str],
@@ -194,16 +185,12 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--postauth", type=int, default=2_000_000)
     parser.add_argument("--updates", type=int, default=10_000)
-    parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="an admin URL; a scratch database is created and dropped")
+    add_url_argument(parser)
     parser.add_argument("--parts", default="policy,rollup,retention",
                         help="which timings to run (comma-separated)")
     args = parser.parse_args()
-    wiring.install()
     settings = Settings(secret_key=SECRET)  # type: ignore[arg-type]
-    name, url = scratch(args.url)
-    try:
-        db_migrate.upgrade(url)
+    with scratch_database(args.url) as url:
         database = Database.from_url(url)
         seconds, seeded = timed(lambda: seed(database, args.subscriptions, args.sessions,
                                              args.postauth))
@@ -219,9 +206,6 @@ def main() -> None:
         if "retention" in parts:
             _retention(database, settings)
         database.dispose()
-    finally:
-        with psycopg.connect(args.url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _policy(database: Database, settings: Settings) -> None:

@@ -25,6 +25,7 @@ from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.db import make_engine, unit_of_work
 from tests.support.factories import StaffUser, make_tenant, make_user
 from tests.support.postgres import postgres_server, scratch_database
+from tests.support.querycount import count_statements
 
 # argon2id with the library's defaults costs about 0.1-0.2 s a hash here; hundreds of tests
 # create and sign in users, so the suite uses the same algorithm with cheap parameters.
@@ -151,3 +152,10 @@ def admin(session: Session, settings: Settings, tenant: Tenant) -> StaffUser:
 @pytest.fixture
 def other_admin(session: Session, settings: Settings, other_tenant: Tenant) -> StaffUser:
     return make_user(session, settings, other_tenant, "admin", email="admin@tenant-b.example")
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the test runs, in order."""
+    with count_statements(engine, ignore_savepoints=False) as counted:
+        yield counted.statements

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
@@ -22,18 +20,6 @@ from tests.support.factories import StaffUser
 from tests.web.test_admin_pages import sign_in
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement.lower())
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def _sessions(
@@ -90,7 +76,7 @@ def test_session_list_pages_by_key_without_counting(
     statements.clear()
     walked = _walk(client, admin, f"{API}/radius/sessions?username=pager&limit=3", "radacctid")
     assert walked == expected
-    assert not [s for s in statements if re.search(r"\bcount\(", s)]
+    assert not [s for s in statements if re.search(r"\bcount\(", s.lower())]
 
 
 def test_previous_cursor_goes_back_to_the_page_before(
@@ -154,7 +140,7 @@ def test_post_auth_and_audit_log_page_by_key(
     audit = _walk(client, admin, f"{API}/audit-log?entity_type=pager-test&limit=2", "entity_id")
     assert len(users) == 5 and users == sorted(users)  # newest first: inserted first
     assert sorted(audit) == ["0", "1", "2", "3", "4"]
-    assert not [s for s in statements if re.search(r"\bcount\(", s)]
+    assert not [s for s in statements if re.search(r"\bcount\(", s.lower())]
 
 
 @pytest.mark.parametrize(

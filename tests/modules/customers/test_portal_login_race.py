@@ -3,7 +3,6 @@ staff logins. Committed data, real threads, both databases."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.db import Database
 from tests.support.customers import make_customer
 from tests.support.factories import make_tenant
+from tests.support.parallel import at_once
 from tests.web.test_admin_pages import csrf_of
 
 ATTEMPTS = 30
@@ -58,20 +58,9 @@ def test_parallel_wrong_portal_passwords_lock_the_login_at_the_threshold(
     client = TestClient(app, raise_server_exceptions=False)
     url = f"/portal/{committed.slug}/login"
     token = csrf_of(client.get(url).text)
-    barrier = threading.Barrier(ATTEMPTS)
-    statuses: list[int] = []
-
-    def attempt(n: int) -> None:
-        barrier.wait()
-        response = client.post(url, data={"csrf_token": token, "login": committed.login,
-                                          "password": f"wrong-password-{n}"})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(ATTEMPTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = at_once(ATTEMPTS, lambda n: client.post(url, data={
+        "csrf_token": token, "login": committed.login,
+        "password": f"wrong-password-{n}"}).status_code)
     assert len(statuses) == ATTEMPTS
     assert sorted(set(statuses)) == [401, 423]
     assert statuses.count(401) == settings.auth.lockout_threshold

@@ -3,7 +3,6 @@ every parallel attempt has been answered. Committed data, real threads, both dat
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from dotmac_isp.main import create_app
 from dotmac_isp.modules.identity.models import Tenant, User
 from dotmac_isp.shared.db import Database
 from tests.support.factories import PASSWORD, make_tenant, make_user
+from tests.support.parallel import at_once
 
 ATTEMPTS = 50
 
@@ -46,20 +46,8 @@ def test_parallel_wrong_passwords_lock_the_account_at_the_threshold(
         committed: Committed, settings: Settings) -> None:
     app = create_app(settings, committed.database, configure_logs=False)
     client = TestClient(app, raise_server_exceptions=False)
-    barrier = threading.Barrier(ATTEMPTS)
-    statuses: list[int] = []
-
-    def attempt(n: int) -> None:
-        barrier.wait()
-        response = client.post("/api/v1/auth/login", json={
-            "email": committed.email, "password": f"wrong-password-{n}"})
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(ATTEMPTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = at_once(ATTEMPTS, lambda n: client.post("/api/v1/auth/login", json={
+        "email": committed.email, "password": f"wrong-password-{n}"}).status_code)
     threshold = settings.auth.lockout_threshold
     assert len(statuses) == ATTEMPTS
     assert sorted(set(statuses)) == [401, 423]

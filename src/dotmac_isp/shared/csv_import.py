@@ -111,6 +111,18 @@ def records(text: str, columns: list[str], required: list[str]
         start = reader.line_num + 1
 
 
+def complete_records(text: str, columns: list[str], required: list[str],
+                     reports: list[LineReport]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The records of `records`; a line with more values than columns is reported as an
+    error in `reports` and left out."""
+    for line, row in records(text, columns, required):
+        if row is None:
+            reports.append(LineReport(line=line, status=LineStatus.ERROR,
+                                      messages=["more values than columns"]))
+        else:
+            yield line, row
+
+
 def parse_date(value: str, column: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -39,8 +39,8 @@ from dotmac_isp.shared.csv_import import (
     LineReport,
     LineStatus,
     build_report,
+    complete_records,
     parse_date,
-    records,
 )
 from dotmac_isp.shared.money import round_money
 from dotmac_isp.shared.types import utcnow
@@ -111,11 +111,7 @@ def import_opening_balances(session: Session, tenant_id: uuid.UUID, text: str, *
     today = utcnow().astimezone(ZoneInfo(tenant.timezone)).date()
     reports: list[LineReport] = []
     parsed: list[_Line] = []
-    for line, row in records(text, COLUMNS, COLUMNS):
-        if row is None:
-            reports.append(LineReport(line=line, status=LineStatus.ERROR,
-                                      messages=["more values than columns"]))
-            continue
+    for line, row in complete_records(text, COLUMNS, COLUMNS, reports):
         try:
             parsed.append(_parse(line, row, today))
         except ValueError as exc:

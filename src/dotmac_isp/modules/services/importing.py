@@ -38,9 +38,9 @@ from dotmac_isp.shared.csv_import import (
     LineReport,
     LineStatus,
     build_report,
+    complete_records,
     messages,
     parse_date,
-    records,
 )
 from dotmac_isp.shared.errors import AppError, ValidationFailed
 from dotmac_isp.shared.events import publish
@@ -168,11 +168,7 @@ def import_subscriptions(session: Session, settings: Settings, tenant_id: uuid.U
     reports: list[LineReport] = []
     parsed: list[_Line] = []
     seen: dict[str, int] = {}
-    for line, row in records(text, COLUMNS, REQUIRED):
-        if row is None:
-            reports.append(LineReport(line=line, status=LineStatus.ERROR,
-                                      messages=["more values than columns"]))
-            continue
+    for line, row in complete_records(text, COLUMNS, REQUIRED, reports):
         try:
             item = _parse(line, row, today)
         except ValueError as exc:

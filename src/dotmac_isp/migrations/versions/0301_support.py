@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import dotmac_isp.shared.types
+from dotmac_isp.migrations.parts import r0301_notifications
 
 revision: str = "0301"
 down_revision: str | None = "0201"
@@ -20,92 +21,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "notification_deliveries",
-        sa.Column("event_key", sa.String(length=64), nullable=False),
-        sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("to_address", sa.String(length=254), nullable=False),
-        sa.Column("subject", sa.String(length=255), nullable=False),
-        sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("body_html", sa.Text(), nullable=True),
-        sa.Column(
-            "headers",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("message_id", sa.String(length=255), nullable=False),
-        sa.Column("template_source", sa.String(length=16), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("max_attempts", sa.Integer(), nullable=False),
-        sa.Column(
-            "next_attempt_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("lease_until", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_attempt_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("sent_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("smtp_response", sa.String(length=500), nullable=False),
-        sa.Column("error", sa.String(length=1000), nullable=False),
-        sa.Column("related_type", sa.String(length=32), nullable=False),
-        sa.Column("related_id", sa.Uuid(), nullable=True),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"],
-            ["tenants.id"],
-            name=op.f("fk_notification_deliveries_tenant_id_tenants"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_deliveries")),
-    )
-    with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_notification_deliveries_due", ["status", "next_attempt_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_notification_deliveries_message_id"), ["message_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_notification_deliveries_related", ["related_type", "related_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_notification_deliveries_tenant_created", ["tenant_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_notification_deliveries_tenant_id"), ["tenant_id"], unique=False
-        )
-
-    op.create_table(
-        "notification_templates",
-        sa.Column("event_key", sa.String(length=64), nullable=False),
-        sa.Column("subject", sa.String(length=255), nullable=False),
-        sa.Column("body_text", sa.Text(), nullable=False),
-        sa.Column("body_html", sa.Text(), nullable=True),
-        sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", dotmac_isp.shared.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("tenant_id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"],
-            ["tenants.id"],
-            name=op.f("fk_notification_templates_tenant_id_tenants"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_templates")),
-        sa.UniqueConstraint(
-            "tenant_id", "event_key", name=op.f("uq_notification_templates_tenant_id_event_key")
-        ),
-    )
-    with op.batch_alter_table("notification_templates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_notification_templates_tenant_id"), ["tenant_id"], unique=False
-        )
-
     op.create_table(
         "support_calendars",
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -565,9 +480,11 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_ticket_attachments_ticket_id"), ["ticket_id"], unique=False
         )
+    r0301_notifications.upgrade()
 
 
 def downgrade() -> None:
+    r0301_notifications.downgrade()
     with op.batch_alter_table("ticket_attachments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_attachments_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_ticket_attachments_tenant_id"))
@@ -617,15 +534,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_support_calendars_tenant_id"))
 
     op.drop_table("support_calendars")
-    with op.batch_alter_table("notification_templates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notification_templates_tenant_id"))
-
-    op.drop_table("notification_templates")
-    with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notification_deliveries_tenant_id"))
-        batch_op.drop_index("ix_notification_deliveries_tenant_created")
-        batch_op.drop_index("ix_notification_deliveries_related")
-        batch_op.drop_index(batch_op.f("ix_notification_deliveries_message_id"))
-        batch_op.drop_index("ix_notification_deliveries_due")
-
-    op.drop_table("notification_deliveries")

@@ -16,6 +16,7 @@ from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.billing import run as billing_runner
 from dotmac_isp.modules.billing.charging import local_date
 from dotmac_isp.modules.identity import schemas, service
+from dotmac_isp.observability import tracing
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.types import utcnow
@@ -170,7 +171,8 @@ def jobs_run(
             params["date"] = date.fromisoformat(date_)
         except ValueError:
             _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
-    typer.echo(history.run_recorded(name, JobContext(db, get_settings(), params=params)))
+    with tracing.process(get_settings(), "cli"), tracing.job_span(name):
+        typer.echo(history.run_recorded(name, JobContext(db, get_settings(), params=params)))
 
 
 @billing_app.command("run")
@@ -194,12 +196,16 @@ def billing_run(
         tenants = ([service.tenant_by_slug(session, tenant)] if tenant
                    else [service.get_tenant(session, t) for t in ids])
         targets = [(t.id, t.slug, t.timezone) for t in tenants]
-    for tenant_id, slug, timezone in targets:
-        record = billing_runner.run(db, tenant_id, day or local_date(utcnow(), timezone),
-                                    chunk_size=chunk_size, pause_seconds=pause)
-        typer.echo(f"{slug}: {record.subscriptions_seen} subscriptions, {record.periods_billed} "
-                   f"periods billed, {record.invoices_created} invoices created, "
-                   f"{record.invoices_issued} issued, {len(record.errors)} errors")
+    with tracing.process(get_settings(), "cli"):
+        for tenant_id, slug, timezone in targets:
+            with tracing.job_span("billing.run"):
+                record = billing_runner.run(db, tenant_id,
+                                            day or local_date(utcnow(), timezone),
+                                            chunk_size=chunk_size, pause_seconds=pause)
+            typer.echo(f"{slug}: {record.subscriptions_seen} subscriptions, "
+                       f"{record.periods_billed} periods billed, {record.invoices_created} "
+                       f"invoices created, {record.invoices_issued} issued, "
+                       f"{len(record.errors)} errors")
 
 
 @mail_app.command("receive")
@@ -250,6 +256,8 @@ def serve(
     settings = get_settings()
     if migrate:
         db_migrate.upgrade(settings.database_url)
+    # before the RADIUS thread and the app, so both (and the scheduler's jobs) are traced
+    tracing.setup(settings, "api")
     if demo:
         typer.echo("filling the demo ISP (on the first start this takes a little while)...")
         demo_seed()
@@ -264,8 +272,11 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")
-    uvicorn.run(create_app(settings, background=True), host=bind_host, port=bind_port,
-                log_config=None, access_log=False, proxy_headers=False)
+    try:
+        uvicorn.run(create_app(settings, background=True), host=bind_host, port=bind_port,
+                    log_config=None, access_log=False, proxy_headers=False)
+    finally:
+        tracing.shutdown()  # the spans still queued go out before the process ends
 
 
 @radius_app.command("serve")
@@ -287,7 +298,8 @@ def radius_serve(
         "radius": settings.radius.model_copy(update=overrides)})
     typer.echo(f"RADIUS on udp {settings.radius.host}:{settings.radius.auth_port} (auth), "
                f":{settings.radius.acct_port} (accounting)")
-    serve_forever(settings, _database(), reuse_port=reuse_port)
+    with tracing.process(settings, "radius"):
+        serve_forever(settings, _database(), reuse_port=reuse_port)
 
 
 if __name__ == "__main__":

@@ -103,8 +103,16 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_json: bool = True
+    # Traces over OTLP: the collector's base URL (http://collector:4318) for http/protobuf,
+    # or its gRPC address (http://collector:4317 in plain text). Unset: the standard
+    # OTEL_EXPORTER_OTLP_* variables, if any, else no tracing.
     otlp_endpoint: str | None = None
-    service_name: str = "dotmac-isp"
+    otlp_protocol: Literal["http/protobuf", "grpc"] | None = None  # else OTEL_*, http/protobuf
+    otlp_timeout_seconds: float = Field(10.0, gt=0)
+    # Share of new traces kept (0-1); a trace started upstream follows the caller's decision.
+    # Unset: OTEL_TRACES_SAMPLER, else every trace.
+    trace_sample_ratio: float | None = Field(None, ge=0, le=1)
+    service_name: str = "dotmac-isp"  # each process reports as <name>-api, -worker, -radius ...
     # Send the page session cookie over HTTPS only. Unset: on, except in development and test.
     session_cookie_secure: bool | None = None
     radius: RadiusSettings = Field(default_factory=RadiusSettings)

@@ -43,9 +43,9 @@ from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.support import api as support_api
 from dotmac_isp.modules.support import portal_web as support_portal_web
 from dotmac_isp.modules.support import web as support_web
+from dotmac_isp.observability import tracing
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
-from dotmac_isp.observability.tracing import setup_tracing
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
@@ -137,9 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                        max_upload_bytes=settings.http.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    if settings.otlp_endpoint:
-        app.state.tracer_provider = setup_tracing(app, db.engine, settings.otlp_endpoint,
-                                                  settings.service_name)
+    tracing.instrument_app(app, db, settings)
     return app
 
 

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from pyrad.packet import CoAPacket, PacketError
 
 from dotmac_isp.sdks.core.exceptions import RadiusError
@@ -54,7 +56,28 @@ def build_request(kind: str, secret: bytes, attributes: list[tuple[str, Any]]) -
 def send_dynamic_request(host: str, port: int, secret: bytes, kind: str,
                          attributes: list[tuple[str, Any]], *, timeout: float = 3.0,
                          retries: int = 2) -> DynamicAuthResult:
-    """Send one request, retransmitting the same packet on silence; the verified answer."""
+    """Send one request, retransmitting the same packet on silence; the verified answer.
+
+    The exchange is a client span, child of the current one (the job or request that sends
+    it), with the NAS address, the kind and the answer."""
+    # the global provider's tracer, looked up per send (a no-op until tracing is set up)
+    with trace.get_tracer("dotmac_isp.radius.coa").start_as_current_span(
+            f"RADIUS {kind}", kind=SpanKind.CLIENT, record_exception=True,
+            attributes={"rpc.system": "radius", "radius.kind": kind,
+                        "server.address": host, "server.port": port}) as span:
+        result = _exchange(host, port, secret, kind, attributes, timeout, retries)
+        span.set_attribute("radius.answer", result.answer)
+        span.set_attribute("radius.attempts", result.attempts)
+        if result.error_cause is not None:
+            span.set_attribute("radius.error_cause", result.error_cause)
+        if not result.acknowledged:
+            span.set_status(Status(StatusCode.ERROR, f"NAS answered {result.answer}"))
+        return result
+
+
+def _exchange(host: str, port: int, secret: bytes, kind: str,
+              attributes: list[tuple[str, Any]], timeout: float,
+              retries: int) -> DynamicAuthResult:
     packet = build_request(kind, secret, attributes)
     raw = packet.RequestPacket()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -64,21 +64,24 @@ def _admin_token(url: str) -> str:
         engine.dispose()
 
 
-def start_server(url: str, receiver: Receiver, role_env: dict[str, str] | None = None,
-                 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+def environment(url: str, receiver: Receiver) -> dict[str, str]:
+    """What an operator sets for a process of ours exporting to the receiver."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DOTMAC_"))}
     env.update({
         "DOTMAC_DATABASE_URL": url, "DOTMAC_SECRET_KEY": SECRET, "DOTMAC_ENVIRONMENT": "test",
         "DOTMAC_LOG_LEVEL": "WARNING", "DOTMAC_OTLP_ENDPOINT": receiver.endpoint,
         "DOTMAC_OTLP_PROTOCOL": receiver.protocol,
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("src")),
-        **(role_env or {}),
     })
+    return env
+
+
+def start_server(url: str, receiver: Receiver) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "dotmac_isp.cli", "serve", "--no-radius", "--no-migrate",
          "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=environment(url, receiver), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -147,3 +150,20 @@ def test_a_request_and_its_sql_are_one_trace(protocol: str, fresh_database: str)
     assert {s.trace_id for s in inserts} == {server.trace_id}
     if protocol == "http/protobuf":
         assert set(receiver.paths) == {"/v1/traces"}
+
+
+def test_a_job_run_from_the_cli_is_one_trace(fresh_database: str) -> None:
+    with RECEIVERS["http/protobuf"]() as receiver:
+        done = subprocess.run([sys.executable, "-m", "dotmac_isp.cli", "jobs", "run",
+                               "jobs.prune_history"], env=environment(fresh_database, receiver),
+                              capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        spans = receiver.wait_for(lambda got: any(s.name == "job jobs.prune_history"
+                                                  for s in got), timeout=5)
+    job = next(s for s in spans if s.name == "job jobs.prune_history")
+    assert job.resource["service.name"] == "dotmac-isp-cli"
+    assert job.parent_span_id == ""
+    trace = receiver.trace(job.trace_id)
+    sql = [s for s in trace if "db.statement" in s.attributes]
+    assert any(s.attributes["db.statement"].lstrip().upper().startswith("DELETE") for s in sql)
+    assert all(job in ancestors(s, trace) for s in sql)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs import history
 from dotmac_isp.modules.billing import charging, invoices, setup
+from dotmac_isp.modules.billing import metrics as billing_metrics
 from dotmac_isp.modules.billing.enums import LateFeeKind, LineKind
 from dotmac_isp.modules.billing.events import DunningNotice, DunningNoticesGiven
 from dotmac_isp.modules.billing.invoices import LineInput
@@ -31,7 +32,7 @@ from dotmac_isp.modules.services import lifecycle
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.shared import bulk
-from dotmac_isp.shared.db import Database
+from dotmac_isp.shared.db import Database, after_commit
 from dotmac_isp.shared.events import publish
 from dotmac_isp.shared.money import round_money
 from dotmac_isp.shared.types import utcnow
@@ -94,6 +95,7 @@ def run_for_tenant(database: Database, tenant_id: uuid.UUID, today: date, *,
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
             outcome.failures.append(error)
+            billing_metrics.DUNNING_CHUNK_FAILURES.inc()
             log.exception("a dunning chunk failed; the next chunk goes on",
                           extra={"tenant_id": str(tenant_id), "first": str(keys[0][1])})
             history.record_failure(database, "billing.dunning", tenant_id,
@@ -211,6 +213,7 @@ def dun_chunk(session: Session, tenant_id: uuid.UUID, today: date,
     if notices:
         publish(session, DunningNoticesGiven(tenant_id=tenant_id, occurred_at=utcnow(),
                                              notices=tuple(notices)))
+    after_commit(session, lambda: billing_metrics.count_dunning(counts))
     return counts
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import get_settings
+from dotmac_isp.modules.billing import metrics as billing_metrics
 from dotmac_isp.modules.billing import setup
 from dotmac_isp.modules.billing.events import (
     DunningNoticesGiven,
@@ -25,6 +26,7 @@ from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.notifications import service as notifications
 from dotmac_isp.modules.services import service as services
+from dotmac_isp.shared.db import after_commit
 from dotmac_isp.shared.events import on
 from dotmac_isp.shared.money import format_amount
 
@@ -76,11 +78,14 @@ def _send_many(session: Session, tenant_id: uuid.UUID, event_key: str,
     tenant = identity_service.get_tenant(session, tenant_id)
     customers = customers_service.mail_facts(session, tenant_id,
                                              list({customer for _, customer, _ in items}))
-    return notifications.queue_many(session, tenant_id, event_key, [
+    queued = notifications.queue_many(session, tenant_id, event_key, [
         notifications.Outgoing(customers[customer].email,
                                _context(tenant, customers[customer], context),
                                "billing", related_id)
         for related_id, customer, context in items if customer in customers])
+    email = event_key.removeprefix("billing.")
+    after_commit(session, lambda: billing_metrics.EMAILS_QUEUED.labels(email).inc(queued))
+    return queued
 
 
 def invoice_rows(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -> list[Any]:

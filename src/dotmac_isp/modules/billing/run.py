@@ -24,6 +24,7 @@ from dotmac_isp.modules.billing import (
     setup,
     watermark,
 )
+from dotmac_isp.modules.billing import metrics as billing_metrics
 from dotmac_isp.modules.billing.charging import local_date, period_line
 from dotmac_isp.modules.billing.enums import BillingMode, DocumentKind, RunStatus
 from dotmac_isp.modules.billing.events import InvoicesIssued
@@ -80,9 +81,11 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
         session.add(record)
         session.flush()
         run_id = record.id
+    started = time.perf_counter()
     try:
         totals = _bill_chunks(database, tenant_id, today, run_id, chunk_size, pause_seconds)
     except Exception as exc:
+        billing_metrics.RUN_DURATION.labels("failed").observe(time.perf_counter() - started)
         # Chunks already committed stay billed; the run says where it stopped, and the next
         # run resumes (a period is billed once).
         with database.unit_of_work() as session:
@@ -91,7 +94,8 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
                 errors=[{"error": f"{type(exc).__name__}: {exc}"[:500]}]))
         raise
     with database.unit_of_work() as session:
-        totals.invoices_issued += _issue_held_drafts(session, tenant_id, today)
+        held = _issue_held_drafts(session, tenant_id, today)
+        totals.invoices_issued += held
         record = session.get(BillingRun, run_id)
         assert record is not None
         record.status = RunStatus.COMPLETED.value
@@ -100,6 +104,8 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
                                                            totals.invoices_issued)
         record.errors = totals.errors[:500]
         record.finished_at = utcnow()
+    billing_metrics.INVOICES_ISSUED.inc(held)
+    billing_metrics.RUN_DURATION.labels("completed").observe(time.perf_counter() - started)
     return record
 
 
@@ -112,6 +118,10 @@ def _bill_chunks(database: Database, tenant_id: uuid.UUID, today: date, run_id: 
             result = _chunk(session, tenant_id, today, run_id, cursor, chunk_size)
         if result.seen == 0:
             return totals
+        billing_metrics.PERIODS_BILLED.inc(result.periods)  # the chunk has committed
+        billing_metrics.INVOICES_CREATED.inc(result.invoices_created)
+        billing_metrics.INVOICES_ISSUED.inc(result.invoices_issued)
+        billing_metrics.RUN_ERRORS.inc(len(result.errors))
         cursor = result.last_id
         for key in ("seen", "periods", "invoices_created", "invoices_issued"):
             setattr(totals, key, getattr(totals, key) + getattr(result, key))

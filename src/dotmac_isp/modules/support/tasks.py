@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs.registry import JobContext, job
 from dotmac_isp.jobs.tenants import for_each_tenant
+from dotmac_isp.modules.support import sla_metrics
 from dotmac_isp.modules.support.escalation import CheckSummary, tenants_to_check
 from dotmac_isp.modules.support.escalation import check_sla as run_check
 
@@ -30,6 +31,8 @@ def check_sla(ctx: JobContext) -> str:
         return run_check(session, ctx.now, ctx.settings, tenant_id=tenant_id)
 
     outcome = for_each_tenant(ctx, JOB, tenant_ids, check_tenant)
+    with ctx.database.unit_of_work(write=False) as session:
+        sla_metrics.refresh(session)  # at risk and breached now, every tenant together
     total = CheckSummary()
     for part in outcome.results.values():
         for key in ("looked_at", "at_risk", "breached", "escalated", "skipped"):

@@ -25,6 +25,8 @@ def trace_sql(target: Engine | type[Engine], tracer: trace.Tracer) -> None:
                executemany: bool) -> None:
         if not trace.get_current_span().get_span_context().is_valid:
             return  # a statement outside any request, job or task: not a trace of its own
+        if context is not None and getattr(context, _SPAN_KEY, None) is not None:
+            return  # traced already (every engine's listener and this engine's both fired)
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         engine = conn.engine
         database = engine.url.database or ""

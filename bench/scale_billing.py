@@ -56,6 +56,9 @@ def main() -> None:
                                        .limit(args.overdue)))
             session.execute(update(Invoice).where(Invoice.id.in_(ids))
                             .values(due_date=day + timedelta(days=1)))
+            # the rest are not due yet on the dunning day, so exactly M are overdue
+            session.execute(update(Invoice).where(Invoice.id.not_in(ids))
+                            .values(due_date=day + timedelta(days=30)))
             setup.update_settings(session, tenant_id, {"dunning": DUNNING})
         print(f"run: {first.invoices_issued:,} invoices issued, {emails:,} emails queued; "  # type: ignore[attr-defined]
               f"rerun: {again.subscriptions_seen} read, {again.invoices_created} created")  # type: ignore[attr-defined]

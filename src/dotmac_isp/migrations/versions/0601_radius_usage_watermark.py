@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import dotmac_isp.shared.types
+from dotmac_isp.migrations import online
 
 revision: str = "0601"
 down_revision: str | None = "0541"
@@ -33,8 +34,7 @@ def upgrade() -> None:
     # upgrade then reads the same recent sessions the full scan did
     op.execute("UPDATE radacct SET changed_at = "
                "COALESCE(acctstoptime, acctupdatetime, acctstarttime)")
-    with op.batch_alter_table("radacct", schema=None) as batch_op:
-        batch_op.create_index("ix_radacct_changed", ["changed_at"], unique=False)
+    online.create_index("ix_radacct_changed", "radacct", ["changed_at"])
     with op.batch_alter_table("radius_usage_marks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_radius_usage_marks_subscription_id"))
         batch_op.create_index("ix_radius_usage_marks_sub_day", ["subscription_id", "usage_date"],

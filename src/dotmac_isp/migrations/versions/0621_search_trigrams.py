@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from dotmac_isp.migrations import online
+
 revision: str = "0621"
 down_revision: str | None = "0601"
 branch_labels: str | Sequence[str] | None = None
@@ -26,19 +28,18 @@ INDEXES = [
 
 def upgrade() -> None:
     # an exact address is a b-tree lookup, on both databases
-    op.create_index("ix_radacct_tenant_framedip", "radacct", ["tenant_id", "framedipaddress"])
+    online.create_index("ix_radacct_tenant_framedip", "radacct", ["tenant_id", "framedipaddress"])
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, table, column in INDEXES:
-        op.create_index(
-            name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
-        )
+        online.create_index(name, table, [column], postgresql_using="gin",
+                            postgresql_ops={column: "gin_trgm_ops"})
 
 
 def downgrade() -> None:
-    op.drop_index("ix_radacct_tenant_framedip", table_name="radacct")
+    online.drop_index("ix_radacct_tenant_framedip", "radacct")
     if op.get_bind().dialect.name != "postgresql":
         return
     for name, table, _column in INDEXES:
-        op.drop_index(name, table_name=table)
+        online.drop_index(name, table)

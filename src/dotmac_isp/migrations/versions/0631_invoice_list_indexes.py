@@ -7,7 +7,7 @@ Create Date: 2026-12-05 01:00:00.000000
 
 from collections.abc import Sequence
 
-from alembic import op
+from dotmac_isp.migrations import online
 
 revision: str = "0631"
 down_revision: str | None = "0621"
@@ -16,11 +16,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_invoices_tenant_created", "invoices", ["tenant_id", "created_at"])
-    op.create_index("ix_invoices_tenant_status_created", "invoices",
-                    ["tenant_id", "status", "created_at"])
+    online.create_index("ix_invoices_tenant_created", "invoices", ["tenant_id", "created_at"])
+    online.create_index("ix_invoices_tenant_status_created", "invoices",
+                        ["tenant_id", "status", "created_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_invoices_tenant_status_created", table_name="invoices")
-    op.drop_index("ix_invoices_tenant_created", table_name="invoices")
+    online.drop_index("ix_invoices_tenant_status_created", "invoices")
+    online.drop_index("ix_invoices_tenant_created", "invoices")

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from dotmac_isp.migrations import online
+
 revision: str = "0651"
 down_revision: str | None = "0631"
 branch_labels: str | Sequence[str] | None = None
@@ -20,7 +22,8 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions") as batch:
         batch.add_column(sa.Column("billed_until", sa.Date(), nullable=True))
         batch.add_column(sa.Column("bill_next_on", sa.Date(), nullable=True))
-    op.create_index("ix_subscriptions_bill_next", "subscriptions", ["tenant_id", "bill_next_on"])
+    online.create_index("ix_subscriptions_bill_next", "subscriptions",
+                        ["tenant_id", "bill_next_on"])
 
 
 def downgrade() -> None:

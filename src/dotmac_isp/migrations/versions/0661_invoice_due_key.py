@@ -7,7 +7,7 @@ Create Date: 2026-12-05 10:00:00.000000
 
 from collections.abc import Sequence
 
-from alembic import op
+from dotmac_isp.migrations import online
 
 revision: str = "0661"
 down_revision: str | None = "0651"
@@ -18,10 +18,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # dunning pages through a status by (due_date, id): with id in the index each page is a
     # range scan instead of a re-sort of every invoice due on the same day
-    op.drop_index("ix_invoices_due", table_name="invoices")
-    op.create_index("ix_invoices_due", "invoices", ["tenant_id", "status", "due_date", "id"])
+    online.drop_index("ix_invoices_due", "invoices")
+    online.create_index("ix_invoices_due", "invoices", ["tenant_id", "status", "due_date", "id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_invoices_due", table_name="invoices")
-    op.create_index("ix_invoices_due", "invoices", ["tenant_id", "status", "due_date"])
+    online.drop_index("ix_invoices_due", "invoices")
+    online.create_index("ix_invoices_due", "invoices", ["tenant_id", "status", "due_date"])

@@ -143,9 +143,10 @@ def jobs_history(
     db = _database()
     with db.unit_of_work(write=False) as session:
         for run in history.recent_runs(session, name, limit):
-            took = (run.finished_at - run.started_at).total_seconds()
-            typer.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.job:40} {took:7.1f}s "
-                       f"{run.outcome:8} {run.summary}")
+            took = ("running" if run.finished_at is None else
+                    f"{(run.finished_at - run.started_at).total_seconds():7.1f}s")
+            typer.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.job:40} {took:>8} "
+                       f"{run.status:9} {run.summary}")
 
 
 @jobs_app.command("run")

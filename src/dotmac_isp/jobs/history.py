@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.jobs import execution
-from dotmac_isp.jobs.models import JobFailure, JobRun
+from dotmac_isp.jobs.models import JobFailure, JobLease, JobRun
 from dotmac_isp.jobs.records import record_failure
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.shared import retention
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
-__all__ = ["last_runs", "prune", "recent_runs", "record_failure", "run_recorded",
+__all__ = ["held_leases", "last_runs", "prune", "recent_runs", "record_failure", "run_recorded",
            "tenant_failures"]
 
 
@@ -70,6 +70,12 @@ def recent_runs(session: Session, job: str | None = None, limit: int = 50) -> li
     if job:
         stmt = stmt.where(JobRun.job == job)
     return list(session.scalars(stmt))
+
+
+def held_leases(session: Session) -> list[JobLease]:
+    """The jobs some process is running now (their leases not yet expired)."""
+    return list(session.scalars(select(JobLease).where(JobLease.expires_at > utcnow())
+                                .order_by(JobLease.acquired_at)))
 
 
 def prune(database: Database, before: datetime, batch_size: int) -> int:

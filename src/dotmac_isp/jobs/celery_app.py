@@ -105,7 +105,8 @@ class StartNowScheduler(PersistentScheduler):
 def _register(app: Celery, spec: JobSpec, settings: Settings) -> None:
     jobs = settings.jobs
 
-    @app.task(name=spec.name, bind=True, max_retries=jobs.max_retries, acks_late=True)
+    @app.task(name=spec.name, bind=True, max_retries=jobs.max_retries, acks_late=True,
+              shared=False)  # this app only: each app has its own settings
     def run(self: Task, trigger: str = "schedule",
             params: dict[str, Any] | None = None) -> str:
         attempt = self.request.retries + 1

@@ -192,7 +192,12 @@ def jobs_enqueue(
         registry.get(name)
     except KeyError as exc:
         _fail(str(exc.args[0]))
-    params = {"date": date.fromisoformat(date_).isoformat()} if date_ else {}
+    params: dict[str, str] = {}
+    if date_ is not None:
+        try:
+            params["date"] = date.fromisoformat(date_).isoformat()
+        except ValueError:
+            _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
     create_celery(settings).send_task(name, kwargs={"trigger": "manual", "params": params})
     typer.echo(f"{name} queued")
 

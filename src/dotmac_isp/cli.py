@@ -173,7 +173,13 @@ def jobs_run(
             params["date"] = date.fromisoformat(date_)
         except ValueError:
             _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
-    typer.echo(history.run_recorded(name, JobContext(db, get_settings(), params=params)))
+    settings = get_settings()
+    if settings.broker_url:  # what the job queues (a CoA, an email) goes to the workers
+        from dotmac_isp.jobs import dispatch
+        from dotmac_isp.jobs.celery_app import create_celery
+
+        dispatch.send_to(create_celery(settings))
+    typer.echo(history.run_recorded(name, JobContext(db, settings, params=params)))
 
 
 @jobs_app.command("enqueue")

@@ -31,7 +31,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from dotmac_isp import wiring
 from dotmac_isp.config import Settings, get_settings
-from dotmac_isp.jobs import execution, registry, tracing
+from dotmac_isp.jobs import dispatch, execution, registry, tracing
 from dotmac_isp.jobs.registry import JobContext, JobSpec
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
@@ -148,6 +148,8 @@ def _start_tracing() -> None:
 
 @worker_init.connect
 def _worker_started(sender: Any = None, **_: Any) -> None:
+    # jobs a job asks for (a dunning run's Disconnects) go back to the workers
+    dispatch.send_to(_worker.app)
     if "prefork" in str(getattr(sender, "pool_cls", "")).lower():
         return  # each child sets up after the fork (below)
     _start_tracing()
@@ -157,6 +159,7 @@ def _worker_started(sender: Any = None, **_: Any) -> None:
 def _child_started(**_: Any) -> None:
     # a prefork child must not reuse the connections, or the exporter thread, of its parent
     _worker.database = None
+    dispatch.send_to(_worker.app)
     _start_tracing()
 
 

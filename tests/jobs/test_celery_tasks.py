@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import select
 
 from dotmac_isp.config import JobsSettings, Settings
@@ -82,3 +83,14 @@ def test_beat_sends_each_periodic_job_on_its_interval(register_job: RegisterJob)
     assert schedule["tests.periodic"]["options"] == {"expires": 300.0}
     assert "tests.on_demand_only" not in schedule
     assert schedule["billing.run_recurring"]["schedule"] == timedelta(hours=1)
+
+
+def test_a_job_stopped_by_its_time_limit_is_not_retried(
+        task_settings: Settings, committing_db: Database, register_job: RegisterJob) -> None:
+    def too_long(ctx: JobContext) -> str:
+        raise SoftTimeLimitExceeded()  # what Celery raises inside a run past its soft limit
+
+    register_job("tests.too_long", too_long)
+    result = app_with(task_settings).tasks["tests.too_long"].apply(kwargs={})
+    assert result.failed()
+    assert attempts(committing_db, "tests.too_long") == [(1, "failed")]

@@ -15,12 +15,14 @@ overlapping a run still going elsewhere.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from celery import Celery, Task
 from celery.beat import PersistentScheduler, ScheduleEntry
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import (
     worker_init,
     worker_process_init,
@@ -45,6 +47,7 @@ class _Worker:
     app: Celery | None = None  # the app this process built (one per process)
     database: Database | None = None
     provider: TracerProvider | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _worker = _Worker()
@@ -117,7 +120,8 @@ def _register(app: Celery, spec: JobSpec, settings: Settings) -> None:
         try:
             result = execution.run_job(spec.name, ctx, trigger=trigger, attempt=attempt)
         except execution.JobFailed as failed:
-            if self.request.retries >= jobs.max_retries:
+            if (self.request.retries >= jobs.max_retries
+                    or isinstance(failed.__cause__, SoftTimeLimitExceeded)):
                 raise  # recorded as failed; Celery logs the task's failure
             countdown = min(jobs.retry_backoff_seconds * 2 ** self.request.retries,
                             jobs.retry_backoff_max_seconds)
@@ -131,11 +135,12 @@ def _register(app: Celery, spec: JobSpec, settings: Settings) -> None:
 
 def _database(settings: Settings) -> Database:
     """One engine per worker process, made after the fork."""
-    if _worker.database is None:
-        _worker.database = Database.from_url(settings.database_url,
-                                             echo=settings.database_echo)
-        tracing.trace_worker_sql(_worker.database, _worker.provider)
-    return _worker.database
+    with _worker.lock:  # the threads pool's first tasks arrive together
+        if _worker.database is None:
+            _worker.database = Database.from_url(settings.database_url,
+                                                 echo=settings.database_echo)
+            tracing.trace_worker_sql(_worker.database, _worker.provider)
+        return _worker.database
 
 
 def _start_tracing() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -144,9 +146,10 @@ def jobs_history(
     db = _database()
     with db.unit_of_work(write=False) as session:
         for run in history.recent_runs(session, name, limit):
-            took = (run.finished_at - run.started_at).total_seconds()
-            typer.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.job:40} {took:7.1f}s "
-                       f"{run.outcome:8} {run.summary}")
+            took = ("running" if run.finished_at is None else
+                    f"{(run.finished_at - run.started_at).total_seconds():7.1f}s")
+            typer.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.job:40} {took:>8} "
+                       f"{run.status:9} {run.summary}")
 
 
 @jobs_app.command("run")
@@ -171,8 +174,40 @@ def jobs_run(
             params["date"] = date.fromisoformat(date_)
         except ValueError:
             _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
-    with tracing.process(get_settings(), "cli"), tracing.job_span(name):
-        typer.echo(history.run_recorded(name, JobContext(db, get_settings(), params=params)))
+    settings = get_settings()
+    if settings.broker_url:  # what the job queues (a CoA, an email) goes to the workers
+        from dotmac_isp.jobs import dispatch
+        from dotmac_isp.jobs.celery_app import create_celery
+
+        dispatch.send_to(create_celery(settings))
+    with tracing.process(settings, "cli"), tracing.job_span(name):
+        typer.echo(history.run_recorded(name, JobContext(db, settings, params=params)))
+
+
+@jobs_app.command("enqueue")
+def jobs_enqueue(
+    name: str,
+    date_: str | None = typer.Option(None, "--date", help="As of YYYY-MM-DD; dated jobs only"),
+) -> None:
+    """Queue one job for the Celery workers (needs DOTMAC_BROKER_URL)."""
+    from dotmac_isp.jobs.celery_app import create_celery
+
+    settings = get_settings()
+    if not settings.broker_url:
+        _fail("DOTMAC_BROKER_URL is not set; `dotmac-isp jobs run NAME` runs a job here")
+    wiring.install()
+    try:
+        registry.get(name)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    params: dict[str, str] = {}
+    if date_ is not None:
+        try:
+            params["date"] = date.fromisoformat(date_).isoformat()
+        except ValueError:
+            _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
+    create_celery(settings).send_task(name, kwargs={"trigger": "manual", "params": params})
+    typer.echo(f"{name} queued")
 
 
 @billing_app.command("run")
@@ -247,7 +282,8 @@ def serve(
     radius: bool = typer.Option(True, help="Also run the RADIUS server"),
 ) -> None:
     """Start the platform: HTTP API and pages, RADIUS and the job scheduler (migrations are
-    applied first)."""
+    applied first). With DOTMAC_BROKER_URL set, jobs run on `dotmac-isp worker` and
+    `dotmac-isp beat` instead of here."""
     import uvicorn
 
     from dotmac_isp.main import create_app
@@ -269,6 +305,10 @@ def serve(
         except OSError as exc:  # e.g. the port is taken: the web side still starts
             typer.secho(f"RADIUS not started: {exc} (DOTMAC_RADIUS__HOST, __AUTH_PORT, "
                         "__ACCT_PORT)", fg=typer.colors.YELLOW, err=True)
+    if settings.broker_url:
+        typer.echo("jobs: on Celery workers and beat (DOTMAC_BROKER_URL); no scheduler here")
+    else:
+        typer.echo(f"jobs: in this process, up to {settings.jobs.concurrency} at once")
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")
@@ -277,6 +317,51 @@ def serve(
                     log_config=None, access_log=False, proxy_headers=False)
     finally:
         tracing.shutdown()  # the spans still queued go out before the process ends
+
+
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _celery_for_command() -> Any:
+    from dotmac_isp.jobs.celery_app import create_celery
+    from dotmac_isp.observability.logs import configure_logging
+
+    settings = get_settings()
+    if not settings.broker_url:
+        _fail("DOTMAC_BROKER_URL is not set (e.g. redis://127.0.0.1:6379/0); without a broker "
+              "`dotmac-isp serve` runs the jobs itself")
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return create_celery(settings)
+
+
+@app.command(context_settings=PASS_THROUGH)
+def worker(
+    ctx: typer.Context,
+    concurrency: int = typer.Option(4, min=1, max=256, help="Jobs run at once"),
+    pool: str = typer.Option("threads", help="Celery pool: threads, prefork or solo"),
+    loglevel: str = typer.Option("INFO", help="Celery's own log level"),
+) -> None:
+    """Run the jobs on a Celery worker (needs DOTMAC_BROKER_URL). Other options go to
+    `celery worker`."""
+    from dotmac_isp.jobs.celery_app import QUEUE
+
+    celery = _celery_for_command()
+    celery.worker_main(["worker", f"--pool={pool}", f"--concurrency={concurrency}",
+                        f"--loglevel={loglevel}", f"--queues={QUEUE}", *ctx.args])
+
+
+@app.command(context_settings=PASS_THROUGH)
+def beat(
+    ctx: typer.Context,
+    schedule_file: Path = typer.Option(Path("var/celerybeat-schedule"),
+                                       help="Where beat remembers each job's last run"),
+    loglevel: str = typer.Option("INFO", help="Celery's own log level"),
+) -> None:
+    """Send each periodic job to the workers on its interval (run exactly one beat; needs
+    DOTMAC_BROKER_URL). Other options go to `celery beat`."""
+    celery = _celery_for_command()
+    schedule_file.parent.mkdir(parents=True, exist_ok=True)
+    celery.start(["beat", f"--schedule={schedule_file}", f"--loglevel={loglevel}", *ctx.args])
 
 
 @radius_app.command("serve")

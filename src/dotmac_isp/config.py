@@ -84,6 +84,22 @@ class RetentionSettings(BaseModel):
     batch_size: int = Field(5000, ge=1, le=100_000)  # rows per transaction
 
 
+class JobsSettings(BaseModel):
+    """Background jobs (DOTMAC_JOBS__*): the in-process scheduler, leases, Celery tasks."""
+
+    concurrency: int = Field(4, ge=1, le=64)  # jobs the in-process scheduler runs at once
+    lease_seconds: float = Field(60.0, ge=1)  # renewed every third of it while a job runs
+    max_retries: int = Field(3, ge=0, le=20)  # Celery: a job that raises is retried ...
+    retry_backoff_seconds: float = Field(10.0, gt=0)  # ... after 10 s, 20 s, 40 s ...
+    retry_backoff_max_seconds: float = Field(600.0, gt=0)
+    soft_time_limit_seconds: int = Field(3300, ge=1)  # Celery: the job is asked to stop
+    time_limit_seconds: int = Field(3600, ge=1)  # Celery: the worker child is killed
+    # The tenant (slug) whose staff run the platform and see every run's summary, error and
+    # log at /admin/jobs. Unset: the only tenant, while there is one.
+    operator_tenant: str | None = None
+    log_lines: int = Field(200, ge=0, le=5000)  # log lines kept with each run
+
+
 class Settings(BaseSettings):
     """Everything the platform reads from its environment."""
 
@@ -112,6 +128,9 @@ class Settings(BaseSettings):
     # Share of new traces kept (0-1); a trace started upstream follows the caller's decision.
     # Unset: OTEL_TRACES_SAMPLER, else every trace.
     trace_sample_ratio: float | None = Field(None, ge=0, le=1)
+    # Celery's broker (e.g. redis://127.0.0.1:6379/0). Set: jobs run on Celery workers and
+    # beat, and `serve` runs no scheduler of its own.
+    broker_url: str | None = None
     service_name: str = "dotmac-isp"  # each process reports as <name>-api, -worker, -radius ...
     # Send the page session cookie over HTTPS only. Unset: on, except in development and test.
     session_cookie_secure: bool | None = None
@@ -121,6 +140,7 @@ class Settings(BaseSettings):
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -14,8 +14,11 @@ from starlette.staticfiles import StaticFiles
 
 from dotmac_isp import __version__, wiring
 from dotmac_isp.config import Settings, get_settings
+from dotmac_isp.jobs import dispatch
 from dotmac_isp.jobs import web as jobs_web
+from dotmac_isp.jobs.celery_app import create_celery
 from dotmac_isp.jobs.scheduler import Scheduler
+from dotmac_isp.jobs.tracing import instrument_celery
 from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.billing import bank_api as billing_bank_api
 from dotmac_isp.modules.billing import bank_web as billing_bank_web
@@ -70,8 +73,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(db, settings) if background else None
-        if scheduler is not None:
+        scheduler = None
+        if background and settings.broker_url:
+            log.info("jobs run on Celery workers and beat (DOTMAC_BROKER_URL is set): this "
+                     "process runs no scheduler")
+        elif background:
+            scheduler = Scheduler(db, settings)
             scheduler.start()
         yield
         if scheduler is not None:
@@ -137,7 +144,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                        max_upload_bytes=settings.http.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    tracing.instrument_app(app, db, settings)
+    provider = tracing.instrument_app(app, db, settings)
+    celery = create_celery(settings) if settings.broker_url else None
+    dispatch.send_to(celery)  # jobs asked for after a commit go to the workers, or in-process
+    if celery is not None:
+        instrument_celery(provider)
     return app
 
 

@@ -42,7 +42,7 @@ def test_a_failed_tenant_is_recorded_for_its_own_staff_only(
     monkeypatch.setattr(dunning, "run_for_tenant", failing_for(tenant.id, dunning.run_for_tenant))
     recorded(db, settings, "billing.dunning", date=date(2026, 4, 4))
     [run] = runs(session, "billing.dunning")
-    assert (run.outcome, run.tenant_failures) == ("partial", 1)
+    assert (run.status, run.tenant_failures) == ("partial", 1)
     [failure] = session.scalars(select(JobFailure)).all()
     assert (failure.tenant_id, failure.job) == (tenant.id, "billing.dunning")
     assert failure.error == "RuntimeError: boom in this tenant"
@@ -77,7 +77,7 @@ def test_a_job_that_raises_is_recorded_as_failed_and_still_raises(
     with pytest.raises(ValueError):
         recorded(db, settings, "tests.always_fails")
     [run] = runs(session, "tests.always_fails")
-    assert run.outcome == "failed" and run.summary == "ValueError: the broker is away"
+    assert run.status == "failed" and run.summary == "ValueError: the broker is away"
 
 
 def test_history_is_pruned_after_the_kept_days(db: RollbackDatabase, session: Session,
@@ -85,7 +85,7 @@ def test_history_is_pruned_after_the_kept_days(db: RollbackDatabase, session: Se
     now = datetime.now(UTC)
     old, recent = now - timedelta(days=31), now - timedelta(days=29)
     for at in (old, recent):
-        session.add(JobRun(job="tests.pruned", started_at=at, finished_at=at, outcome="ok",
+        session.add(JobRun(job="tests.pruned", started_at=at, finished_at=at, status="succeeded",
                            tenant_failures=0, summary=""))
         session.add(JobFailure(tenant_id=tenant.id, job="tests.pruned", occurred_at=at,
                                error="x"))

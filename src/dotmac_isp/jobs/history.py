@@ -1,11 +1,8 @@
-"""Recording job runs and tenants' failures where operators see them (/admin/jobs and
-`dotmac-isp jobs history`). Each record is written in a transaction of its own, after the
-work it describes: a failed tenant's transaction has been rolled back by then. A record that
-cannot be written is logged, never a reason for the job to fail."""
+"""Job runs and tenants' failures as operators see them (/admin/jobs and `dotmac-isp jobs
+history`), and running a job by hand with its record (records.py writes them)."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,64 +10,34 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dotmac_isp.jobs import registry
-from dotmac_isp.jobs.models import JobFailure, JobRun
+from dotmac_isp.jobs import execution
+from dotmac_isp.jobs.models import JobFailure, JobLease, JobRun
+from dotmac_isp.jobs.records import record_failure
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.shared import retention
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
-log = logging.getLogger(__name__)
-ERROR_CHARS = 2000
+__all__ = ["held_leases", "last_runs", "prune", "recent_runs", "record_failure", "run_recorded",
+           "tenant_failures"]
 
 
-def run_recorded(name: str, ctx: JobContext) -> str:
-    """Run a job and leave its run record: ok, partial (some tenants failed) or failed."""
-    started = utcnow()
+def run_recorded(name: str, ctx: JobContext, *, trigger: str = "manual") -> str:
+    """Run a job now under its lease and leave its run record; returns its summary (or why
+    it was skipped) and raises what the job raised."""
     try:
-        summary = registry.run(name, ctx)
-    except Exception as exc:
-        record_run(ctx.database, name, started, "failed", f"{type(exc).__name__}: {exc}")
-        raise
-    record_run(ctx.database, name, started, "ok", summary)
-    return summary
-
-
-def record_failure(database: Database | None, job: str, tenant_id: uuid.UUID,
-                   error: str) -> None:
-    if database is None:
-        return
-    try:
-        with database.unit_of_work() as session:
-            session.add(JobFailure(tenant_id=tenant_id, job=job, occurred_at=utcnow(),
-                                   error=error[:ERROR_CHARS]))
-    except Exception:
-        log.exception("could not record a tenant's job failure",
-                      extra={"job": job, "tenant_id": str(tenant_id)})
-
-
-def record_run(database: Database, job: str, started_at: datetime, outcome: str,
-               summary: str) -> None:
-    try:
-        with database.unit_of_work() as session:
-            finished = utcnow()
-            failures = session.scalar(select(func.count()).select_from(JobFailure).where(
-                JobFailure.job == job, JobFailure.occurred_at >= started_at)) or 0
-            if outcome == "ok" and failures:
-                outcome = "partial"
-            session.add(JobRun(job=job, started_at=started_at, finished_at=finished,
-                               outcome=outcome, tenant_failures=failures,
-                               summary=summary[:ERROR_CHARS]))
-    except Exception:
-        log.exception("could not record a job run", extra={"job": job})
+        return execution.run_job(name, ctx, trigger=trigger).summary
+    except execution.JobFailed as failed:
+        cause = failed.__cause__
+        raise cause if isinstance(cause, Exception) else failed from None
 
 
 @dataclass(frozen=True)
 class LastRun:
     job: str
     started_at: datetime
-    seconds: float
-    outcome: str
+    seconds: float | None  # None while it runs
+    status: str
 
 
 def last_runs(session: Session) -> dict[str, LastRun]:
@@ -79,9 +46,14 @@ def last_runs(session: Session) -> dict[str, LastRun]:
               .group_by(JobRun.job).subquery())
     rows = session.execute(select(JobRun).join(
         latest, (JobRun.job == latest.c.job) & (JobRun.started_at == latest.c.at)))
-    return {run.job: LastRun(run.job, run.started_at,
-                             (run.finished_at - run.started_at).total_seconds(), run.outcome)
+    return {run.job: LastRun(run.job, run.started_at, _seconds(run), run.status)
             for run in rows.scalars()}
+
+
+def _seconds(run: JobRun) -> float | None:
+    if run.finished_at is None:
+        return None
+    return (run.finished_at - run.started_at).total_seconds()
 
 
 def tenant_failures(session: Session, tenant_id: uuid.UUID, *, days: int = 30,
@@ -98,6 +70,12 @@ def recent_runs(session: Session, job: str | None = None, limit: int = 50) -> li
     if job:
         stmt = stmt.where(JobRun.job == job)
     return list(session.scalars(stmt))
+
+
+def held_leases(session: Session) -> list[JobLease]:
+    """The jobs some process is running now (their leases not yet expired)."""
+    return list(session.scalars(select(JobLease).where(JobLease.expires_at > utcnow())
+                                .order_by(JobLease.acquired_at)))
 
 
 def prune(database: Database, before: datetime, batch_size: int) -> int:

@@ -1,75 +1,143 @@
-"""The in-process scheduler for a single machine: runs each periodic job on its interval in a
-background thread. With Celery beat in a cluster, the same jobs run there instead."""
+"""The in-process scheduler for a single machine: runs each periodic job on its interval, each
+in a thread of its own (up to settings.jobs.concurrency at once), so a slow job (a CoA to a
+dead NAS, a long billing run) delays no other. A job never overlaps itself: a run that comes
+due while the last one still runs waits for it. With a broker (DOTMAC_BROKER_URL), Celery
+beat and workers run the same jobs instead and `serve` starts no scheduler."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 
 from dotmac_isp.config import Settings
-from dotmac_isp.jobs import history, registry
+from dotmac_isp.jobs import execution, registry
 from dotmac_isp.jobs.registry import JobContext
-from dotmac_isp.sdks.services import metrics
+from dotmac_isp.observability import tracing
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
 log = logging.getLogger(__name__)
-RUNS = metrics.counter("job_runs_total", "Scheduled job runs by outcome", ["job", "outcome"])
-DURATION = metrics.histogram("job_duration_seconds", "Scheduled job run time", ["job"],
-                             buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300))
+_active: list[Scheduler] = []  # the running scheduler of this process, if any
+
+
+def active() -> Scheduler | None:
+    """This process's running scheduler (None in a Celery worker, the CLI or a test)."""
+    return _active[0] if _active else None
 
 
 class Scheduler:
-    def __init__(self, database: Database, settings: Settings, *, tick: float = 1.0):
+    def __init__(self, database: Database, settings: Settings, *, tick: float = 1.0,
+                 concurrency: int | None = None, only: Iterable[str] | None = None):
         self.database = database
+        self.only = frozenset(only) if only is not None else None  # None: every job
         self.settings = settings
         self.tick = tick
+        self.concurrency = concurrency or settings.jobs.concurrency
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._next_run: dict[str, float] = {}
+        self._running: dict[str, threading.Thread] = {}
+        self._requested: set[str] = set()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="dotmac-scheduler", daemon=True)
         self._thread.start()
+        _active[:] = [self]
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> list[str]:
+        """Start nothing more and wait up to `timeout` for running jobs; returns the jobs
+        still running then (their leases expire by themselves)."""
+        if self in _active:
+            _active.remove(self)
+        deadline = time.monotonic() + timeout
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        with self._lock:
+            running = list(self._running.values())
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        left = sorted(self.running())
+        if left:
+            log.warning("scheduler stopped with jobs still running", extra={"jobs": left})
+        return left
+
+    def run_soon(self, name: str) -> None:
+        """Run the job at once (after the running one, if it runs now)."""
+        registry.get(name)
+        with self._lock:
+            self._requested.add(name)
+        self._wake.set()
+
+    def running(self) -> set[str]:
+        with self._lock:
+            return set(self._running)
 
     def run_due(self) -> list[str]:
-        """Run every periodic job whose time has come; returns the names run."""
-        ran = []
+        """Start every job whose time has come, or that was asked for, and is not running,
+        while there is room; returns the names started."""
+        if self._stop.is_set():
+            return []
         now = time.monotonic()
-        for spec in registry.all_jobs():
-            if spec.every is None:
-                continue
-            due = self._next_run.setdefault(spec.name, now)
-            if now < due:
-                continue
-            self._next_run[spec.name] = now + spec.every / timedelta(seconds=1)
-            self.run_one(spec.name)
-            ran.append(spec.name)
-        return ran
+        due: list[tuple[float, str, str]] = []
+        with self._lock:
+            requested, self._requested = self._requested, set()
+            for spec in registry.all_jobs():
+                if self.only is not None and spec.name not in self.only:
+                    continue
+                if spec.name in requested:
+                    due.append((float("-inf"), spec.name, "dispatch"))
+                elif spec.every is not None:
+                    at = self._next_run.setdefault(spec.name, now)
+                    if at <= now:
+                        due.append((at, spec.name, "schedule"))
+            started = []
+            for _at, name, trigger in sorted(due):
+                if name in self._running or len(self._running) >= self.concurrency:
+                    if trigger == "dispatch":
+                        self._requested.add(name)  # after the current run, or when room
+                    continue
+                spec = registry.get(name)
+                if spec.every is not None:
+                    self._next_run[name] = now + spec.every / timedelta(seconds=1)
+                thread = threading.Thread(target=self._run_thread, args=(name, trigger),
+                                          name=f"job-{name}", daemon=True)
+                self._running[name] = thread
+                started.append(name)
+                thread.start()
+        return started
 
-    def run_one(self, name: str) -> str | None:
-        started = time.perf_counter()
+    def run_one(self, name: str, trigger: str = "schedule") -> str | None:
+        """Run one job in this thread; its summary, or None when it failed."""
+        ctx = JobContext(self.database, self.settings, utcnow())
         try:
-            summary = history.run_recorded(name, JobContext(self.database, self.settings,
-                                                            utcnow()))
-        except Exception:
-            RUNS.labels(name, "error").inc()
-            log.exception("job failed", extra={"job": name})
+            with tracing.job_span(name):  # the job's SQL and CoA spans form one trace
+                return execution.run_job(name, ctx, trigger=trigger).summary
+        except execution.JobFailed:
+            return None  # logged and recorded by run_job
+        except Exception:  # the run record itself could not be written
+            log.exception("job could not be run", extra={"job": name})
             return None
+
+    def _run_thread(self, name: str, trigger: str) -> None:
+        try:
+            self.run_one(name, trigger)
         finally:
-            DURATION.labels(name).observe(time.perf_counter() - started)
-        RUNS.labels(name, "ok").inc()
-        log.info("job ran", extra={"job": name, "summary": summary})
-        return summary
+            with self._lock:
+                self._running.pop(name, None)
+            self._wake.set()  # room for a waiting job, or a rerun that was asked for
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.run_due()
-            self._stop.wait(self.tick)
+            self._wake.clear()  # a wake from here on ends the next wait at once
+            try:
+                self.run_due()
+            except Exception:
+                log.exception("scheduler tick failed")
+            self._wake.wait(self.tick)

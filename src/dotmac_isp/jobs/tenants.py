@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from dotmac_isp.jobs import history
+from dotmac_isp.jobs import records
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
@@ -65,7 +65,7 @@ def isolated(job: str, tenant_ids: Iterable[uuid.UUID], work: Callable[[uuid.UUI
             TENANT_FAILURES.labels(job).inc()
             log.exception("job failed for a tenant; the other tenants go on",
                           extra={"job": job, "tenant_id": str(tenant_id)})
-            history.record_failure(database, job, tenant_id, error)
+            records.record_failure(database, job, tenant_id, error)
     return outcome
 
 

@@ -21,6 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import MailSettings
+from dotmac_isp.jobs import dispatch as jobs_dispatch
 from dotmac_isp.modules.notifications import defaults, rendering, schemas, threads
 from dotmac_isp.modules.notifications.enums import DeliveryStatus
 from dotmac_isp.modules.notifications.models import Delivery, NotificationTemplate
@@ -111,6 +112,7 @@ def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
         next_attempt_at=now, error=error, related_type=related_type, related_id=related_id,
         created_at=now)
     DeliveryRepository(session, tenant_id).add(delivery)
+    jobs_dispatch.run_job_after_commit(session, "notifications.send_pending")
     if mail is not None and mail.smtp_host:
         after_commit(session, deliver_after_commit(session.get_bind(), delivery.id, mail,
                                                    timedelta(seconds=conf.lease_seconds)))
@@ -154,6 +156,7 @@ def queue_many(session: Session, tenant_id: uuid.UUID, event_key: str,
                      "error": error, "related_type": message.related_type,
                      "related_id": message.related_id, "created_at": now, "updated_at": now})
     bulk.insert_rows(session, Delivery, rows)
+    jobs_dispatch.run_job_after_commit(session, "notifications.send_pending")
     return len(rows)
 
 

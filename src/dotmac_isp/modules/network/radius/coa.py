@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
+from dotmac_isp.jobs import dispatch as jobs_dispatch
 from dotmac_isp.modules.network.radius.enums import CoaKind, CoaReason, CoaState
 from dotmac_isp.modules.network.radius.models import CoaRequest, NasClient, RadAcct
 from dotmac_isp.sdks.core.exceptions import RadiusError
@@ -98,6 +99,7 @@ def queue_for_session(session: Session, row: RadAcct, kind: CoaKind, reason: Coa
     session.add(request)
     session.flush()
     dispatch_after_commit(session, [request.id])
+    jobs_dispatch.run_job_after_commit(session, "radius.deliver_coa")  # on a worker, if any
     return request
 
 

@@ -116,10 +116,11 @@ def evaluate_many(session: Session, tenant_id: uuid.UUID,
                 if value is None:
                     continue
                 state = states.get((rule.id, device.id, key))
-                if state is None:
-                    state = states_repo.add(AlertRuleState(rule_id=rule.id, target_key=key,
-                                                           device_id=device.id,
-                                                           interface_id=interface_id))
+                if state is None:  # inserted with the batch's other new states at the end
+                    state = AlertRuleState(tenant_id=tenant_id, rule_id=rule.id,
+                                           target_key=key, device_id=device.id,
+                                           interface_id=interface_id)
+                    session.add(state)
                     states[(rule.id, device.id, key)] = state
                 alert = _step(session, rule, state, device, interface_id, label, value,
                               event.occurred_at)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
@@ -35,14 +35,34 @@ _TRANSITIONS: dict[tuple[str, str], type[events.DeviceReachabilityChanged]] = {
 }
 
 
+def _due(now: datetime) -> Any:
+    return and_(Device.monitoring_enabled.is_(True), Device.management_ip.is_not(None),
+                Device.status.in_(POLLED_STATUSES),
+                or_(Device.next_poll_at.is_(None), Device.next_poll_at <= now))
+
+
 def due_devices(session: Session, now: datetime, limit: int) -> list[Device]:
-    """Devices of every tenant whose next poll is due (the poller job's work list)."""
-    stmt = (select(Device)
-            .where(Device.monitoring_enabled.is_(True), Device.management_ip.is_not(None),
-                   Device.status.in_(POLLED_STATUSES),
-                   or_(Device.next_poll_at.is_(None), Device.next_poll_at <= now))
-            .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at)
-            .limit(limit))
+    """Devices of every tenant whose next poll is due, oldest first (read only)."""
+    stmt = (select(Device).where(_due(now))
+            .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def claim_due(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Device]:
+    """Take up to `limit` due devices for this poller, oldest first, in one statement.
+
+    Their next poll moves to now + lease, so no other poller takes them: recording the poll
+    then sets the real next poll, and a device whose poller died is due again when the lease
+    runs out. On PostgreSQL the rows are chosen FOR UPDATE SKIP LOCKED, so pollers claiming
+    at the same moment take disjoint sets without waiting on each other; SQLite has a single
+    writer, which serialises the claims.
+    """
+    chosen = (select(Device.id).where(_due(now))
+              .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at)
+              .limit(limit).with_for_update(skip_locked=True))
+    stmt = (update(Device).where(Device.id.in_(chosen.scalar_subquery()))
+            .values(next_poll_at=now + lease).returning(Device)
+            .execution_options(synchronize_session=False, populate_existing=True))
     return list(session.scalars(stmt))
 
 

@@ -4,26 +4,21 @@ record them through the poll job's database path."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from bench.devices_seed import COUNTER_START, WATCHED_SHARE, Seeded
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.network.devices.models import Device
-from dotmac_isp.modules.network.devices.polling import service
+from dotmac_isp.jobs.registry import JobContext
+from dotmac_isp.modules.network.devices.polling import tasks
 from dotmac_isp.modules.network.devices.polling.poller import InterfaceReading, PollResult
 from dotmac_isp.shared.db import Database
-
-RECORD_BATCH = 100
 
 
 def claim_cycle(database: Database, settings: Settings, now: datetime,
                 limit: int) -> list[Any]:
-    with database.unit_of_work(write=False) as session:
-        devices = service.due_devices(session, now, limit)
-        specs, _failed = service.specs_for(settings, devices, now, timedelta(hours=1))
+    """The poll job's claim: due devices taken under a lease, their SNMP specs built."""
+    specs, _failed, _tenants = tasks.claim(JobContext(database, settings), now, limit)
     return specs
 
 
@@ -48,13 +43,8 @@ def poll_results(seeded: Seeded, at: datetime, interval: int) -> list[PollResult
 
 
 def record_cycle(database: Database, settings: Settings, results: list[PollResult]) -> str:
-    recorded = 0
-    for start in range(0, len(results), RECORD_BATCH):
-        batch = results[start:start + RECORD_BATCH]
-        with database.unit_of_work() as session:
-            stored: dict[uuid.UUID, Device] = {d.id: d for d in session.scalars(
-                select(Device).where(Device.id.in_([r.device_id for r in batch])))}
-            for result in batch:
-                service.record_poll(session, stored[result.device_id], result)
-                recorded += 1
-    return f"{recorded} recorded"
+    """The poll job's recording, a batch of devices per transaction."""
+    tenant_of = {r.device_id: uuid.UUID(int=0) for r in results}
+    done = tasks.record(JobContext(database, settings), results, tenant_of)
+    return (f"{done.answered} answered, {done.counters} counters, "
+            f"{done.unrecorded} not recorded; {tasks.RECORD_BATCH} per transaction")

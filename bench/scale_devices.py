@@ -35,6 +35,7 @@ from bench.scratch import add_url_argument, scratch_database
 from dotmac_isp.config import Settings
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.main import create_app
+from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.modules.network.devices.polling import rollup
 from dotmac_isp.modules.network.devices.settings import get_devices_settings
 from dotmac_isp.modules.support import tasks as support_tasks
@@ -101,7 +102,7 @@ def main() -> None:
     add_url_argument(parser)
     args = parser.parse_args()
     conf = get_devices_settings()
-    interval = args.interval or conf.default_poll_interval_seconds
+    interval = args.interval or Device.__table__.c.poll_interval_seconds.default.arg
     raw_hours = args.raw_hours or conf.raw_retention_days * 24
     now = utcnow().replace(microsecond=0)
     with scratch_database(args.url) as url:

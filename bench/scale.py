@@ -14,6 +14,10 @@ its section measures in the same run:
   rerun.
 - api      (bench/api_load.py): 100,000 customers, 1,000,000 radacct rows; p50/p95/p99 and
   requests/s of the lists, searches and detail pages operators use most.
+- devices  (bench/scale_devices.py): 5,000 devices with 100,000 interfaces, a day of raw
+  points at the default 5-minute polls and a week of hourly rollups, 20,000 tickets; claiming
+  and recording a poll cycle, the rollup, pruning, the device and ticket lists and charts,
+  the SLA job and its rerun.
 
 --scale multiplies every size (0.1 for a quick look). Exits 1 if a section fails or runs out
 of its time (--section-minutes).
@@ -39,6 +43,7 @@ def sections(scale: float) -> dict[str, list[str]]:
                     n(1_000_000), "--postauth", n(2_000_000), "--updates", n(10_000)],
         "billing": ["scale_billing.py", "--subscriptions", n(100_000), "--overdue", n(20_000)],
         "api": ["api_load.py", "--customers", n(100_000), "--radacct", n(1_000_000)],
+        "devices": ["scale_devices.py", "--devices", n(5_000), "--tickets", n(20_000)],
     }
 
 
@@ -47,7 +52,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="an admin URL; each section creates and drops a scratch database")
-    parser.add_argument("--only", nargs="*", choices=["network", "billing", "api"])
+    parser.add_argument("--only", nargs="*", choices=["network", "billing", "api", "devices"])
     parser.add_argument("--section-minutes", type=float, default=10.0)
     args = parser.parse_args()
     failed = []

@@ -13,7 +13,7 @@ from dotmac_isp.jobs import registry
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.notifications.models import Delivery
-from dotmac_isp.modules.support import conversation, rules, schemas, service, teams
+from dotmac_isp.modules.support import conversation, escalation, rules, schemas, service, teams
 from dotmac_isp.modules.support.enums import TicketStatus
 from dotmac_isp.modules.support.models import TicketEvent
 from dotmac_isp.modules.support.sla_models import Escalation
@@ -158,3 +158,20 @@ def test_one_run_covers_every_tenant(db: RollbackDatabase, session: Session,
     assert count(session, Escalation, ticket_id=theirs.id) == 2
     assert session.scalars(select(Escalation.tenant_id).where(
         Escalation.ticket_id == theirs.id)).first() == other.id
+
+
+def test_a_backlog_larger_than_a_chunk_is_worked_through_in_one_run(
+        db: RollbackDatabase, session: Session, settings: Settings, tenant: Tenant,
+        admin: StaffUser, office, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(escalation, "BATCH", 3)  # a transaction per 3 tickets
+    tickets = [open_ticket(session, tenant, MONDAY_9, priority="high") for _ in range(8)]
+    session.commit()
+    # 13:01: every first response (4 h) is overdue
+    first = run(db, settings, utc(2026, 11, 23, 13, 1))
+    assert "8 tickets checked" in first and "8 newly breached" in first
+    assert "8 escalations" in first
+    again = run(db, settings, utc(2026, 11, 23, 13, 2))
+    assert again.startswith("0 tickets checked") and "0 escalations" in again
+    session.expire_all()
+    assert {t.first_response_state for t in tickets} == {"breached"}
+    assert count(session, Escalation) == 8

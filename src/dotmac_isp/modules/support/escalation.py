@@ -48,13 +48,21 @@ def _looked_at(now: datetime) -> Any:
                 or_(*(_needs_look(t, now) for t in sla.TARGETS)))
 
 
-def candidates(session: Session, now: datetime,
-               tenant_id: uuid.UUID | None = None) -> list[Ticket]:
+Key = tuple[datetime, uuid.UUID]
+
+
+def candidates(session: Session, now: datetime, tenant_id: uuid.UUID | None = None, *,
+               after: Key | None = None, limit: int | None = None) -> list[Ticket]:
     """Tickets (of one tenant, or of every tenant) whose targets crossed a line, or are over
-    one and were not escalated yet."""
-    stmt = select(Ticket).where(_looked_at(now)).order_by(Ticket.created_at).limit(BATCH)
+    one and were not escalated yet, oldest first, after the key of the last one seen."""
+    stmt = (select(Ticket).where(_looked_at(now))
+            .order_by(Ticket.created_at, Ticket.id).limit(limit or BATCH))
     if tenant_id is not None:
         stmt = stmt.where(Ticket.tenant_id == tenant_id)
+    if after is not None:
+        created, ticket_id = after
+        stmt = stmt.where(or_(Ticket.created_at > created,
+                              and_(Ticket.created_at == created, Ticket.id > ticket_id)))
     return list(session.scalars(stmt))
 
 
@@ -76,12 +84,21 @@ class Plan:
     rule_names: list[str]
 
 
+def _active_rules(session: Session, tenant_id: uuid.UUID) -> list[EscalationRule]:
+    """The tenant's active rules by position, read once per transaction."""
+    cache: dict[uuid.UUID, list[EscalationRule]] = session.info.setdefault(
+        "support_escalation_rules", {})
+    if tenant_id not in cache:
+        cache[tenant_id] = list(session.scalars(RuleRepository(session, tenant_id)
+                                                .ordered(active_only=True)))
+    return cache[tenant_id]
+
+
 def _plan(session: Session, ticket: Ticket, trigger: str, target: SlaTarget,
           now: datetime) -> Plan:
     """Apply the matching rules (all of them, by position) to the ticket; with none, the
     assignee (or the team) is told."""
-    rules = [r for r in session.scalars(RuleRepository(session, ticket.tenant_id)
-                                        .ordered(active_only=True))
+    rules = [r for r in _active_rules(session, ticket.tenant_id)
              if _matches(r, ticket, trigger, target)]
     plan = Plan([], [], [r.name for r in rules])
     if any(r.reassign_user_id or r.reassign_team_id for r in rules):
@@ -172,9 +189,24 @@ class CheckSummary:
 
 def check_sla(session: Session, now: datetime, settings: Settings | None, *,
               tenant_id: uuid.UUID | None = None) -> CheckSummary:
-    """Mark targets at risk or breached as of `now` and escalate what is over a line."""
+    """Mark targets at risk or breached as of `now` and escalate what is over a line, in
+    this session's transaction (every chunk of candidates)."""
     summary = CheckSummary()
-    for ticket in candidates(session, now, tenant_id):
+    after: Key | None = None
+    while True:
+        after = check_chunk(session, now, settings, summary, tenant_id=tenant_id, after=after)
+        if after is None:
+            return summary
+
+
+def check_chunk(session: Session, now: datetime, settings: Settings | None,
+                summary: CheckSummary, *, tenant_id: uuid.UUID | None = None,
+                after: Key | None = None) -> Key | None:
+    """Check one chunk of candidates after the given key; returns the key to go on from,
+    or None when this was the last chunk. A ticket skipped stays behind the key, so the
+    next run (not this one) looks at it again."""
+    chunk = candidates(session, now, tenant_id, after=after)
+    for ticket in chunk:
         summary.looked_at += 1
         try:
             with session.begin_nested():
@@ -185,7 +217,10 @@ def check_sla(session: Session, now: datetime, settings: Settings | None, *,
             summary.skipped += 1
             log.warning("SLA check skipped a ticket", extra={"ticket_id": str(ticket.id),
                                                              "reason": str(exc)})
-    return summary
+    if len(chunk) < BATCH:
+        return None
+    last = chunk[-1]
+    return last.created_at, last.id
 
 
 def _check_one(session: Session, ticket: Ticket, now: datetime, settings: Settings | None,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from dotmac_isp.jobs.registry import JobContext, job
-from dotmac_isp.jobs.tenants import for_each_tenant
+from dotmac_isp.jobs.tenants import isolated
 from dotmac_isp.modules.support import sla_metrics
-from dotmac_isp.modules.support.escalation import CheckSummary, tenants_to_check
-from dotmac_isp.modules.support.escalation import check_sla as run_check
+from dotmac_isp.modules.support.escalation import (
+    CheckSummary,
+    Key,
+    check_chunk,
+    tenants_to_check,
+)
 
 JOB = "support.check_sla"
 
@@ -21,16 +23,25 @@ def check_sla(ctx: JobContext) -> str:
     """Mark tickets whose SLA targets are at risk or breached, and escalate each breach once.
 
     Escalation records are unique per ticket, trigger and target, so a second run (or a
-    second worker) escalates nothing again. Each tenant is checked in a transaction of its
-    own, so one tenant's failure does not hold up the others.
+    second worker) escalates nothing again. Each tenant is checked a chunk of tickets per
+    transaction, so one tenant's failure does not hold up the others.
     """
     with ctx.database.unit_of_work(write=False) as session:
         tenant_ids = tenants_to_check(session, ctx.now)
 
-    def check_tenant(session: Session, tenant_id: uuid.UUID) -> CheckSummary:
-        return run_check(session, ctx.now, ctx.settings, tenant_id=tenant_id)
+    def check_tenant(tenant_id: uuid.UUID) -> CheckSummary:
+        # A transaction per chunk of tickets: a backlog of thousands is worked through in
+        # this run, without one transaction holding them all.
+        summary = CheckSummary()
+        after: Key | None = None
+        while True:
+            with ctx.database.unit_of_work() as session:
+                after = check_chunk(session, ctx.now, ctx.settings, summary,
+                                    tenant_id=tenant_id, after=after)
+            if after is None:
+                return summary
 
-    outcome = for_each_tenant(ctx, JOB, tenant_ids, check_tenant)
+    outcome = isolated(JOB, tenant_ids, check_tenant, ctx.database)
     with ctx.database.unit_of_work(write=False) as session:
         sla_metrics.refresh(session)  # at risk and breached now, every tenant together
     total = CheckSummary()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.devices import chart
+from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.network.devices.backups import service as backups
 from dotmac_isp.modules.network.devices.polling import service as polling
 from dotmac_isp.modules.network.devices.polling.models import InterfaceSample
@@ -38,7 +39,7 @@ def test_pages_show_devices_traffic_and_config_diff(
         tenant: Tenant, snmp_agent: SnmpAgent) -> None:
     device = make_device(session, settings, tenant, "edge-7", snmp_port=snmp_agent.port)
     polling.poll_now(session, settings, tenant.id, device.id)
-    lo = next(i for i in polling.InterfaceRepository(session, tenant.id).all_of_device(device.id)
+    lo = next(i for i in devices_service.device_interfaces(session, tenant.id, device.id)
               if i.if_index == 1)
     now = utcnow()
     for minute in range(0, 60, 5):

@@ -31,23 +31,24 @@ def test_results_of_earlier_batches_are_committed_when_a_later_batch_fails(
     monkeypatch.setattr(tasks, "run_cycle", lambda specs, concurrency: [
         PollResult(spec.device_id, reachable=False, polled_at=utcnow(), error="timeout")
         for spec in specs])
-    real = service.record_poll
-    calls: list[Any] = []
+    real = service.record_polls
+    calls: list[list[Any]] = []
 
-    def record(session: Session, device: Device, result: PollResult) -> Any:
-        calls.append(device.id)
-        if len(calls) == 3:  # the first device of the second batch
+    def record(session: Session, polls: list[tuple[Device, PollResult]]) -> Any:
+        calls.append([device.id for device, _ in polls])
+        if len(calls) == 2:  # the second batch
             raise RuntimeError("disk full")
-        return real(session, device, result)
+        return real(session, polls)
 
-    monkeypatch.setattr(service, "record_poll", record)
+    monkeypatch.setattr(service, "record_polls", record)
     summary = tasks.poll_devices(JobContext(db, settings))  # type: ignore[arg-type]
     assert "polled 5 devices" in summary and "2 results not recorded" in summary
     session.expire_all()
     polled = set(session.scalars(select(Device.id).where(
         Device.id.in_([d.id for d in devices]), Device.last_polled_at.is_not(None))))
-    # the first batch (calls 1-2) and the last (call 4 onwards) are stored
-    assert polled == {calls[0], calls[1], calls[-1]}
+    # the first and the last batch are stored, the second is not
+    assert [len(c) for c in calls] == [2, 2, 1]
+    assert polled == {*calls[0], *calls[2]}
     [failure] = session.scalars(select(JobFailure).where(JobFailure.tenant_id == tenant.id))
     assert failure.job == "devices.poll_devices"
     assert failure.error == ("poll results of up to 2 devices not recorded: RuntimeError: "

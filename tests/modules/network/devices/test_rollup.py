@@ -49,7 +49,9 @@ def test_rollup_then_prune_idempotently(db, session: Session, settings: Settings
     session.commit()
 
     first = rollup_metrics(JobContext(db, settings, params={"now": NOW}))
-    assert "pruned 1 raw points and 1 rollups" in first
+    # the ancient point's hour, 10:00 and 11:00, for the port and for the device
+    assert first == ("rolled up 3 interface-hours and 2 device-hours; pruned 1 raw points "
+                     "and 1 rollups")
     session.expire_all()
     hours = session.scalars(select(InterfaceRollup).where(InterfaceRollup.interface_id == port.id)
                             .order_by(InterfaceRollup.hour_start)).all()

@@ -11,6 +11,7 @@ from dotmac_isp.modules.network.devices.events import (
     DeviceConfigChanged,
     DevicePolled,
     DeviceReachabilityChanged,
+    DevicesPolled,
 )
 from dotmac_isp.shared.enums import Priority
 from dotmac_isp.shared.events import on
@@ -45,6 +46,11 @@ def on_reachability_changed(session: Session, event: DeviceReachabilityChanged) 
 @on(DevicePolled)
 def on_device_polled(session: Session, event: DevicePolled) -> None:
     rules.evaluate(session, event)
+
+
+@on(DevicesPolled)
+def on_devices_polled(session: Session, event: DevicesPolled) -> None:
+    rules.evaluate_many(session, event.tenant_id, event.polls)
 
 
 @on(DeviceConfigChanged)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.alerts import schemas
@@ -71,13 +71,10 @@ def delete_rule(session: Session, tenant_id: uuid.UUID, rule_id: uuid.UUID) -> N
     repo.delete(repo.get(rule_id))
 
 
-def _rules_for(session: Session, device: Device) -> list[AlertRule]:
-    repo = AlertRuleRepository(session, device.tenant_id)
-    scope = [AlertRule.device_id == device.id,
-             AlertRule.device_id.is_(None) & AlertRule.site_id.is_(None)]
-    if device.site_id is not None:
-        scope.append(AlertRule.device_id.is_(None) & (AlertRule.site_id == device.site_id))
-    return list(session.scalars(repo.select().where(AlertRule.enabled.is_(True), or_(*scope))))
+def _applies(rule: AlertRule, device: Device) -> bool:
+    if rule.device_id is not None:
+        return rule.device_id == device.id
+    return rule.site_id is None or rule.site_id == device.site_id
 
 
 def _targets(rule: AlertRule, event: DevicePolled) -> list[tuple[str, uuid.UUID | None, str,
@@ -92,30 +89,43 @@ def _targets(rule: AlertRule, event: DevicePolled) -> list[tuple[str, uuid.UUID 
 
 def evaluate(session: Session, event: DevicePolled) -> list[Alert]:
     """Advance every matching rule for this device by one poll; returns alerts raised."""
-    device = devices_service.find_device(session, event.tenant_id, event.device_id)
-    if device is None:
+    return evaluate_many(session, event.tenant_id, [event])
+
+
+def evaluate_many(session: Session, tenant_id: uuid.UUID,
+                  events: Sequence[DevicePolled]) -> list[Alert]:
+    """Advance the matching rules of a batch of one tenant's polls; the rules, devices and
+    rule states of the whole batch are read in three queries (one when no rule is on)."""
+    repo = AlertRuleRepository(session, tenant_id)
+    enabled = list(session.scalars(repo.select().where(AlertRule.enabled.is_(True))
+                                   .order_by(AlertRule.name)))
+    if not enabled or not events:
         return []
-    rules = _rules_for(session, device)
-    if not rules:
-        return []
-    states_repo = AlertRuleStateRepository(session, device.tenant_id)
-    states = {(s.rule_id, s.target_key): s for s in session.scalars(states_repo.select().where(
-        AlertRuleState.device_id == device.id,
-        AlertRuleState.rule_id.in_([r.id for r in rules])))}
+    devices = devices_service.find_devices(session, tenant_id, {e.device_id for e in events})
+    states_repo = AlertRuleStateRepository(session, tenant_id)
+    states = {(s.rule_id, s.device_id, s.target_key): s for s in session.scalars(
+        states_repo.select().where(AlertRuleState.device_id.in_(list(devices)),
+                                   AlertRuleState.rule_id.in_([r.id for r in enabled])))}
     raised = []
-    for rule in rules:
-        for key, interface_id, label, value in _targets(rule, event):
-            if value is None:
-                continue
-            state = states.get((rule.id, key))
-            if state is None:
-                state = states_repo.add(AlertRuleState(rule_id=rule.id, target_key=key,
-                                                       device_id=device.id,
-                                                       interface_id=interface_id))
-            alert = _step(session, rule, state, device, interface_id, label, value,
-                          event.occurred_at)
-            if alert is not None:
-                raised.append(alert)
+    for event in events:
+        device = devices.get(event.device_id)
+        if device is None:
+            continue
+        for rule in (r for r in enabled if _applies(r, device)):
+            for key, interface_id, label, value in _targets(rule, event):
+                if value is None:
+                    continue
+                state = states.get((rule.id, device.id, key))
+                if state is None:  # inserted with the batch's other new states at the end
+                    state = AlertRuleState(tenant_id=tenant_id, rule_id=rule.id,
+                                           target_key=key, device_id=device.id,
+                                           interface_id=interface_id)
+                    session.add(state)
+                    states[(rule.id, device.id, key)] = state
+                alert = _step(session, rule, state, device, interface_id, label, value,
+                              event.occurred_at)
+                if alert is not None:
+                    raised.append(alert)
     session.flush()
     return raised
 

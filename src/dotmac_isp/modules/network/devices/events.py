@@ -64,6 +64,14 @@ class DevicePolled(DeviceEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class DevicesPolled(DomainEvent):
+    """A batch of one tenant's successful polls, published once per recorded batch so that
+    subscribers read what they need for the whole batch at once."""
+
+    polls: tuple[DevicePolled, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeviceConfigChanged(DeviceEvent):
     """A configuration backup found a configuration different from the previous version."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, func, insert, select
+from sqlalchemy import Float, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.devices.polling.models import (
@@ -21,10 +21,12 @@ from dotmac_isp.modules.network.devices.polling.models import (
     InterfaceSample,
 )
 from dotmac_isp.shared.retention import DEFAULT_BATCH, delete_in_batches
+from dotmac_isp.shared.types import UTCDateTime
 
 HOUR = timedelta(hours=1)
 # Polls stamped just before the hour ends may still be being written; wait before rolling.
 GRACE = timedelta(minutes=2)
+SLICE = timedelta(minutes=5)  # raw points pruned per transaction: about one poll round
 
 
 @dataclass
@@ -65,17 +67,15 @@ def _roll_interfaces(session: Session, end: datetime) -> int:
     start = _first_hour(session, S.sampled_at, InterfaceRollup.hour_start)
     made = 0
     for hour in _hours(start, end):
-        rows = session.execute(
-            select(S.tenant_id, S.interface_id, func.count(), func.avg(S.in_bps),
-                   func.max(S.in_bps), func.avg(S.out_bps), func.max(S.out_bps))
-            .where(S.sampled_at >= hour, S.sampled_at < hour + HOUR)
-            .group_by(S.tenant_id, S.interface_id)).all()
-        if rows:
-            session.execute(insert(InterfaceRollup), [
-                {"tenant_id": r[0], "interface_id": r[1], "hour_start": hour, "samples": r[2],
-                 "in_bps_avg": float(r[3]), "in_bps_max": float(r[4]),
-                 "out_bps_avg": float(r[5]), "out_bps_max": float(r[6])} for r in rows])
-            made += len(rows)
+        # aggregated and stored by the database: the hour's points never travel to Python
+        rows = select(S.tenant_id, S.interface_id, literal(hour, UTCDateTime()), func.count(),
+                      func.avg(S.in_bps), func.max(S.in_bps), func.avg(S.out_bps),
+                      func.max(S.out_bps)) \
+            .where(S.sampled_at >= hour, S.sampled_at < hour + HOUR) \
+            .group_by(S.tenant_id, S.interface_id)
+        made += _insert_from(session, InterfaceRollup, rows, (
+            "tenant_id", "interface_id", "hour_start", "samples", "in_bps_avg", "in_bps_max",
+            "out_bps_avg", "out_bps_max"))
     return made
 
 
@@ -85,19 +85,22 @@ def _roll_devices(session: Session, end: datetime) -> int:
     up = func.avg(case((S.reachable.is_(True), 100.0), else_=0.0), type_=Float)
     made = 0
     for hour in _hours(start, end):
-        rows = session.execute(
-            select(S.tenant_id, S.device_id, func.count(), up, func.avg(S.response_ms),
-                   func.avg(S.cpu_pct), func.max(S.cpu_pct), func.avg(S.memory_pct))
-            .where(S.sampled_at >= hour, S.sampled_at < hour + HOUR)
-            .group_by(S.tenant_id, S.device_id)).all()
-        if rows:
-            session.execute(insert(DeviceRollup), [
-                {"tenant_id": r[0], "device_id": r[1], "hour_start": hour, "polls": r[2],
-                 "availability_pct": float(r[3]), "response_ms_avg": _float(r[4]),
-                 "cpu_pct_avg": _float(r[5]), "cpu_pct_max": _float(r[6]),
-                 "memory_pct_avg": _float(r[7])} for r in rows])
-            made += len(rows)
+        rows = select(S.tenant_id, S.device_id, literal(hour, UTCDateTime()), func.count(), up,
+                      func.avg(S.response_ms), func.avg(S.cpu_pct), func.max(S.cpu_pct),
+                      func.avg(S.memory_pct)) \
+            .where(S.sampled_at >= hour, S.sampled_at < hour + HOUR) \
+            .group_by(S.tenant_id, S.device_id)
+        made += _insert_from(session, DeviceRollup, rows, (
+            "tenant_id", "device_id", "hour_start", "polls", "availability_pct",
+            "response_ms_avg", "cpu_pct_avg", "cpu_pct_max", "memory_pct_avg"))
     return made
+
+
+def _insert_from(session: Session, model: Any, rows: Any, columns: tuple[str, ...]) -> int:
+    result: Any = session.connection().execute(
+        insert(model.__table__).from_select(list(columns), rows)
+        .execution_options(preserve_rowcount=True))
+    return max(0, result.rowcount or 0)
 
 
 def _float(value: Any) -> float | None:
@@ -120,9 +123,25 @@ def prune(database: Any, now: datetime, outcome: RollupOutcome, *, raw_retention
     # Raw points are kept at least until their hour is rolled up.
     raw_cutoff = min(now - raw_retention, hour_floor(now - GRACE))
     for model in (InterfaceSample, DeviceSample):
-        outcome.raw_pruned += delete_in_batches(database, model, model.sampled_at < raw_cutoff,
-                                                batch_size=batch_size)
+        outcome.raw_pruned += delete_before(database, model, raw_cutoff)
     for rollup in (InterfaceRollup, DeviceRollup):
         outcome.rollups_pruned += delete_in_batches(
             database, rollup, rollup.hour_start < now - rollup_retention, batch_size=batch_size)
     return outcome
+
+
+def delete_before(database: Any, model: Any, cutoff: datetime, *,
+                  span: timedelta = SLICE) -> int:
+    """Delete the raw points stamped before `cutoff`, oldest first, `span` of time per
+    transaction: each statement is a range of the time index (no key lists to join), and a
+    transaction holds about one poll round of rows."""
+    column = model.sampled_at
+    total = 0
+    while True:
+        with database.unit_of_work() as session:
+            oldest = session.scalar(select(func.min(column)).where(column < cutoff))
+            if oldest is None:
+                return total
+            result: Any = session.execute(delete(model).where(
+                column < min(oldest + span, cutoff)))
+        total += max(0, result.rowcount or 0)

@@ -20,6 +20,7 @@ from dotmac_isp.shared.errors import ValidationFailed
 
 Resolution = Literal["auto", "raw", "hourly"]
 MAX_POINTS = 20_000
+SLACK = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ def _resolve(resolution: Resolution, since: datetime, until: datetime, now: date
         raise ValidationFailed("since must be before until")
     if resolution != "auto":
         return resolution
-    return "raw" if since >= now - raw_retention else "hourly"
+    # A range as long as the raw window ("the last 24 hours" with a day kept) is still raw:
+    # its start was taken a moment before `now`.
+    return "raw" if since >= now - raw_retention - SLACK else "hourly"
 
 
 def interface_traffic(session: Session, tenant_id: uuid.UUID, interface_id: uuid.UUID,

@@ -7,24 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.devices import credentials, events
-from dotmac_isp.modules.network.devices.enums import DeviceStatus, IfStatus, Reachability
+from dotmac_isp.modules.network.devices.enums import DeviceStatus, Reachability
 from dotmac_isp.modules.network.devices.models import Device, Interface
-from dotmac_isp.modules.network.devices.polling import export
-from dotmac_isp.modules.network.devices.polling.models import DeviceSample, InterfaceSample
+from dotmac_isp.modules.network.devices.polling import export, recording
 from dotmac_isp.modules.network.devices.polling.poller import (
-    InterfaceReading,
     PollResult,
     PollSpec,
     run_cycle,
 )
-from dotmac_isp.modules.network.devices.polling.rates import rate_bps
 from dotmac_isp.modules.network.devices.polling.reachability import next_reachability
-from dotmac_isp.modules.network.devices.repository import DeviceRepository, InterfaceRepository
+from dotmac_isp.modules.network.devices.repository import DeviceRepository
 from dotmac_isp.sdks.core.exceptions import ConfigurationError
 from dotmac_isp.sdks.snmp import SnmpCredentials, SnmpTarget
 from dotmac_isp.shared.errors import ValidationFailed
@@ -38,14 +35,34 @@ _TRANSITIONS: dict[tuple[str, str], type[events.DeviceReachabilityChanged]] = {
 }
 
 
+def _due(now: datetime) -> Any:
+    return and_(Device.monitoring_enabled.is_(True), Device.management_ip.is_not(None),
+                Device.status.in_(POLLED_STATUSES),
+                or_(Device.next_poll_at.is_(None), Device.next_poll_at <= now))
+
+
 def due_devices(session: Session, now: datetime, limit: int) -> list[Device]:
-    """Devices of every tenant whose next poll is due (the poller job's work list)."""
-    stmt = (select(Device)
-            .where(Device.monitoring_enabled.is_(True), Device.management_ip.is_not(None),
-                   Device.status.in_(POLLED_STATUSES),
-                   or_(Device.next_poll_at.is_(None), Device.next_poll_at <= now))
-            .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at)
-            .limit(limit))
+    """Devices of every tenant whose next poll is due, oldest first (read only)."""
+    stmt = (select(Device).where(_due(now))
+            .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def claim_due(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Device]:
+    """Take up to `limit` due devices for this poller, oldest first, in one statement.
+
+    Their next poll moves to now + lease, so no other poller takes them: recording the poll
+    then sets the real next poll, and a device whose poller died is due again when the lease
+    runs out. On PostgreSQL the rows are chosen FOR UPDATE SKIP LOCKED, so pollers claiming
+    at the same moment take disjoint sets without waiting on each other; SQLite has a single
+    writer, which serialises the claims.
+    """
+    chosen = (select(Device.id).where(_due(now))
+              .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at)
+              .limit(limit).with_for_update(skip_locked=True))
+    stmt = (update(Device).where(Device.id.in_(chosen.scalar_subquery()))
+            .values(next_poll_at=now + lease).returning(Device)
+            .execution_options(synchronize_session=False, populate_existing=True))
     return list(session.scalars(stmt))
 
 
@@ -83,70 +100,31 @@ def specs_for(settings: Settings, devices: Sequence[Device], now: datetime,
     return specs, failed
 
 
-def _status(value: int | None) -> str:
-    return IfStatus.from_snmp(value).value
-
-
-def _apply_reading(interface: Interface, reading: InterfaceReading, now: datetime,
-                   restarted: bool, discovered: bool) -> None:
-    if discovered:
-        interface.name = (reading.name or "")[:200]
-        interface.description = (reading.description or "")[:255]
-        interface.alias = (reading.alias or "")[:255]
-        interface.speed_mbps = reading.speed_mbps
-    oper = _status(reading.oper_status)
-    if oper != interface.oper_status:
-        interface.last_change_at = now
-    interface.oper_status = oper
-    interface.admin_status = _status(reading.admin_status)
-    seconds = ((now - interface.last_counter_at).total_seconds()
-               if interface.last_counter_at else 0.0)
-    speed = interface.speed_mbps * 1_000_000 if interface.speed_mbps else None
-    reset = restarted or interface.counter_bits != reading.counter_bits
-    interface.in_bps = rate_bps(interface.last_in_octets, reading.in_octets, seconds,
-                                bits=reading.counter_bits, speed_bps=speed, restarted=reset)
-    interface.out_bps = rate_bps(interface.last_out_octets, reading.out_octets, seconds,
-                                 bits=reading.counter_bits, speed_bps=speed, restarted=reset)
-    interface.last_in_octets = reading.in_octets
-    interface.last_out_octets = reading.out_octets
-    interface.counter_bits = reading.counter_bits
-    interface.last_counter_at = now
-
-
-def _record_interfaces(session: Session, device: Device, result: PollResult,
-                       restarted: bool) -> list[Interface]:
-    repo = InterfaceRepository(session, device.tenant_id)
-    known = {i.if_index: i for i in repo.all_of_device(device.id)}
-    sampled: list[Interface] = []
+def _record_interfaces(writer: recording.BatchWriter, device: Device, result: PollResult,
+                       known_list: list[Interface], restarted: bool,
+                       changes: dict[str, Any]) -> list[Interface]:
+    known = {i.if_index: i for i in known_list}
     seen = set()
     for reading in result.interfaces:
         seen.add(reading.if_index)
         interface = known.get(reading.if_index)
         if interface is None:
             if not result.discovered:
-                device.interfaces_discovered_at = None  # a new port: learn its name next poll
+                changes["interfaces_discovered_at"] = None  # a new port: learn its name next poll
                 continue
             # Ports up when first seen are watched; the rest (unused, shut) are not.
             interface = Interface(tenant_id=device.tenant_id, device_id=device.id,
                                   if_index=reading.if_index, monitored=reading.oper_status == 1,
                                   counter_bits=reading.counter_bits)
-            session.add(interface)
+            writer.session.add(interface)
             known[reading.if_index] = interface
-        _apply_reading(interface, reading, result.polled_at, restarted, result.discovered)
-        if interface.in_bps is not None and interface.out_bps is not None:
-            sampled.append(interface)
+        writer.interface_read(device, interface, reading, result.polled_at, restarted,
+                              result.discovered)
     if result.discovered:
         for index, interface in known.items():
             if index not in seen:
-                interface.oper_status = IfStatus.NOT_PRESENT.value
-        device.interfaces_discovered_at = result.polled_at
-    session.flush()
-    rows: list[dict[str, Any]] = [
-        {"tenant_id": device.tenant_id, "interface_id": i.id, "sampled_at": result.polled_at,
-         "in_bps": i.in_bps, "out_bps": i.out_bps, "oper_up": i.oper_status == "up"}
-        for i in sampled]
-    if rows:
-        session.execute(insert(InterfaceSample), rows)
+                writer.interface_gone(interface)
+        changes["interfaces_discovered_at"] = result.polled_at
     return list(known.values())
 
 
@@ -164,56 +142,56 @@ def _degraded_reason(result: PollResult, interfaces: list[Interface]) -> str | N
 
 def record_poll(session: Session, device: Device, result: PollResult) -> Reachability:
     """Store one poll's result on the device and its interfaces; publish what changed."""
-    now = result.polled_at
-    device.last_polled_at = now
-    device.next_poll_at = now + timedelta(seconds=device.poll_interval_seconds)
-    previous = Reachability(device.reachability)
-    interfaces: list[Interface] = []
-    reason: str | None = None
-    if result.reachable:
-        uptime = None if result.sys_uptime_ticks is None else result.sys_uptime_ticks // 100
-        restarted = (uptime is not None and device.sys_uptime_seconds is not None
-                     and uptime < device.sys_uptime_seconds)
-        device.consecutive_failures = 0
-        device.last_seen_at = now
-        device.response_ms = result.response_ms
-        device.sys_descr = result.sys_descr
-        device.sys_name = (result.sys_name or "")[:255] or None
-        device.sys_uptime_seconds = uptime
-        device.cpu_pct = result.cpu_pct
-        device.memory_pct = result.memory_pct
-        interfaces = _record_interfaces(session, device, result, restarted)
-        reason = _degraded_reason(result, interfaces)
-        device.last_poll_error = "; ".join(result.partial_errors)[:500] or None
-    else:
-        device.consecutive_failures += 1
-        device.response_ms = None
-        device.last_poll_error = (result.error or "no answer")[:500]
-        interfaces = InterfaceRepository(session, device.tenant_id).all_of_device(device.id)
-    session.add(DeviceSample(tenant_id=device.tenant_id, device_id=device.id, sampled_at=now,
-                             reachable=result.reachable, response_ms=result.response_ms,
-                             cpu_pct=result.cpu_pct, memory_pct=result.memory_pct))
-    current = next_reachability(previous, reachable=result.reachable,
-                                consecutive_failures=device.consecutive_failures,
-                                down_after=device.down_after_failures,
-                                degraded=reason is not None)
-    session.flush()
-    if current != previous:
-        device.reachability = current.value
-        device.state_changed_at = now
-        session.flush()
-        _announce(session, device, previous, current, reason or device.last_poll_error or "")
-    if result.reachable:
-        publish(session, events.DevicePolled(
-            tenant_id=device.tenant_id, occurred_at=now, device_id=device.id,
-            device_name=device.name, cpu_pct=device.cpu_pct, memory_pct=device.memory_pct,
-            interfaces=tuple(events.InterfaceUtilization(
-                interface_id=i.id, label=i.label, utilization_pct=i.utilization_pct)
-                for i in interfaces if i.monitored and i.utilization_pct is not None)))
-    export.POLLS.labels("answered" if result.reachable else "unanswered").inc()
-    export.COUNTERS.inc(result.counters_read)
-    export.record_device(device, interfaces)
-    return current
+    return record_polls(session, [(device, result)])[0]
+
+
+def record_polls(session: Session,
+                 polls: Sequence[tuple[Device, PollResult]]) -> list[Reachability]:
+    """Store a batch of poll results (devices of any tenant) and publish what changed, in a
+    number of statements that does not grow with the batch (see recording.py)."""
+    interfaces_by_device = recording.interfaces_of(session, [d for d, _ in polls])
+    writer = recording.BatchWriter(session)
+    seen: list[tuple[Device, PollResult, list[Interface]]] = []
+    for device, result in polls:
+        changes, restarted = recording.device_changes(device, result)
+        interfaces = interfaces_by_device[device.id]
+        if result.reachable:
+            interfaces = _record_interfaces(writer, device, result, interfaces, restarted,
+                                            changes)
+        writer.device_polled(device, result, changes)
+        seen.append((device, result, interfaces))
+    writer.flush()
+    outcome = []
+    polled: dict[uuid.UUID, list[events.DevicePolled]] = {}
+    for device, result, interfaces in seen:
+        previous = Reachability(device.reachability)
+        reason = _degraded_reason(result, interfaces) if result.reachable else None
+        current = next_reachability(previous, reachable=result.reachable,
+                                    consecutive_failures=device.consecutive_failures,
+                                    down_after=device.down_after_failures,
+                                    degraded=reason is not None)
+        if current != previous:
+            device.reachability = current.value
+            device.state_changed_at = result.polled_at
+            session.flush()
+            _announce(session, device, previous, current,
+                      reason or device.last_poll_error or "")
+        if result.reachable:
+            polled.setdefault(device.tenant_id, []).append(events.DevicePolled(
+                tenant_id=device.tenant_id, occurred_at=result.polled_at, device_id=device.id,
+                device_name=device.name, cpu_pct=device.cpu_pct, memory_pct=device.memory_pct,
+                interfaces=tuple(events.InterfaceUtilization(
+                    interface_id=i.id, label=i.label, utilization_pct=i.utilization_pct)
+                    for i in interfaces if i.monitored and i.utilization_pct is not None)))
+        export.POLLS.labels("answered" if result.reachable else "unanswered").inc()
+        export.COUNTERS.inc(result.counters_read)
+        export.record_device(device, interfaces)
+        outcome.append(current)
+    for tenant_id, batch in polled.items():
+        publish(session, events.DevicesPolled(tenant_id=tenant_id,
+                                              occurred_at=batch[-1].occurred_at,
+                                              polls=tuple(batch)))
+    return outcome
 
 
 def _announce(session: Session, device: Device, previous: Reachability, current: Reachability,

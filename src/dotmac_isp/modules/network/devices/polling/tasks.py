@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +14,7 @@ from dotmac_isp.jobs import history
 from dotmac_isp.jobs.registry import JobContext, job
 from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.modules.network.devices.polling import export, rollup, service
-from dotmac_isp.modules.network.devices.polling.poller import run_cycle
+from dotmac_isp.modules.network.devices.polling.poller import PollResult, PollSpec, run_cycle
 from dotmac_isp.modules.network.devices.settings import get_devices_settings
 from dotmac_isp.shared.types import utcnow
 
@@ -20,23 +22,33 @@ log = logging.getLogger(__name__)
 RECORD_BATCH = 100  # poll results stored per transaction
 
 
-@job("devices.poll_devices", every=timedelta(seconds=10))
-def poll_devices(ctx: JobContext) -> str:
-    """Poll every device whose interval has come round, concurrently, over SNMP."""
+@dataclass
+class Recorded:
+    answered: int = 0
+    counters: int = 0
+    unrecorded: int = 0
+
+
+def claim(ctx: JobContext, now: datetime, limit: int) -> tuple[list[PollSpec],
+                                                                  list[PollResult],
+                                                                  dict[uuid.UUID, uuid.UUID]]:
+    """Claim this cycle's due devices (a short transaction of its own) and build their specs;
+    failed results for devices whose credentials cannot be read."""
     conf = get_devices_settings()
-    now = utcnow()
-    with ctx.database.unit_of_work(write=False) as session:
-        devices = service.due_devices(session, now, int(ctx.params.get("limit",
-                                                                       conf.poll_batch_limit)))
+    with ctx.database.unit_of_work() as session:
+        devices = service.claim_due(session, now, limit,
+                                    timedelta(seconds=conf.poll_lease_seconds))
         specs, failed = service.specs_for(ctx.settings, devices, now,
                                           timedelta(minutes=conf.discovery_interval_minutes))
         tenant_of = {d.id: d.tenant_id for d in devices}
-    if not specs and not failed:
-        return "no device due"
-    started = time.perf_counter()
-    results = run_cycle(specs, concurrency=conf.poll_concurrency) + failed
-    export.CYCLE.observe(time.perf_counter() - started)
-    answered = counters = unrecorded = 0
+    return specs, failed, tenant_of
+
+
+def record(ctx: JobContext, results: list[PollResult],
+           tenant_of: dict[uuid.UUID, uuid.UUID]) -> Recorded:
+    """Store poll results a batch per transaction; a failing batch is recorded as a job
+    failure of its tenants and the next batch goes on."""
+    outcome = Recorded()
     # A transaction per batch: the writer lock (SQLite) or the rows (PostgreSQL) are held for
     # a hundred devices at a time, not thousands, and a failing batch loses only itself.
     for start in range(0, len(results), RECORD_BATCH):
@@ -45,26 +57,42 @@ def poll_devices(ctx: JobContext) -> str:
             with ctx.database.unit_of_work() as session:
                 stored = {d.id: d for d in session.scalars(
                     select(Device).where(Device.id.in_([r.device_id for r in batch])))}
-                for result in batch:
-                    device = stored.get(result.device_id)
-                    if device is None:  # deleted while being polled
-                        continue
-                    service.record_poll(session, device, result)
+                # a device deleted while being polled is left out
+                service.record_polls(session, [(stored[r.device_id], r) for r in batch
+                                               if r.device_id in stored])
         except Exception as exc:
             log.exception("recording a batch of poll results failed",
                           extra={"devices": len(batch)})
-            unrecorded += len(batch)
+            outcome.unrecorded += len(batch)
             for tenant_id in sorted({tenant_of[r.device_id] for r in batch
                                      if r.device_id in tenant_of}):
                 history.record_failure(ctx.database, "devices.poll_devices", tenant_id,
                                        f"poll results of up to {len(batch)} devices not "
                                        f"recorded: {type(exc).__name__}: {exc}")
             continue
-        answered += sum(r.reachable for r in batch)
-        counters += sum(r.counters_read for r in batch)
-    summary = (f"polled {len(results)} devices: {answered} answered, "
-               f"{len(results) - answered - unrecorded} did not; {counters} counters read")
-    return summary + (f"; {unrecorded} results not recorded (see the log)" if unrecorded else "")
+        outcome.answered += sum(r.reachable for r in batch)
+        outcome.counters += sum(r.counters_read for r in batch)
+    return outcome
+
+
+@job("devices.poll_devices", every=timedelta(seconds=10))
+def poll_devices(ctx: JobContext) -> str:
+    """Poll the devices whose interval has come round (claimed, so several pollers share the
+    work without polling a device twice), concurrently, over SNMP."""
+    conf = get_devices_settings()
+    specs, failed, tenant_of = claim(ctx, utcnow(),
+                                     int(ctx.params.get("limit", conf.poll_batch_limit)))
+    if not specs and not failed:
+        return "no device due"
+    started = time.perf_counter()
+    results = run_cycle(specs, concurrency=conf.poll_concurrency) + failed
+    export.CYCLE.observe(time.perf_counter() - started)
+    done = record(ctx, results, tenant_of)
+    summary = (f"polled {len(results)} devices: {done.answered} answered, "
+               f"{len(results) - done.answered - done.unrecorded} did not; "
+               f"{done.counters} counters read")
+    return summary + (f"; {done.unrecorded} results not recorded (see the log)"
+                      if done.unrecorded else "")
 
 
 @job("devices.rollup_metrics", every=timedelta(minutes=10))

@@ -41,6 +41,14 @@ class RadiusSettings(BaseModel):
     coa_retries: int = Field(2, ge=0)
     coa_max_attempts: int = Field(5, ge=1)
     use_uvloop: bool = True
+    # `radius serve` starts this many worker processes on the same ports (SO_REUSEPORT)
+    processes: int = Field(1, ge=1, le=64)
+    # Each worker of `radius serve` serves /metrics on metrics_port + its index (0: off)
+    metrics_port: int = Field(0, ge=0, le=65535)
+    trace_sample_ratio: float = Field(0.01, ge=0, le=1)  # requests traced over OTLP; 0: none
+    # Read the policy-change log from the database on every poll even without Redis
+    # notifications; online sessions of other workers are polled with it
+    session_poll_seconds: float = Field(2.0, gt=0)
 
 
 class AuthSettings(BaseModel):
@@ -104,6 +112,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     otlp_endpoint: str | None = None
+    # Redis for cross-process notifications (RADIUS policy changes); unset: none
+    redis_url: str | None = None
     service_name: str = "dotmac-isp"
     # Send the page session cookie over HTTPS only. Unset: on, except in development and test.
     session_cookie_secure: bool | None = None

@@ -15,7 +15,11 @@ from collections.abc import Callable
 
 import redis
 
+from dotmac_isp.sdks.services import metrics
+
 log = logging.getLogger(__name__)
+CONNECTED = metrics.gauge("radius_redis_connected",
+                          "1 while this process listens for RADIUS policy changes on Redis")
 CHANNEL = "dotmac:radius:changes"
 CONNECT_TIMEOUT = 0.5
 BACKOFF_FIRST = 0.5
@@ -61,6 +65,8 @@ class Publisher:
         self._wake.set()
 
     def close(self, timeout: float = 2.0) -> None:
+        """Send what is pending (for up to `timeout`), then stop."""
+        self.flush(timeout)
         self._closed = True
         self._wake.set()
         self._thread.join(timeout)
@@ -148,6 +154,7 @@ class Listener:
                 self._listen()
             except (redis.RedisError, OSError) as exc:
                 self.connected.clear()
+                CONNECTED.set(0)
                 if not self._failing:
                     log.warning("no Redis channel for RADIUS policy changes; polling the "
                                 "change log only until it is back",
@@ -156,6 +163,7 @@ class Listener:
                 self._stop.wait(self._backoff)
                 self._backoff = min(self._backoff * 2, BACKOFF_MAX)
         self.connected.clear()
+        CONNECTED.set(0)
 
     def _listen(self) -> None:
         client = _client(self.url)
@@ -165,6 +173,7 @@ class Listener:
             # the subscription is confirmed by the first reply; only then is nothing missed
             pubsub.get_message(timeout=CONNECT_TIMEOUT)
             self.connected.set()
+            CONNECTED.set(1)
             log.info("listening for RADIUS policy changes on Redis",
                      extra={"redis": describe(self.url)})
             self._failing, self._backoff = False, BACKOFF_FIRST

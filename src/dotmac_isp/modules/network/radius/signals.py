@@ -37,6 +37,13 @@ def configure(redis_url: str | None) -> None:
         old.close()
 
 
+def reset() -> None:
+    """Forget the publisher; the next change reads the URL from the settings again."""
+    global _configured
+    configure(None)
+    _configured = False
+
+
 def _get_publisher() -> Publisher | None:
     if not _configured:
         configure(get_settings().redis_url)

@@ -63,6 +63,13 @@ class Workers:
         key = ("dotmac_radius_packets_total", (("outcome", outcome), ("port", "auth")))
         return self.metrics(worker).get(key, 0.0)
 
+    def pid(self, worker: int) -> int:
+        """The worker's process id, as it reports it (dotmac_radius_worker_info)."""
+        for (name, labels), _value in self.metrics(worker).items():
+            if name == "dotmac_radius_worker_info":
+                return int(dict(labels)["pid"])
+        raise AssertionError(f"worker {worker} reports no pid")
+
     def counts(self, outcome: str) -> list[float]:
         return [self.answered(w, outcome) for w in range(self.count)]
 

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius import telemetry
 from dotmac_isp.modules.network.radius.server import RadiusServer
@@ -72,9 +74,11 @@ def serve_forever(settings: Settings, database: Database, *, reuse_port: bool = 
 class RadiusThread:
     """The server on its own loop in a daemon thread; start() waits until it listens."""
 
-    def __init__(self, settings: Settings, database: Database):
+    def __init__(self, settings: Settings, database: Database, *,
+                 tracer_provider: TracerProvider | None = None):
         self.settings = settings
         self.database = database
+        self.tracer_provider = tracer_provider or telemetry.tracer_provider(settings)
         self.server: RadiusServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -103,7 +107,7 @@ class RadiusThread:
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         self.server = RadiusServer(self.settings, self.database,
-                                   tracer_provider=telemetry.tracer_provider(self.settings))
+                                   tracer_provider=self.tracer_provider)
         await self.server.start()
         self._started.set()
         await self._stop.wait()

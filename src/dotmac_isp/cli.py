@@ -294,10 +294,11 @@ def radius_serve(
                                    ("acct_port", acct_port), ("processes", processes),
                                    ("metrics_port", metrics_port)) if v is not None}
     radius = settings.radius.model_copy(update=overrides)
-    if radius.processes > 1:
+    if radius.processes > 1 and worker is None:
         ports = [p or supervisor.free_udp_port(radius.host)
                  for p in (radius.auth_port, radius.acct_port)]
-        env = {**os.environ, "DOTMAC_RADIUS__METRICS_PORT": str(radius.metrics_port)}
+        env = {**os.environ, "DOTMAC_RADIUS__METRICS_PORT": str(radius.metrics_port),
+               "DOTMAC_RADIUS__PROCESSES": str(radius.processes)}
         typer.echo(f"RADIUS on udp {radius.host}:{ports[0]} (auth), :{ports[1]} (accounting),"
                    f" {radius.processes} processes")
         code = supervisor.Supervisor(radius.processes, lambda i: supervisor.worker_command(

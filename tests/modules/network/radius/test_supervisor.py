@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 
 from dotmac_isp.config import Settings
@@ -51,3 +52,19 @@ def test_a_dead_worker_is_restarted_and_sigterm_stops_them_all(
         workers.process.wait(60)
         assert workers.process.returncode == 0
         assert not any(_alive(pid) for pid in (pids[0], restarted))
+
+
+def test_one_nas_source_port_is_spread_across_the_workers(
+        radius_db: Database, radius_url: str, settings: Settings) -> None:
+    """A NAS sends from one port; the workers share its requests by RADIUS Identifier."""
+    isp = seed_isp(radius_db, settings)
+    with radius_workers(radius_url, settings.secret_key.get_secret_value(),
+                        postauth_log="false") as workers:
+        workers.wait_ready()
+        before = workers.counts("accept")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as nas:
+            codes = [access_request(workers.auth_port, "alice", isp.passwords["alice"], n,
+                                    sock=nas) for n in range(40)]
+        assert set(codes) == {ACCEPT}
+        answered = [a - b for a, b in zip(workers.counts("accept"), before, strict=True)]
+        assert answered == [20, 20]  # Identifiers 0..39: even ones to one, odd to the other

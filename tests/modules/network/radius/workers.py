@@ -123,22 +123,31 @@ def radius_workers(database_url: str, secret_key: str, *, count: int = 2,
             process.communicate(timeout=10)
 
 
-def access_request(port: int, username: str, password: str, n: int,
-                   timeout: float = 2.0) -> int | None:
-    """One PAP Access-Request from a socket of its own (a new source port); the reply code,
-    or None when nothing came back."""
+def _request(username: str, password: str, n: int) -> bytes:
     packet = AuthPacket(code=1, id=n % 256, secret=SECRET.encode(), dict=load_dictionary())
     packet["User-Name"] = username
     packet["User-Password"] = packet.PwCrypt(password)
     packet["NAS-IP-Address"] = "127.0.0.1"
     packet["Calling-Station-Id"] = f"02:00:00:00:{n >> 8 & 255:02x}:{n & 255:02x}"
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    return bytes(packet.RequestPacket())
+
+
+def access_request(port: int, username: str, password: str, n: int,
+                   timeout: float = 2.0, sock: socket.socket | None = None) -> int | None:
+    """One PAP Access-Request with Identifier n % 256, from `sock` or from a socket of its
+    own (a new source port); the reply code, or None when nothing came back."""
+    own = sock is None
+    sock = sock or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
         sock.settimeout(timeout)
-        sock.sendto(packet.RequestPacket(), ("127.0.0.1", port))
+        sock.sendto(_request(username, password, n), ("127.0.0.1", port))
         try:
             data = sock.recv(4096)
         except TimeoutError:
             return None
+    finally:
+        if own:
+            sock.close()
     return data[0]
 
 

@@ -34,6 +34,7 @@ from dotmac_isp.modules.network.radius.udp import (
     DuplicateCache,
     bind_udp,
     protocol_factory,
+    spread_by_identifier,
 )
 from dotmac_isp.sdks.radius import codec
 from dotmac_isp.sdks.radius.codec import MalformedPacket
@@ -86,6 +87,8 @@ class RadiusServer:
                               (self.radius.acct_port, self._on_acct)):
             sock = bind_udp(self.radius.host, port, self.radius.receive_buffer_bytes,
                             self.reuse_port)
+            if self.reuse_port and self.radius.processes > 1:
+                spread_by_identifier(sock, self.radius.processes)
             transport, _ = await loop.create_datagram_endpoint(protocol_factory(handler),
                                                                sock=sock)
             self._transports.append(transport)

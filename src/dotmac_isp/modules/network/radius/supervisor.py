@@ -47,7 +47,7 @@ def free_udp_port(host: str) -> int:
 
 
 def worker_command(index: int, host: str, auth_port: int, acct_port: int) -> list[str]:
-    return [sys.executable, "-m", "dotmac_isp.cli", "radius", "serve", "--processes", "1",
+    return [sys.executable, "-m", "dotmac_isp.cli", "radius", "serve",
             "--worker", str(index), "--reuse-port", "--host", host,
             "--auth-port", str(auth_port), "--acct-port", str(acct_port)]
 

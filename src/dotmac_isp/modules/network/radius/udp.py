@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import socket
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -106,3 +108,32 @@ def bind_udp(host: str, port: int, receive_buffer: int, reuse_port: bool = False
         raise
     sock.setblocking(False)
     return sock
+
+
+# SO_ATTACH_REUSEPORT_CBPF (Linux 4.5+): a classic BPF program picks the socket of the group.
+SO_ATTACH_REUSEPORT_CBPF = 51
+
+
+def spread_by_identifier(sock: socket.socket, processes: int) -> bool:
+    """Send each datagram to socket number (RADIUS Identifier mod processes) of the port's
+    SO_REUSEPORT group, instead of by the hash of source address and port.
+
+    A NAS sends from one or a few source ports, so the kernel's default would hand all its
+    requests to one process; the Identifier changes with every request, so its load spreads
+    across all of them, and a retransmission (same Identifier) still reaches the process that
+    answered it first. False where the kernel does not offer it (the default then applies)."""
+    program = [
+        (0x30, 0, 0, 1),  # A = payload[1], the Identifier   (BPF_LD | BPF_B | BPF_ABS)
+        (0x94, 0, 0, processes),  # A %= processes          (BPF_ALU | BPF_MOD | BPF_K)
+        (0x16, 0, 0, 0),  # return A: the socket's index    (BPF_RET | BPF_A)
+    ]
+    code = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
+    buffer = ctypes.create_string_buffer(code)
+    fprog = struct.pack("@HP", len(program), ctypes.addressof(buffer))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, fprog)
+    except OSError as exc:
+        log.info("RADIUS requests spread by source port (no SO_ATTACH_REUSEPORT_CBPF)",
+                 extra={"error": str(exc)})
+        return False
+    return True

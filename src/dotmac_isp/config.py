@@ -46,9 +46,6 @@ class RadiusSettings(BaseModel):
     # Each worker of `radius serve` serves /metrics on metrics_port + its index (0: off)
     metrics_port: int = Field(0, ge=0, le=65535)
     trace_sample_ratio: float = Field(0.01, ge=0, le=1)  # requests traced over OTLP; 0: none
-    # Read the policy-change log from the database on every poll even without Redis
-    # notifications; online sessions of other workers are polled with it
-    session_poll_seconds: float = Field(2.0, gt=0)
 
 
 class AuthSettings(BaseModel):

@@ -9,6 +9,8 @@ SIGINT, and exits once every worker has stopped.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -25,7 +27,8 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 HEALTHY_AFTER = 60.0  # a worker that ran this long starts again with the first backoff
-STOP_GRACE = 30.0  # seconds a worker has to drain its accounting batch after SIGTERM
+STOP_GRACE = 30.0
+PR_SET_PDEATHSIG = 1  # seconds a worker has to drain its accounting batch after SIGTERM
 
 
 @dataclass
@@ -36,6 +39,13 @@ class Worker:
     backoff: float = BACKOFF_FIRST
     restart_at: float | None = None
     restarts: int = 0
+
+
+def _die_with_parent() -> None:
+    """In the worker, before exec: SIGTERM it when the supervisor dies, even by SIGKILL, so
+    no orphan keeps the port (Linux prctl PR_SET_PDEATHSIG; elsewhere nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_udp_port(host: str) -> int:
@@ -79,7 +89,8 @@ class Supervisor:
         return 0
 
     def _start(self, worker: Worker) -> None:
-        worker.process = subprocess.Popen(self.command(worker.index), env=self.env)
+        worker.process = subprocess.Popen(self.command(worker.index), env=self.env,
+                                          preexec_fn=_die_with_parent)
         worker.started_at, worker.restart_at = time.monotonic(), None
         log.info("RADIUS worker started", extra={"worker": worker.index,
                                                  "pid": worker.process.pid})

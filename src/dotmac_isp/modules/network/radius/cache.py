@@ -3,7 +3,10 @@
 Packets are answered from here, never from a query. Loads run in a worker thread and return
 an Update; the event loop applies it, so the loop never waits on the database and no lock is
 needed. What changed comes from the policy-change log (changes.py), polled every
-refresh_seconds and at once when this process committed a change (signals.py).
+refresh_seconds and at once when a change was committed in this process or, over Redis, in
+another (signals.py, notify.py). Where several processes serve (radius serve --processes N),
+sessions opened and closed by the others are polled from radacct the same way, so the
+simultaneous-use limit counts every process's sessions.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -370,21 +371,41 @@ def radius_serve(
     auth_port: int | None = typer.Option(None, help="Authentication port"),
     acct_port: int | None = typer.Option(None, help="Accounting port"),
     reuse_port: bool = typer.Option(False, help="SO_REUSEPORT: several processes, one port"),
+    processes: int | None = typer.Option(
+        None, min=1, max=64, help="Worker processes sharing the ports (default "
+        "DOTMAC_RADIUS__PROCESSES, 1)"),
+    metrics_port: int | None = typer.Option(
+        None, min=0, max=65535, help="Serve /metrics here (worker N on this port + N; default "
+        "DOTMAC_RADIUS__METRICS_PORT, 0: off)"),
+    worker: int | None = typer.Option(None, hidden=True, help="This worker's index"),
 ) -> None:
     """Run the RADIUS server alone, in the foreground."""
+    from dotmac_isp.modules.network.radius import supervisor
     from dotmac_isp.modules.network.radius.runner import serve_forever
     from dotmac_isp.observability.logs import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     overrides = {k: v for k, v in (("host", host), ("auth_port", auth_port),
-                                   ("acct_port", acct_port)) if v is not None}
-    settings = settings.model_copy(update={
-        "radius": settings.radius.model_copy(update=overrides)})
-    typer.echo(f"RADIUS on udp {settings.radius.host}:{settings.radius.auth_port} (auth), "
-               f":{settings.radius.acct_port} (accounting)")
+                                   ("acct_port", acct_port), ("processes", processes),
+                                   ("metrics_port", metrics_port)) if v is not None}
+    radius = settings.radius.model_copy(update=overrides)
+    if radius.processes > 1 and worker is None:
+        ports = [p or supervisor.free_udp_port(radius.host)
+                 for p in (radius.auth_port, radius.acct_port)]
+        env = {**os.environ, "DOTMAC_RADIUS__METRICS_PORT": str(radius.metrics_port),
+               "DOTMAC_RADIUS__PROCESSES": str(radius.processes)}
+        typer.echo(f"RADIUS on udp {radius.host}:{ports[0]} (auth), :{ports[1]} (accounting),"
+                   f" {radius.processes} processes")
+        code = supervisor.Supervisor(radius.processes, lambda i: supervisor.worker_command(
+            i, radius.host, ports[0], ports[1]), env).run()
+        raise typer.Exit(code)
+    settings = settings.model_copy(update={"radius": radius})
+    if worker is None:
+        typer.echo(f"RADIUS on udp {radius.host}:{radius.auth_port} (auth), "
+                   f":{radius.acct_port} (accounting)")
     with tracing.process(settings, "radius"):
-        serve_forever(settings, _database(), reuse_port=reuse_port)
+        serve_forever(settings, _database(), reuse_port=reuse_port, worker=worker)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,11 @@ class RadiusSettings(BaseModel):
     coa_retries: int = Field(2, ge=0)
     coa_max_attempts: int = Field(5, ge=1)
     use_uvloop: bool = True
+    # `radius serve` starts this many worker processes on the same ports (SO_REUSEPORT)
+    processes: int = Field(1, ge=1, le=64)
+    # Each worker of `radius serve` serves /metrics on metrics_port + its index (0: off)
+    metrics_port: int = Field(0, ge=0, le=65535)
+    trace_sample_ratio: float = Field(0.01, ge=0, le=1)  # requests traced over OTLP; 0: none
 
 
 class AuthSettings(BaseModel):
@@ -131,6 +136,8 @@ class Settings(BaseSettings):
     # Celery's broker (e.g. redis://127.0.0.1:6379/0). Set: jobs run on Celery workers and
     # beat, and `serve` runs no scheduler of its own.
     broker_url: str | None = None
+    # Redis for cross-process notifications (RADIUS policy changes); unset: none
+    redis_url: str | None = None
     service_name: str = "dotmac-isp"  # each process reports as <name>-api, -worker, -radius ...
     # Send the page session cookie over HTTPS only. Unset: on, except in development and test.
     session_cookie_secure: bool | None = None

@@ -86,8 +86,6 @@ def test_every_command_is_one_of_our_cli(compose: dict[str, Any]) -> None:
     assert _missing_from_cli(["no-such-command"]) == ["no-such-command"]
 
 
-@pytest.mark.xfail(reason="worker, beat, radius serve --processes and DOTMAC_BROKER_URL come "
-                          "with the Celery and RADIUS scale-out", strict=False)
 def test_the_scale_out_commands_exist(compose: dict[str, Any]) -> None:
     for name in OURS:
         assert not _missing_from_cli(compose["services"][name]["command"]), name

@@ -3,7 +3,10 @@
 Packets are answered from here, never from a query. Loads run in a worker thread and return
 an Update; the event loop applies it, so the loop never waits on the database and no lock is
 needed. What changed comes from the policy-change log (changes.py), polled every
-refresh_seconds and at once when this process committed a change (signals.py).
+refresh_seconds and at once when a change was committed in this process or, over Redis, in
+another (signals.py, notify.py). Where several processes serve (radius serve --processes N),
+sessions opened and closed by the others are polled from radacct the same way, so the
+simultaneous-use limit counts every process's sessions.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius import store
 from dotmac_isp.modules.network.radius.enums import ChangeKind
+from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.modules.network.radius.policy import PlanSnapshot, Profile
 from dotmac_isp.modules.network.radius.store import NasEntry, OpenSession
 from dotmac_isp.shared.db import Database
@@ -29,6 +35,9 @@ from dotmac_isp.shared.types import utcnow
 # last full load) and skips the rows it has already seen, so however long a load or a pause
 # took, no change falls between two polls.
 LOOKBACK = timedelta(seconds=60)
+# Sessions are polled by their changed_at, stamped just before a batch commits: a short
+# look-back covers that, and the periodic full reload of open sessions covers the rest.
+SESSION_LOOKBACK = timedelta(seconds=10)
 # Past this long without a poll (a stalled process) the log may have been pruned: load all.
 MAX_GAP = timedelta(hours=1)
 _MEMO_LIMIT = 65536
@@ -124,6 +133,8 @@ class Update:
     profiles: list[Profile] = field(default_factory=list)
     removed: set[uuid.UUID] = field(default_factory=set)
     sessions: list[OpenSession] | None = None
+    opened: list[OpenSession] = field(default_factory=list)  # sessions other processes saw
+    closed: list[str] = field(default_factory=list)
 
 
 class PolicyCache:
@@ -139,6 +150,7 @@ class PolicyCache:
         self.plans_version = 0  # changes whenever a plan may have changed
         self._seen: dict[int, datetime] = {}
         self._polled_at: datetime | None = None
+        self._sessions_polled_at: datetime | None = None
         # Held by a full load: a poll that finds one running leaves it alone (the load
         # brings everything), so slow loads never pile up behind each other.
         self._full_load = threading.Lock()
@@ -213,8 +225,34 @@ class PolicyCache:
         return update
 
     def load_sessions(self) -> Update:
+        started = utcnow()
         with self.database.unit_of_work(write=False) as session:
-            return Update(sessions=store.open_sessions(session))
+            update = Update(sessions=store.open_sessions(session))
+        self._sessions_polled_at = started
+        return update
+
+    def load_session_changes(self) -> Update:
+        """Sessions opened or closed since the last look, whichever process stored them:
+        several RADIUS processes count simultaneous use from the database, not from what
+        each one saw itself."""
+        started = utcnow()
+        if self._sessions_polled_at is None:
+            return self.load_sessions()
+        since = min(self._sessions_polled_at, started) - SESSION_LOOKBACK
+        with self.database.unit_of_work(write=False) as session:
+            rows = session.connection().execute(
+                select(RadAcct.tenant_id, RadAcct.username, RadAcct.acctuniqueid,
+                       RadAcct.nas_id, RadAcct.callingstationid, RadAcct.acctstoptime)
+                .where(RadAcct.changed_at >= since)).all()
+        self._sessions_polled_at = started
+        update = Update()
+        for tenant_id, username, uid, nas_id, calling, stopped in rows:
+            if stopped is None:
+                update.opened.append(OpenSession(tenant_id, (username or "").lower(), uid,
+                                                 nas_id, calling))
+            else:
+                update.closed.append(uid)
+        return update
 
     # Apply (event loop) -----------------------------------------------------------------
 
@@ -242,6 +280,10 @@ class PolicyCache:
             self.by_subscription[profile.subscription_id] = profile
         if update.sessions is not None:
             self.online.replace(update.sessions)
+        for uid in update.closed:
+            self.online.remove(uid)
+        for s in update.opened:
+            self.online.add(s)
         self.loaded_at = time.monotonic()
 
     def _drop(self, subscription_id: uuid.UUID) -> None:

@@ -12,7 +12,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.network.radius import telemetry
 from dotmac_isp.modules.network.radius.server import RadiusServer
 from dotmac_isp.shared.db import Database
 
@@ -37,17 +40,24 @@ def tune_interpreter() -> None:
 
 
 def serve_forever(settings: Settings, database: Database, *, reuse_port: bool = False,
+                  worker: int | None = None,
                   ready: Callable[[RadiusServer], None] | None = None) -> None:
-    """Run until SIGINT or SIGTERM."""
+    """Run until SIGINT or SIGTERM; with a metrics port, serve /metrics beside it."""
     tune_interpreter()
     loop = new_loop(settings.radius.use_uvloop)
-    server = RadiusServer(settings, database, reuse_port=reuse_port)
+    server = RadiusServer(settings, database, reuse_port=reuse_port, worker=worker,
+                          tracer_provider=telemetry.tracer_provider(settings))
     stop = asyncio.Event()
+    metrics_server: Any = None
 
     async def main() -> None:
+        nonlocal metrics_server
         await server.start()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if settings.radius.metrics_port:
+            metrics_server = telemetry.serve_metrics(
+                settings.host, settings.radius.metrics_port + (worker or 0))
         if ready is not None:
             ready(server)
         await stop.wait()
@@ -57,14 +67,18 @@ def serve_forever(settings: Settings, database: Database, *, reuse_port: bool = 
         loop.run_until_complete(main())
     finally:
         loop.close()
+        if metrics_server is not None:
+            metrics_server.shutdown()
 
 
 class RadiusThread:
     """The server on its own loop in a daemon thread; start() waits until it listens."""
 
-    def __init__(self, settings: Settings, database: Database):
+    def __init__(self, settings: Settings, database: Database, *,
+                 tracer_provider: TracerProvider | None = None):
         self.settings = settings
         self.database = database
+        self.tracer_provider = tracer_provider or telemetry.tracer_provider(settings)
         self.server: RadiusServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -92,7 +106,8 @@ class RadiusThread:
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()
-        self.server = RadiusServer(self.settings, self.database)
+        self.server = RadiusServer(self.settings, self.database,
+                                   tracer_provider=self.tracer_provider)
         await self.server.start()
         self._started.set()
         await self._stop.wait()

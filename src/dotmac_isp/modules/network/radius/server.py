@@ -11,139 +11,63 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import socket
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.network.radius import accounting, coa, records, signals
+from dotmac_isp.modules.network.radius import accounting, coa, records, signals, telemetry
 from dotmac_isp.modules.network.radius.authn import Authenticator, postauth_row
-from dotmac_isp.modules.network.radius.cache import PolicyCache
+from dotmac_isp.modules.network.radius.cache import PolicyCache, Update
 from dotmac_isp.modules.network.radius.enums import AcctStatus
 from dotmac_isp.modules.network.radius.postauth import PostAuthLog
+from dotmac_isp.modules.network.radius.refresh import Refresher
 from dotmac_isp.modules.network.radius.store import OpenSession
+from dotmac_isp.modules.network.radius.udp import (
+    PACKETS,
+    Counters,
+    DuplicateCache,
+    bind_udp,
+    protocol_factory,
+    spread_by_identifier,
+)
 from dotmac_isp.sdks.radius import codec
 from dotmac_isp.sdks.radius.codec import MalformedPacket
-from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 
 log = logging.getLogger(__name__)
-PACKETS = metrics.counter("radius_packets_total", "RADIUS packets by port and outcome",
-                          ["port", "outcome"])
+__all__ = ["PACKETS", "DuplicateCache", "RadiusServer"]
 PENDING = b""  # dedup marker: an accounting request whose batch has not committed yet
-SESSION_RESYNC_SECONDS = 60.0
-
-
-class Counters:
-    """Pre-bound metric children: labels() costs more than the increment itself."""
-
-    def __init__(self, port: str):
-        self.port = port
-        self._children: dict[str, Any] = {}
-
-    def inc(self, outcome: str, amount: int = 1) -> None:
-        child = self._children.get(outcome)
-        if child is None:
-            child = self._children[outcome] = PACKETS.labels(self.port, outcome)
-        child.inc(amount)
-
-
-class DuplicateCache:
-    """Replies by (source, identifier, authenticator): a retransmission gets the same answer.
-
-    Keys, replies and expiry times are bytes and floats in plain dicts, which the garbage
-    collector does not track: a cache of a few hundred thousand entries then costs nothing at
-    each collection (tuples would be scanned every time and show up as latency spikes)."""
-
-    def __init__(self, seconds: float, limit: int = 200_000):
-        self.seconds = seconds
-        self.limit = limit
-        self._replies: dict[bytes, bytes] = {}
-        self._expires: dict[bytes, float] = {}
-
-    @staticmethod
-    def key(addr: Any, data: bytes) -> bytes:
-        return f"{addr[0]}|{addr[1]}|".encode() + data[1:2] + data[4:20]
-
-    def get(self, key: bytes) -> bytes | None:
-        expires = self._expires.get(key)
-        if expires is None or expires < time.monotonic():
-            return None
-        return self._replies.get(key)
-
-    def put(self, key: bytes, reply: bytes) -> None:
-        if self.seconds <= 0:
-            return
-        if len(self._expires) >= self.limit:
-            for old in list(self._expires)[: self.limit // 10]:
-                self.forget(old)
-        if key in self._expires:
-            del self._expires[key]  # re-insert: the order of _expires is the order of expiry
-        self._expires[key] = time.monotonic() + self.seconds
-        self._replies[key] = reply
-
-    def forget(self, key: bytes) -> None:
-        self._expires.pop(key, None)
-        self._replies.pop(key, None)
-
-    def prune(self) -> None:
-        now, expires = time.monotonic(), self._expires
-        while expires:
-            key = next(iter(expires))
-            if expires[key] >= now:
-                break
-            self.forget(key)
-
-
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, handler: Callable[[bytes, Any], None]):
-        self.handler = handler
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        self.handler(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        log.debug("RADIUS socket error", extra={"error": str(exc)})
-
-
-def _factory(handler: Callable[[bytes, Any], None]) -> Callable[[], _Protocol]:
-    return lambda: _Protocol(handler)
-
-
-def bind_udp(host: str, port: int, receive_buffer: int, reuse_port: bool = False
-             ) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        if reuse_port and hasattr(socket, "SO_REUSEPORT"):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
 
 
 class RadiusServer:
-    def __init__(self, settings: Settings, database: Database, *, reuse_port: bool = False):
+    def __init__(self, settings: Settings, database: Database, *, reuse_port: bool = False,
+                 worker: int | None = None, tracer_provider: TracerProvider | None = None):
         self.settings = settings
         self.radius = settings.radius
         self.database = database
         self.reuse_port = reuse_port
+        self.worker = worker
+        # Another process may store the sessions this one must count for simultaneous use.
+        self.shared_sessions = reuse_port or self.radius.processes > 1 or bool(
+            settings.redis_url)
         self.cache = PolicyCache(database, settings)
         self.authenticator = Authenticator(self.cache, self.radius)
         self.auth_counts, self.acct_counts = Counters("auth"), Counters("acct")
         self.duplicates = DuplicateCache(self.radius.duplicate_cache_seconds)
         self.postauth = PostAuthLog(database, enabled=self.radius.postauth_log)
+        self.telemetry = telemetry.Telemetry(self.radius.trace_sample_ratio, tracer_provider)
+        self.refresher = Refresher(self.cache, settings, self.load, self.shared_sessions)
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="radius-load")
         self._writer = ThreadPoolExecutor(self.radius.acct_writers,
                                           thread_name_prefix="radius-acct")
-        self._batch: list[tuple[accounting.AcctRecord, bytes, Any, bytes]] = []
+        self._batch: list[Pending] = []
         self._batch_ready = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._transports: list[asyncio.DatagramTransport] = []
@@ -158,28 +82,34 @@ class RadiusServer:
         loop = asyncio.get_running_loop()
         self.cache.apply(await loop.run_in_executor(self._loader, self.cache.load_all))
         gc.freeze()  # the cache is long-lived: keep it out of the collector's way
-        self._seen_version = signals.current()
         coa.start_dispatcher(self.settings)
         for port, handler in ((self.radius.auth_port, self._on_auth),
                               (self.radius.acct_port, self._on_acct)):
             sock = bind_udp(self.radius.host, port, self.radius.receive_buffer_bytes,
                             self.reuse_port)
-            transport, _ = await loop.create_datagram_endpoint(_factory(handler), sock=sock)
+            if self.reuse_port and self.radius.processes > 1:
+                spread_by_identifier(sock, self.radius.processes)
+            transport, _ = await loop.create_datagram_endpoint(protocol_factory(handler),
+                                                               sock=sock)
             self._transports.append(transport)
         self.auth_transport, self.acct_transport = self._transports
         self.auth_port = self.auth_transport.get_extra_info("sockname")[1]
         self.acct_port = self.acct_transport.get_extra_info("sockname")[1]
         self._batch_ready = asyncio.Event()
+        self.refresher.start(loop)
         writers = [self._acct_writer() for _ in range(self.radius.acct_writers)]
         self._tasks = [asyncio.create_task(c) for c in (
-            *writers, self._refresher(), self.postauth.run(), self._housekeeping())]
+            *writers, self.refresher.run(), self.postauth.run(), self._housekeeping())]
+        telemetry.announce(self.worker)
         log.info("RADIUS server listening", extra={
             "host": self.radius.host, "auth_port": self.auth_port, "acct_port": self.acct_port,
+            "worker": self.worker, "pid": os.getpid(),
             "nas": len(self.cache.nas), "subscribers": len(self.cache.profiles)})
 
     async def stop(self) -> None:
         for transport in self._transports:
             transport.close()
+        self.refresher.stop()
         await self._drain_batch()
         for task in self._tasks:
             task.cancel()
@@ -187,10 +117,21 @@ class RadiusServer:
         await self.postauth.flush()
         self._loader.shutdown(wait=False)
         self._writer.shutdown(wait=True)
+        self.telemetry.shutdown()
+
+    async def load(self, fn: Callable[[], Update | None]) -> None:
+        """Run a cache load in the loader thread and apply what it found."""
+        update = await asyncio.get_running_loop().run_in_executor(self._loader, fn)
+        if update is not None:
+            self.cache.apply(update)
+            if update.full:
+                gc.freeze()
 
     # Access-Request ---------------------------------------------------------------------
 
     def _on_auth(self, data: bytes, addr: Any) -> None:
+        started = time.perf_counter()
+        traced = self.telemetry.sampled()
         counts = self.auth_counts
         nas = self.cache.nas.lookup(addr[0])
         if nas is None:
@@ -218,13 +159,23 @@ class RadiusServer:
             return
         self.auth_transport.sendto(outcome.reply, addr)  # type: ignore[union-attr]
         self.duplicates.put(key, outcome.reply)
-        counts.inc("accept" if outcome.accepted else "reject")
+        result = "accept" if outcome.accepted else "reject"
+        counts.inc(result)
+        seconds = time.perf_counter() - started
+        self.telemetry.auth_seconds.observe(seconds)
+        if traced:
+            self.telemetry.span(telemetry.CODES.get(request.code, "RADIUS"), seconds, {
+                "radius.code": request.code, "radius.nas": nas.name,
+                "radius.result": result, "radius.reason": outcome.reason,
+                "dotmac.tenant_id": str(nas.tenant_id), "net.peer.ip": addr[0],
+                "dotmac.radius.worker": self.worker})
         if outcome.username:
             self.postauth.add(postauth_row(outcome, nas, request, utcnow()))
 
     # Accounting-Request -----------------------------------------------------------------
 
     def _on_acct(self, data: bytes, addr: Any) -> None:
+        started = time.perf_counter()
         counts = self.acct_counts
         nas = self.cache.nas.lookup(addr[0])
         if nas is None:
@@ -257,7 +208,8 @@ class RadiusServer:
             counts.inc("malformed")
             return
         self.duplicates.put(key, PENDING)
-        self._batch.append((record, reply, addr, key))
+        self._batch.append(Pending(record, reply, addr, key, started,
+                                   nas.name if self.telemetry.sampled() else None))
         self._batch_ready.set()
 
     async def _acct_writer(self) -> None:
@@ -275,27 +227,48 @@ class RadiusServer:
         if not batch:
             return
         loop = asyncio.get_running_loop()
-        recs = [item[0] for item in batch]
+        recs = [item.record for item in batch]
         try:
             await loop.run_in_executor(self._writer, self._store, recs)
         except Exception:
             # Unanswered: the NAS retransmits and the next batch stores it.
             log.exception("accounting batch failed", extra={"records": len(batch)})
-            for *_rest, key in batch:
-                self.duplicates.forget(key)
+            for item in batch:
+                self.duplicates.forget(item.key)
             self.acct_counts.inc("store_failed", len(batch))
+            self._trace_batch(batch, "store_failed")
             return
         transport = self.acct_transport
-        for _record, reply, addr, key in batch:
+        for item in batch:
             if transport is not None and not transport.is_closing():
-                transport.sendto(reply, addr)
-            self.duplicates.put(key, reply)
+                transport.sendto(item.reply, item.addr)
+            self.duplicates.put(item.key, item.reply)
         self.acct_counts.inc("stored", len(batch))
+        self._observe_batch(batch)
         self._track_sessions(recs)
 
     def _store(self, recs: list[accounting.AcctRecord]) -> None:
         with self.database.unit_of_work() as session:
             accounting.write_batch(session, recs)
+
+    def _observe_batch(self, batch: list[Pending]) -> None:
+        now, wall = time.perf_counter(), utcnow()
+        answered, lag = self.telemetry.acct_seconds.observe, telemetry.ACCT_LAG_SECONDS.observe
+        for item in batch:
+            answered(now - item.started)
+            lag(max(0.0, (wall - item.record.event_time).total_seconds()))
+        self._trace_batch(batch, "stored")
+
+    def _trace_batch(self, batch: list[Pending], result: str) -> None:
+        now = time.perf_counter()
+        for item in batch:
+            if item.traced_nas is not None:
+                r = item.record
+                self.telemetry.span("Accounting-Request", now - item.started, {
+                    "radius.code": codec.ACCOUNTING_REQUEST, "radius.nas": item.traced_nas,
+                    "radius.acct_status_type": r.status.name, "radius.result": result,
+                    "dotmac.tenant_id": str(r.tenant_id), "net.peer.ip": item.addr[0],
+                    "dotmac.radius.worker": self.worker}, error=result != "stored")
 
     async def _drain_batch(self) -> None:
         while self._batch:
@@ -303,47 +276,34 @@ class RadiusServer:
 
     def _track_sessions(self, recs: list[accounting.AcctRecord]) -> None:
         online = self.cache.online
+        opened_or_closed = False
         for r in recs:
             if r.status in (AcctStatus.START, AcctStatus.INTERIM):
                 online.add(OpenSession(r.tenant_id, r.username.lower(), r.acctuniqueid,
                                        r.nas_id, r.columns.get("callingstationid")))
+                opened_or_closed = opened_or_closed or r.status == AcctStatus.START
             elif r.status == AcctStatus.STOP:
                 online.remove(r.acctuniqueid)
+                opened_or_closed = True
             elif r.nas_id is not None:
                 online.close_nas(r.nas_id)
-
-    # Background -------------------------------------------------------------------------
-
-    async def _refresher(self) -> None:
-        loop = asyncio.get_running_loop()
-        last_poll = last_full = last_sessions = time.monotonic()
-        while True:
-            await asyncio.sleep(0.2)
-            now = time.monotonic()
-            version = signals.current()
-            try:
-                if now - last_full >= self.radius.full_reload_seconds:
-                    last_full = last_poll = now  # a failed load is retried a period later
-                    self.cache.apply(await loop.run_in_executor(self._loader,
-                                                                self.cache.load_all))
-                    gc.freeze()
-                    # measured from the end: a load slower than the period never runs back
-                    # to back with the next one
-                    last_full = last_poll = time.monotonic()
-                elif version != self._seen_version or now - last_poll >= \
-                        self.radius.refresh_seconds:
-                    self._seen_version, last_poll = version, now
-                    update = await loop.run_in_executor(self._loader, self.cache.load_changes)
-                    if update is not None:
-                        self.cache.apply(update)
-                if now - last_sessions >= SESSION_RESYNC_SECONDS:
-                    last_sessions = now
-                    self.cache.apply(await loop.run_in_executor(self._loader,
-                                                                self.cache.load_sessions))
-            except Exception:
-                log.exception("RADIUS policy refresh failed; serving the last known policy")
+                opened_or_closed = True
+        if opened_or_closed and self.shared_sessions:
+            signals.sessions_changed()
 
     async def _housekeeping(self) -> None:
         while True:
             await asyncio.sleep(1.0)
             self.duplicates.prune()
+
+
+@dataclass(slots=True)
+class Pending:
+    """An Accounting-Request waiting for its batch to commit."""
+
+    record: accounting.AcctRecord
+    reply: bytes
+    addr: Any
+    key: bytes
+    started: float  # perf_counter at arrival
+    traced_nas: str | None  # set when the request is sampled for tracing

@@ -40,6 +40,8 @@ class RadiusSettings(BaseModel):
     coa_timeout_seconds: float = Field(3.0, gt=0)
     coa_retries: int = Field(2, ge=0)
     coa_max_attempts: int = Field(5, ge=1)
+    coa_concurrency: int = Field(16, ge=1, le=256)  # requests in flight at once per sender
+    coa_batch_size: int = Field(1000, ge=1, le=100_000)  # most requests one job run sends
     use_uvloop: bool = True
 
 

@@ -62,6 +62,8 @@ class MailSettings(BaseModel):
     smtp_starttls: bool = False
     sender: str = "DotMac ISP <noreply@localhost>"
     timeout_seconds: float = 10.0
+    smtp_connections: int = Field(4, ge=1, le=64)  # open at once by one sender (the job)
+    smtp_messages_per_connection: int = Field(100, ge=1)  # then it reconnects
 
 
 class HttpSettings(BaseModel):

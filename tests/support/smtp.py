@@ -40,6 +40,11 @@ class Inbox:
         with self._lock:
             return len({id(s) for s in self._sessions})  # kept alive by the list: ids unique
 
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self._sessions.clear()
+
     def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[Message]:
         deadline = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < deadline:

@@ -28,7 +28,7 @@ from dotmac_isp.modules.notifications.enums import PENDING, DeliveryStatus
 from dotmac_isp.modules.notifications.models import Delivery
 from dotmac_isp.modules.notifications.smtp import DeliveryFailed, SmtpPool, transmit
 from dotmac_isp.sdks.services import metrics
-from dotmac_isp.shared.claims import drain, skip_locked
+from dotmac_isp.shared.claims import drain, running_clock, skip_locked
 from dotmac_isp.shared.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -223,26 +223,21 @@ def send_due(open_session: SessionOpener, mail: MailSettings, now: datetime, *,
     envelope_from = _envelope_from(mail)
     pool = SmtpPool(mail, mail.smtp_connections, mail.smtp_messages_per_connection)
 
-    def claim_some(room: int) -> list[Claimed]:
-        with open_session() as session:
-            return claim_batch(session, mail.sender, now, lease, room)
+    clock = running_clock(now)
 
-    def write(results: list[tuple[Claimed, Result]]) -> None:
-        try:
-            with open_session() as session:
-                statuses = record_many(session, results, now)
-        except Exception:  # those rows are sent again once their lease lapses
-            log.exception("delivery outcomes could not be recorded", extra={
-                "delivery_ids": [str(c.delivery_id) for c, _r in results]})
-            summary.skipped += len(results)
-            return
-        for status in statuses:
-            key = status if status in ("sent", "retrying", "failed") else "skipped"
-            setattr(summary, key, getattr(summary, key) + 1)
+    def exchange(results: list[tuple[Claimed, Result]], room: int) -> list[Claimed]:
+        with open_session() as session:
+            for status in record_many(session, results, now) if results else []:
+                key = status if status in ("sent", "retrying", "failed") else "skipped"
+                setattr(summary, key, getattr(summary, key) + 1)
+            return claim_batch(session, mail.sender, clock(), lease, room) if room else []
 
     try:
-        drain(claim_some, lambda claimed: _send_one(pool.send, claimed, envelope_from),
-              write, workers=mail.smtp_connections, limit=limit, name="smtp")
+        # a few claimed messages wait for a free connection, so the connections stay busy
+        # while outcomes are being recorded (a lease of minutes covers that wait)
+        drain(exchange, lambda claimed: _send_one(pool.send, claimed, envelope_from),
+              workers=mail.smtp_connections, queue=mail.smtp_connections, limit=limit,
+              name="smtp")
     finally:
         pool.close()
     log.info("outbox sent", extra={"summary": str(summary), "connections": pool.opened})

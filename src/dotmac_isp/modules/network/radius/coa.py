@@ -34,7 +34,7 @@ from dotmac_isp.sdks.core.exceptions import RadiusError
 from dotmac_isp.sdks.radius.client import DynamicAuthResult, send_dynamic_request
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared import crypto
-from dotmac_isp.shared.claims import drain, skip_locked
+from dotmac_isp.shared.claims import drain, running_clock, skip_locked
 from dotmac_isp.shared.crypto import DecryptionFailed
 from dotmac_isp.shared.db import Database, after_commit
 from dotmac_isp.shared.types import utcnow
@@ -293,27 +293,20 @@ def deliver_due(database: Database, settings: Settings, now: datetime, *,
     states: dict[str, int] = defaultdict(int)
     with database.unit_of_work(write=False) as session:
         if not due_ids(session, now, 1):
-            return states  # nothing due: no writer lock taken
+            return {}  # nothing due: no writer lock taken
 
-    def claim(room: int) -> list[Attempt]:
+    clock = running_clock(now)
+
+    def exchange(results: list[tuple[Attempt, Outcome]], room: int) -> list[Attempt]:
         with database.unit_of_work() as session:
-            return claim_due(session, settings, now, room)
-
-    def write(results: list[tuple[Attempt, Outcome]]) -> None:
-        try:
-            with database.unit_of_work() as session:
-                for state in record(session, settings, results):
-                    states[state] += 1
-        except Exception:  # those rows are retried after their backoff; the rest go on
-            log.exception("CoA answers could not be recorded",
-                          extra={"request_ids": [str(a.id) for a, _o in results]})
-            states["error"] += len(results)
+            for state in record(session, settings, results) if results else []:
+                states[state] += 1
+            return claim_due(session, settings, clock(), room) if room else []
 
     radius = settings.radius
-    drain(claim, lambda attempt: send(attempt, settings), write,
-          workers=radius.coa_concurrency, limit=limit or radius.coa_batch_size,
-          name="radius-coa")
-    return states
+    drain(exchange, lambda attempt: send(attempt, settings), workers=radius.coa_concurrency,
+          limit=limit or radius.coa_batch_size, name="radius-coa")
+    return dict(states)
 
 
 def due_ids(session: Session, now: datetime, limit: int = 200) -> list[uuid.UUID]:

@@ -18,10 +18,12 @@ from sqlalchemy import select
 from dotmac_isp.config import MailSettings, Settings
 from dotmac_isp.modules.notifications import outbox, service
 from dotmac_isp.modules.notifications.models import Delivery
-from dotmac_isp.modules.notifications.smtp import SmtpPool
+from dotmac_isp.modules.notifications.smtp import DeliveryFailed, SmtpPool
+from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from tests.support.factories import make_tenant
 from tests.support.parallel import at_once
+from tests.support.querycount import count_statements
 from tests.support.smtp import smtp_server
 
 CONTEXT = {"tenant": {"name": "Lagos Fibre"}, "customer": {"name": "Ada Obi"},
@@ -116,6 +118,7 @@ def test_50_messages_go_over_a_few_reused_connections(mail_db: Database) -> None
         connections = inbox.connections
     assert str(summary) == "50 sent, 0 to retry, 0 failed, 0 skipped"
     assert 1 <= connections <= 4
+    assert b'dotmac_notifications_smtp_send_seconds_count{outcome="sent"}' in metrics.render()
 
 
 def test_a_refused_recipient_fails_only_its_own_message(mail_db: Database) -> None:
@@ -174,3 +177,22 @@ def test_postgres_senders_skip_deliveries_another_sender_is_claiming(
     ids: set[uuid.UUID] = {c.delivery_id for c in mine}
     assert not ids & {c.delivery_id for c in theirs}
     assert {(d.status, d.attempts) for d in deliveries(mail_db).values()} == {("sending", 1)}
+
+
+def test_claiming_and_recording_cost_the_same_statements_at_10_and_100_messages(
+        mail_db: Database) -> None:
+    now = datetime.now(UTC)
+    counts = []
+    for size in (10, 100):
+        queue(mail_db, [f"{size}-{a}" for a in addresses(size)], now)
+        with count_statements(mail_db.engine) as counted:
+            with mail_db.unit_of_work() as session:
+                claimed = outbox.claim_batch(session, "noc@isp.example", now, LEASE, size)
+            failure = DeliveryFailed("451 try later", permanent=False)
+            with mail_db.unit_of_work() as session:
+                outbox.record_many(session, [(c, (failure.answer, failure)) for c in claimed],
+                                   now)
+        assert len(claimed) == size
+        counts.append(counted.count)
+    assert counts[0] == counts[1]
+    assert {d.status for d in deliveries(mail_db).values()} == {"retrying"}

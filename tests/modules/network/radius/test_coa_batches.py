@@ -18,12 +18,14 @@ import pytest
 from dotmac_isp.config import Settings
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.network.radius import coa, tasks
+from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
 from tests.modules.network.radius.coa_rows import Outbox
 from tests.modules.network.radius.nas_stand_in import nas_stand_in
 from tests.modules.network.radius.support import radius_settings
 from tests.support.parallel import at_once
+from tests.support.querycount import count_statements
 
 
 def _wait_for(predicate: Any, seconds: float = 20) -> None:
@@ -116,6 +118,10 @@ def test_a_dead_nas_holds_up_only_its_own_requests(outbox: Outbox,
     rows = outbox.rows()
     assert [(rows[sid].state, rows[sid].response) for sid in doomed] == [("pending", "timeout")] * 4
     assert summary == {"acked": 6, "pending": 4}
+    exposed = metrics.render()
+    for answer in ("ACK", "timeout"):
+        assert (f'dotmac_radius_coa_round_trip_seconds_count{{answer="{answer}",'
+                f'kind="disconnect"}}').encode() in exposed
 
 
 def test_a_request_whose_sender_died_is_taken_over_after_its_backoff(
@@ -165,3 +171,20 @@ def test_postgres_senders_skip_rows_another_sender_is_claiming(
     assert len(mine) == 6 and len(theirs) == 4
     assert not {a.id for a in mine} & {a.id for a in theirs}
     assert {r.attempts for r in outbox.rows().values()} == {1}
+
+
+def test_claiming_and_recording_cost_the_same_statements_at_10_and_100_requests(
+        outbox: Outbox, settings: Settings) -> None:
+    now = utcnow()
+    counts = []
+    for size, prefix in ((10, "TEN"), (100, "HUNDRED")):
+        outbox.queue(9, size, prefix, now - timedelta(seconds=1))
+        with count_statements(outbox.database.engine) as counted:
+            with outbox.database.unit_of_work() as session:
+                claimed = coa.claim_due(session, settings, now, size)
+            results = [(attempt, coa.Outcome(None, "timed out")) for attempt in claimed]
+            with outbox.database.unit_of_work() as session:
+                coa.record(session, settings, results)
+        assert len(claimed) == size
+        counts.append(counted.count)
+    assert counts[0] == counts[1]

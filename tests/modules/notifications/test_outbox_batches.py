@@ -196,3 +196,18 @@ def test_claiming_and_recording_cost_the_same_statements_at_10_and_100_messages(
         counts.append(counted.count)
     assert counts[0] == counts[1]
     assert {d.status for d in deliveries(mail_db).values()} == {"retrying"}
+
+
+def test_a_server_that_is_down_costs_a_few_attempts_not_one_per_message(
+        mail_db: Database) -> None:
+    now = datetime.now(UTC)
+    queue(mail_db, addresses(20), now)
+    with smtp_server() as (_inbox, port):
+        pass  # the port is free again: connections to it are refused
+    summary = send_due(mail_db, mail_for(port, connections=2), now)
+    rows = deliveries(mail_db).values()
+    tried = [d for d in rows if d.attempts == 1]
+    assert 2 <= len(tried) <= 4 and summary.retrying == len(tried)
+    assert {(d.status, "SMTP connection failed" in d.error) for d in tried} == {
+        ("retrying", True)}
+    assert {(d.status, d.attempts) for d in rows if d not in tried} == {("queued", 0)}

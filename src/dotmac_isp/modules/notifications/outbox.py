@@ -230,7 +230,9 @@ def send_due(open_session: SessionOpener, mail: MailSettings, now: datetime, *,
             for status in record_many(session, results, now) if results else []:
                 key = status if status in ("sent", "retrying", "failed") else "skipped"
                 setattr(summary, key, getattr(summary, key) + 1)
-            return claim_batch(session, mail.sender, clock(), lease, room) if room else []
+            if not room or pool.unreachable:  # a server that is down: the rest can wait
+                return []
+            return claim_batch(session, mail.sender, clock(), lease, room)
 
     try:
         # a few claimed messages wait for a free connection, so the connections stay busy

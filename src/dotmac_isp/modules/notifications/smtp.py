@@ -123,14 +123,18 @@ class SmtpPool:
 
     A connection the server dropped is replaced; a message that found its reused connection
     already closed is tried once more on a new one (nothing had been sent). A refusal of one
-    message (e.g. 550 for its recipient) leaves the connection for the next message.
+    message (e.g. 550 for its recipient) leaves the connection for the next message. After
+    `size` failed connection attempts in a row the pool reports itself unreachable, so the
+    sender stops claiming messages that would only wait for the same timeout.
     """
 
     def __init__(self, settings: MailSettings, size: int, per_connection: int = 100):
         self.settings = settings
         self.per_connection = max(1, per_connection)
         self.opened = 0  # connections made, for the log and the tests
-        self._slots = threading.BoundedSemaphore(max(1, size))
+        self.failed_connects = 0  # connection attempts that failed since the last success
+        self._size = max(1, size)
+        self._slots = threading.BoundedSemaphore(self._size)
         self._lock = threading.Lock()
         self._idle: list[tuple[smtplib.SMTP, int]] = []
 
@@ -146,10 +150,21 @@ class SmtpPool:
                         raise
             return self._send(self._open(), 0, message, sender, recipient)
 
+    @property
+    def unreachable(self) -> bool:
+        """Every connection attempt lately failed: the server is down or refuses us."""
+        return self.failed_connects >= self._size
+
     def _open(self) -> smtplib.SMTP:
-        smtp = connect(self.settings)
+        try:
+            smtp = connect(self.settings)
+        except DeliveryFailed:
+            with self._lock:
+                self.failed_connects += 1
+            raise
         with self._lock:
             self.opened += 1
+            self.failed_connects = 0
         return smtp
 
     def _send(self, smtp: smtplib.SMTP, used: int, message: EmailMessage, sender: str,

@@ -40,6 +40,8 @@ class RadiusSettings(BaseModel):
     coa_timeout_seconds: float = Field(3.0, gt=0)
     coa_retries: int = Field(2, ge=0)
     coa_max_attempts: int = Field(5, ge=1)
+    coa_concurrency: int = Field(16, ge=1, le=256)  # requests in flight at once per sender
+    coa_batch_size: int = Field(1000, ge=1, le=100_000)  # most requests one job run sends
     use_uvloop: bool = True
     # `radius serve` starts this many worker processes on the same ports (SO_REUSEPORT)
     processes: int = Field(1, ge=1, le=64)
@@ -65,6 +67,8 @@ class MailSettings(BaseModel):
     smtp_starttls: bool = False
     sender: str = "DotMac ISP <noreply@localhost>"
     timeout_seconds: float = 10.0
+    smtp_connections: int = Field(4, ge=1, le=64)  # open at once by one sender (the job)
+    smtp_messages_per_connection: int = Field(100, ge=1)  # then it reconnects
 
 
 class HttpSettings(BaseModel):

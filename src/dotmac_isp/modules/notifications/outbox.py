@@ -1,12 +1,16 @@
-"""The outbox: claim a queued delivery, send it with no transaction open, record the outcome.
+"""The outbox: claim queued deliveries, send them with no transaction open, record outcomes.
 
-A claim is one conditional UPDATE (queued/retrying and due, or a lapsed lease), so two
-senders (the after-commit hook and the job, or two workers) never both send one message.
+A claim marks rows 'sending' under a lease in one short transaction: the due rows are
+selected (FOR UPDATE SKIP LOCKED on PostgreSQL) and taken with a conditional UPDATE
+(queued/retrying and due, or a lapsed lease), so two senders (the after-commit hook and the
+job, or several workers) never both send one message. The job claims in batches and sends
+over a bounded pool of reused SMTP connections (mail.smtp_connections).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -22,8 +26,9 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import MailSettings
 from dotmac_isp.modules.notifications.enums import PENDING, DeliveryStatus
 from dotmac_isp.modules.notifications.models import Delivery
-from dotmac_isp.modules.notifications.smtp import DeliveryFailed, transmit
+from dotmac_isp.modules.notifications.smtp import DeliveryFailed, SmtpPool, transmit
 from dotmac_isp.sdks.services import metrics
+from dotmac_isp.shared.claims import drain, running_clock, skip_locked
 from dotmac_isp.shared.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,10 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
            timedelta(hours=1), timedelta(hours=4), timedelta(hours=12))
 SENT = metrics.counter("notifications_sent_total", "Notification delivery attempts by outcome",
                        ["outcome"])
+SEND_TIME = metrics.histogram("notifications_smtp_send_seconds",
+                              "Handing one message to the SMTP server (connecting included "
+                              "when a new connection was needed)", ["outcome"])
+Send = Callable[[EmailMessage, str, str], str]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -76,26 +85,39 @@ def _claimable(now: datetime) -> Any:
                and_(Delivery.status == DeliveryStatus.SENDING.value, Delivery.lease_until < now))
 
 
-def claim(session: Session, delivery_id: uuid.UUID, sender: str, now: datetime,
-          lease: timedelta) -> Claimed | None:
-    result: Any = session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, _claimable(now))
+def claim_batch(session: Session, sender: str, now: datetime, lease: timedelta, limit: int,
+                ids: list[uuid.UUID] | None = None) -> list[Claimed]:
+    """Mark up to `limit` due deliveries (only these ids, if given) as being sent by this
+    sender until now + lease; rows another sender holds are passed over."""
+    due = select(Delivery.id).where(_claimable(now))
+    if ids is not None:
+        due = due.where(Delivery.id.in_(ids))
+    candidates = list(session.scalars(skip_locked(session, due.order_by(
+        Delivery.next_attempt_at, Delivery.created_at).limit(limit))))
+    if not candidates:
+        return []
+    taken = list(session.scalars(
+        update(Delivery).where(Delivery.id.in_(candidates), _claimable(now))
         .values(status=DeliveryStatus.SENDING.value, lease_until=now + lease,
                 attempts=Delivery.attempts + 1, last_attempt_at=now)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        return None
-    delivery = session.scalars(select(Delivery).where(Delivery.id == delivery_id)
-                               .execution_options(populate_existing=True)).one()
-    return Claimed(delivery.id, delivery.to_address, build_email(delivery, sender),
-                   delivery.attempts, delivery.max_attempts)
+        .returning(Delivery.id).execution_options(synchronize_session=False)))
+    if not taken:
+        return []
+    rows = session.scalars(select(Delivery).where(Delivery.id.in_(taken))
+                           .execution_options(populate_existing=True)).all()
+    order = {delivery_id: n for n, delivery_id in enumerate(candidates)}
+    return [Claimed(d.id, d.to_address, build_email(d, sender), d.attempts, d.max_attempts)
+            for d in sorted(rows, key=lambda d: order[d.id])]
 
 
-def record(session: Session, claimed: Claimed, now: datetime, *, answer: str,
+def claim(session: Session, delivery_id: uuid.UUID, sender: str, now: datetime,
+          lease: timedelta) -> Claimed | None:
+    claimed = claim_batch(session, sender, now, lease, 1, [delivery_id])
+    return claimed[0] if claimed else None
+
+
+def _apply(delivery: Delivery, claimed: Claimed, now: datetime, answer: str,
            failure: DeliveryFailed | None) -> str:
-    delivery = session.get(Delivery, claimed.delivery_id, populate_existing=True)
-    if delivery is None:
-        return "gone"
     delivery.lease_until = None
     delivery.smtp_response = answer[:500]
     if failure is None:
@@ -110,29 +132,69 @@ def record(session: Session, claimed: Claimed, now: datetime, *, answer: str,
         delivery.status = DeliveryStatus.RETRYING.value
         delivery.next_attempt_at = now + backoff(claimed.attempts)
         delivery.error = failure.answer
-    session.flush()
     SENT.labels(delivery.status).inc()
     return delivery.status
 
 
+def record(session: Session, claimed: Claimed, now: datetime, *, answer: str,
+           failure: DeliveryFailed | None) -> str:
+    return record_many(session, [(claimed, (answer, failure))], now)[0]
+
+
+Result = tuple[str, DeliveryFailed | None]  # the server's answer, and the failure if any
+
+
+def record_many(session: Session, results: list[tuple[Claimed, Result]],
+                now: datetime) -> list[str]:
+    """Store the outcome of each attempt (one SELECT for them all); their new statuses."""
+    stored = {d.id: d for d in session.scalars(select(Delivery).where(
+        Delivery.id.in_([c.delivery_id for c, _r in results]))
+        .execution_options(populate_existing=True))}
+    statuses = []
+    for claimed, (answer, failure) in results:
+        delivery = stored.get(claimed.delivery_id)
+        statuses.append("gone" if delivery is None else
+                        _apply(delivery, claimed, now, answer, failure))
+    session.flush()
+    return statuses
+
+
+def _send_one(send: Send, claimed: Claimed, envelope_from: str) -> Result:
+    started = time.perf_counter()
+    failure: DeliveryFailed | None = None
+    try:
+        answer = send(claimed.message, envelope_from, claimed.recipient)
+    except DeliveryFailed as exc:
+        failure, answer = exc, exc.answer
+        log.warning("notification not delivered", extra={
+            "delivery_id": str(claimed.delivery_id), "answer": exc.answer,
+            "permanent": exc.permanent})
+    except Exception as exc:  # a defect with one message must not stop the others
+        log.exception("notification could not be sent",
+                      extra={"delivery_id": str(claimed.delivery_id)})
+        failure = DeliveryFailed(f"internal error: {exc.__class__.__name__}", permanent=False)
+        answer = failure.answer
+    SEND_TIME.labels("sent" if failure is None else "failed") \
+        .observe(time.perf_counter() - started)
+    return answer, failure
+
+
+def _envelope_from(mail: MailSettings) -> str:
+    _name, address = parseaddr(mail.sender)
+    return address or mail.sender
+
+
 def attempt(open_session: SessionOpener, delivery_id: uuid.UUID, mail: MailSettings,
             now: datetime, lease: timedelta) -> str:
-    """Claim, send and record one delivery; returns its new status ('skipped' if another
-    sender has it or it is not due)."""
+    """Claim, send and record one delivery over a connection of its own; returns its new
+    status ('skipped' if another sender has it or it is not due)."""
     with open_session() as session:
         claimed = claim(session, delivery_id, mail.sender, now, lease)
     if claimed is None:
         return "skipped"
-    _name, envelope_from = parseaddr(mail.sender)
-    failure: DeliveryFailed | None = None
-    try:
-        answer = transmit(mail, claimed.message, envelope_from or mail.sender, claimed.recipient)
-    except DeliveryFailed as exc:
-        failure, answer = exc, exc.answer
-        log.warning("notification not delivered", extra={
-            "delivery_id": str(delivery_id), "answer": exc.answer, "permanent": exc.permanent})
+    result = _send_one(lambda *args: transmit(mail, *args), claimed, _envelope_from(mail))
     with open_session() as session:
-        return record(session, claimed, now, answer=answer, failure=failure)
+        return record_many(session, [(claimed, result)], now)[0]
 
 
 def due_ids(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
@@ -155,14 +217,32 @@ class SendSummary:
 
 def send_due(open_session: SessionOpener, mail: MailSettings, now: datetime, *,
              limit: int, lease: timedelta) -> SendSummary:
-    """Send every delivery that is due now (queued, retry time reached, or lease lapsed)."""
-    with open_session() as session:
-        ids = due_ids(session, now, limit)
+    """Send every delivery that is due now (queued, retry time reached, or lease lapsed),
+    claimed in batches and sent over at most mail.smtp_connections reused connections."""
     summary = SendSummary()
-    for delivery_id in ids:
-        outcome = attempt(open_session, delivery_id, mail, now, lease)
-        key = outcome if outcome in ("sent", "retrying", "failed") else "skipped"
-        setattr(summary, key, getattr(summary, key) + 1)
+    envelope_from = _envelope_from(mail)
+    pool = SmtpPool(mail, mail.smtp_connections, mail.smtp_messages_per_connection)
+
+    clock = running_clock(now)
+
+    def exchange(results: list[tuple[Claimed, Result]], room: int) -> list[Claimed]:
+        with open_session() as session:
+            for status in record_many(session, results, now) if results else []:
+                key = status if status in ("sent", "retrying", "failed") else "skipped"
+                setattr(summary, key, getattr(summary, key) + 1)
+            if not room or pool.unreachable:  # a server that is down: the rest can wait
+                return []
+            return claim_batch(session, mail.sender, clock(), lease, room)
+
+    try:
+        # a few claimed messages wait for a free connection, so the connections stay busy
+        # while outcomes are being recorded (a lease of minutes covers that wait)
+        drain(exchange, lambda claimed: _send_one(pool.send, claimed, envelope_from),
+              workers=mail.smtp_connections, queue=mail.smtp_connections, limit=limit,
+              name="smtp")
+    finally:
+        pool.close()
+    log.info("outbox sent", extra={"summary": str(summary), "connections": pool.opened})
     return summary
 
 

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import delete
 
 from dotmac_isp import db_migrate, wiring
+from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius.models import NasClient
 from dotmac_isp.shared.db import Database
+from tests.modules.network.radius.coa_rows import Outbox, outbox_of
 from tests.support.postgres import scratch_database
 
 
@@ -42,3 +44,10 @@ def radius_db(radius_url: str) -> Iterator[Database]:
         with database.unit_of_work() as session:
             session.execute(delete(NasClient))
         database.dispose()
+
+
+@pytest.fixture
+def outbox(radius_db: Database, settings: Settings) -> Iterator[Outbox]:
+    """The CoA outbox of this test only: a tenant with a NAS on loopback, emptied after."""
+    with outbox_of(radius_db, settings) as box:
+        yield box

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from pyrad.packet import CoAPacket
 from sqlalchemy import select
 
 from dotmac_isp.config import Settings
@@ -24,11 +18,10 @@ from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.schemas import PlanChangeRequest
 from dotmac_isp.sdks.radius import codec
-from dotmac_isp.sdks.radius.dictionary import load_dictionary
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.types import utcnow
+from tests.modules.network.radius.nas_stand_in import nas_stand_in
 from tests.modules.network.radius.support import (
-    SECRET,
     Isp,
     radclient,
     radius_settings,
@@ -37,55 +30,6 @@ from tests.modules.network.radius.support import (
     seed_isp,
 )
 from tests.support.customers import make_plan
-
-
-@dataclass
-class NasStandIn:
-    """Answers CoA/Disconnect like a router would: ACK, NAK with an Error-Cause, or silence."""
-
-    port: int
-    answer: str = "ACK"
-    error_cause: int | None = None
-    received: list[dict[str, Any]] = field(default_factory=list)
-
-
-@contextmanager
-def nas_stand_in() -> Iterator[NasStandIn]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.1)
-    nas = NasStandIn(sock.getsockname()[1])
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                data, addr = sock.recvfrom(4096)
-            except TimeoutError:
-                continue
-            request = CoAPacket(packet=data, secret=SECRET.encode(), dict=load_dictionary())
-            assert request.VerifyCoARequest()
-            nas.received.append({"code": request.code, **{
-                str(k): request[k] for k in request.keys()  # noqa: SIM118 (decoded names)
-                if isinstance(k, str)}})
-            if nas.answer == "silent":
-                continue
-            reply = request.CreateReply()
-            if nas.answer == "NAK":
-                reply.code = codec.DISCONNECT_NAK if request.code == codec.DISCONNECT_REQUEST \
-                    else codec.COA_NAK
-                if nas.error_cause:
-                    reply["Error-Cause"] = nas.error_cause
-            sock.sendto(reply.ReplyPacket(), addr)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield nas
-    finally:
-        stop.set()
-        thread.join(5)
-        sock.close()
 
 
 def _point_nas_at(database: Database, isp: Isp, port: int) -> None:

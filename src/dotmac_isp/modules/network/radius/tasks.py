@@ -24,18 +24,9 @@ CHANGE_LOG_DAYS = 1
 
 @job("radius.deliver_coa", every=timedelta(seconds=30))
 def deliver_coa(ctx: JobContext) -> str:
-    """Send CoA/Disconnect requests that are due (first tries and retries with backoff)."""
-    with ctx.database.unit_of_work(write=False) as session:
-        due = coa.due_ids(session, ctx.now)
-    states: dict[str, int] = {}
-    for request_id in due:
-        try:
-            state = coa.deliver(ctx.database, ctx.settings, request_id, ctx.now)
-        except Exception:  # a defect with one request: the others are still sent
-            log.exception("a CoA request could not be handled; the next goes on",
-                          extra={"request_id": str(request_id)})
-            state = "error"
-        states[state] = states.get(state, 0) + 1
+    """Send CoA/Disconnect requests that are due (first tries and retries with backoff),
+    claimed in batches and sent coa_concurrency at a time."""
+    states = coa.deliver_due(ctx.database, ctx.settings, ctx.now)
     return ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "nothing due"
 
 

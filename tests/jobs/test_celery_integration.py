@@ -34,8 +34,8 @@ from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.shared.db import Database
 from tests.conftest import BACKENDS
 from tests.modules.billing.helpers import world
+from tests.modules.network.radius.nas_stand_in import nas_stand_in
 from tests.modules.network.radius.support import seed_isp
-from tests.modules.network.radius.test_coa import nas_stand_in
 from tests.support.factories import make_tenant
 from tests.support.postgres import scratch_database
 from tests.support.redis_server import redis_server

@@ -7,8 +7,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from dotmac_isp.sdks.radius.client import send_dynamic_request
+from tests.modules.network.radius.nas_stand_in import nas_stand_in
 from tests.modules.network.radius.support import SECRET
-from tests.modules.network.radius.test_coa import nas_stand_in
 
 
 def test_coa_send_is_a_client_span_under_the_current_one(

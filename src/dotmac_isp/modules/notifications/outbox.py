@@ -230,7 +230,7 @@ def send_due(open_session: SessionOpener, mail: MailSettings, now: datetime, *,
             for status in record_many(session, results, now) if results else []:
                 key = status if status in ("sent", "retrying", "failed") else "skipped"
                 setattr(summary, key, getattr(summary, key) + 1)
-            if not room or pool.unreachable:  # a server that is down: the rest can wait
+            if not room or pool.suspect:  # a server that may be down: the rest can wait
                 return []
             return claim_batch(session, mail.sender, clock(), lease, room)
 

@@ -124,8 +124,8 @@ class SmtpPool:
     A connection the server dropped is replaced; a message that found its reused connection
     already closed is tried once more on a new one (nothing had been sent). A refusal of one
     message (e.g. 550 for its recipient) leaves the connection for the next message. After
-    `size` failed connection attempts in a row the pool reports itself unreachable, so the
-    sender stops claiming messages that would only wait for the same timeout.
+    a failed connection attempt the pool is suspect and the sender claims no more in this run
+    (the messages already claimed are still tried, each on a new attempt).
     """
 
     def __init__(self, settings: MailSettings, size: int, per_connection: int = 100):
@@ -151,9 +151,11 @@ class SmtpPool:
             return self._send(self._open(), 0, message, sender, recipient)
 
     @property
-    def unreachable(self) -> bool:
-        """Every connection attempt lately failed: the server is down or refuses us."""
-        return self.failed_connects >= self._size
+    def suspect(self) -> bool:
+        """The last connection attempt failed and none has succeeded since: claim no more
+        messages in this run (those claimed are still tried), so a server that is down costs
+        at most the messages already claimed, however the sends interleave."""
+        return self.failed_connects > 0
 
     def _open(self) -> smtplib.SMTP:
         try:

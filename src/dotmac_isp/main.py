@@ -70,9 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(db, settings) if background else None
-        if scheduler is not None:
-            scheduler.start()
+        scheduler = start_jobs(db, settings) if background else None
         yield
         if scheduler is not None:
             scheduler.stop()
@@ -139,6 +137,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequestContextMiddleware)
     tracing.instrument_app(app, db, settings)
     return app
+
+
+def start_jobs(db: Database, settings: Settings) -> Scheduler | None:
+    """Start this deployment's one in-process job scheduler (stop() it at shutdown)."""
+    scheduler = Scheduler(db, settings)
+    scheduler.start()
+    return scheduler
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of several API processes (`serve --workers N`), built in each worker
+    from the environment. It runs no jobs: the supervising process runs them, once."""
+    return create_app(get_settings(), background=False)
 
 
 def _add_operational_routes(app: FastAPI) -> None:

@@ -202,17 +202,29 @@ def test_serve_with_two_workers_runs_jobs_and_radius_once(tmp_path: Path) -> Non
             database.dispose()
         # jobs due once a minute or less often ran once, not once per process
         assert counts and all(n == 1 for n in counts.values()), counts
-        for _ in range(6):  # fresh connections, served by whichever worker accepts
-            assert httpx.get(f"{server.url}/readyz", timeout=30).status_code == 200
+        for _ in range(10):  # fresh connections, served by whichever worker accepts
+            assert httpx.get(f"{server.url}/api/v1/customers", timeout=30).status_code == 401
+        # every scrape counts all ten, whichever worker answers it, and shows the jobs the
+        # supervising process ran (from its snapshot)
+        series = 'dotmac_http_requests_total{method="GET",route="/api/v1/customers",status="401"}'
+        for _ in range(6):
+            text = wait_for(lambda: "dotmac_job_runs_total{" in scrape(server.url),
+                            lambda: scrape(server.url), seconds=60)
+            assert f"{series} 10.0" in text
     assert server.proc.returncode == 0, server.output()[-2000:]
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
+def scrape(base: str) -> str:
+    return httpx.get(f"{base}/metrics", timeout=30).text
+
+
 def wait_for(ready: Any, value: Any, seconds: float = 120) -> Any:
+    """value() once ready() holds; fails the test after `seconds`."""
     deadline = time.monotonic() + seconds
     while not ready():
         if time.monotonic() > deadline:
-            pytest.fail("timed out waiting for the API workers")
+            pytest.fail(f"still not so after {seconds:.0f}s: {getattr(ready, '__doc__', '')}")
         time.sleep(0.2)
     return value()
 

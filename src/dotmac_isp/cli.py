@@ -293,14 +293,17 @@ def _serve_processes(settings: Settings, host: str, port: int, processes: int) -
     import uvicorn
 
     from dotmac_isp.main import start_jobs
+    from dotmac_isp.sdks.services import metrics, metrics_shared
 
     typer.echo(f"{processes} API processes; jobs and RADIUS in this one (pid {os.getpid()})")
     database = _database()
     scheduler = start_jobs(database, settings)
     try:
-        uvicorn.run("dotmac_isp.main:create_worker_app", factory=True, workers=processes,
-                    host=host, port=port, log_config=None, access_log=False,
-                    proxy_headers=False)
+        # any worker answers /metrics for all of them and for this process's jobs and RADIUS
+        with metrics_shared.shared_with_workers(metrics.REGISTRY):
+            uvicorn.run("dotmac_isp.main:create_worker_app", factory=True,
+                        workers=processes, host=host, port=port, log_config=None,
+                        access_log=False, proxy_headers=False)
     finally:
         if scheduler is not None:
             scheduler.stop()

@@ -10,7 +10,8 @@ same database in the same run. The goal is p95 under 50 ms for each endpoint.
 
 Then, over HTTP on loopback, the customer list and customer detail under load from
 --concurrency keep-alive clients, served by 1 and by 2 API processes (as `serve --workers N`
-runs them) in turn: requests/s, p50 and p95 of each, and the ratio 2 processes : 1.
+runs them) alternately, --repeat times: requests/s, p50 and p95 of each round and of all
+rounds together, and the ratio 2 processes : 1.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients at once")
     parser.add_argument("--seconds", type=float, default=10.0, help="load per measurement")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds of 1 then 2 processes")
     parser.add_argument("--skip-asgi", action="store_true",
                         help="only the HTTP measurements with 1 and 2 processes")
     add_url_argument(parser)
@@ -166,17 +168,24 @@ def main() -> None:
         cases = {"customers, first page": ["/api/v1/customers?limit=50"],
                  "customer detail": [f"/api/v1/customers/{i}" for i in ids]}
         results: dict[tuple[str, int], LoadResult] = {}
-        for processes in (1, 2):
-            with api_processes(url, settings.secret_key.get_secret_value(),
-                               processes) as base:
-                for label, paths in cases.items():
-                    r = run_load(base, paths, headers, concurrency=args.concurrency,
-                                 seconds=args.seconds)
-                    results[label, processes] = r
-                    print(f"{label:28} {processes:9} {r.per_second:7.0f} {r.quantile(50):7.1f} "
-                          f"{r.quantile(95):7.1f} {r.errors:6}")
+        # 1, 2, 1, 2 ...: a change in the machine's other load touches both alike
+        for _ in range(args.repeat):
+            for processes in (1, 2):
+                with api_processes(url, settings.secret_key.get_secret_value(),
+                                   processes) as base:
+                    for label, paths in cases.items():
+                        r = run_load(base, paths, headers, concurrency=args.concurrency,
+                                     seconds=args.seconds)
+                        results[label, processes] = results[label, processes].join(r) \
+                            if (label, processes) in results else r
+                        print(f"{label:28} {processes:9} {r.per_second:7.0f} "
+                              f"{r.quantile(50):7.1f} {r.quantile(95):7.1f} {r.errors:6}")
+        print("all rounds together")
         for label in cases:
             one, two = results[label, 1], results[label, 2]
+            for processes, r in ((1, one), (2, two)):
+                print(f"{label:28} {processes:9} {r.per_second:7.0f} {r.quantile(50):7.1f} "
+                      f"{r.quantile(95):7.1f} {r.errors:6}")
             print(f"{label:28} ratio 2:1  req/s {two.per_second / one.per_second:4.2f}x   "
                   f"p95 {two.quantile(95) / one.quantile(95):4.2f}x")
         database.dispose()

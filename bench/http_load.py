@@ -74,6 +74,11 @@ class LoadResult:
     def per_second(self) -> float:
         return self.requests / self.seconds
 
+    def join(self, other: LoadResult) -> LoadResult:
+        """Two measurements as one."""
+        return LoadResult(self.requests + other.requests, self.errors + other.errors,
+                          self.seconds + other.seconds, self.latencies_ms + other.latencies_ms)
+
     def quantile(self, q: int) -> float:
         return statistics.quantiles(self.latencies_ms, n=100)[q - 1]
 

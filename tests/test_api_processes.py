@@ -204,13 +204,20 @@ def test_serve_with_two_workers_runs_jobs_and_radius_once(tmp_path: Path) -> Non
         assert counts and all(n == 1 for n in counts.values()), counts
         for _ in range(10):  # fresh connections, served by whichever worker accepts
             assert httpx.get(f"{server.url}/api/v1/customers", timeout=30).status_code == 401
+        # a request is counted as it ends, after its response: wait for the tenth, then
         # every scrape counts all ten, whichever worker answers it, and shows the jobs the
         # supervising process ran (from its snapshot)
         series = 'dotmac_http_requests_total{method="GET",route="/api/v1/customers",status="401"}'
+
+        def all_counted() -> bool:
+            """ten requests and the supervisor's job runs on /metrics"""
+            text = scrape(server.url)
+            return f"{series} 10.0" in text and "dotmac_job_runs_total{" in text
+
+        wait_for(all_counted, lambda: None, seconds=60)
         for _ in range(6):
-            text = wait_for(lambda: "dotmac_job_runs_total{" in scrape(server.url),
-                            lambda: scrape(server.url), seconds=60)
-            assert f"{series} 10.0" in text
+            text = scrape(server.url)
+            assert f"{series} 10.0" in text and "dotmac_job_runs_total{" in text
     assert server.proc.returncode == 0, server.output()[-2000:]
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
@@ -224,7 +231,7 @@ def wait_for(ready: Any, value: Any, seconds: float = 120) -> Any:
     deadline = time.monotonic() + seconds
     while not ready():
         if time.monotonic() > deadline:
-            pytest.fail(f"still not so after {seconds:.0f}s: {getattr(ready, '__doc__', '')}")
+            pytest.fail(f"still not so after {seconds:.0f}s: {ready.__doc__ or ready}")
         time.sleep(0.2)
     return value()
 

@@ -6,7 +6,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from dotmac_isp.sdks.radius.client import send_dynamic_request
+from dotmac_isp.sdks.radius.client import DynamicAuthResult, send_dynamic_request
+from dotmac_isp.shared.claims import drain
 from tests.modules.network.radius.support import SECRET
 from tests.modules.network.radius.test_coa import nas_stand_in
 
@@ -28,6 +29,26 @@ def test_coa_send_is_a_client_span_under_the_current_one(
     assert coa.attributes["radius.kind"] == "coa"
     assert coa.attributes["radius.answer"] == "ACK"
     assert coa.status.status_code != StatusCode.ERROR
+
+
+def test_sends_on_the_batch_threads_stay_under_the_job(
+        recorded_spans: InMemorySpanExporter) -> None:
+    """The outboxes send on a pool of threads; their spans still belong to the job's trace."""
+    due = ["alice", "bob", "carol"]
+
+    def exchange(results: list[tuple[str, DynamicAuthResult]], room: int) -> list[str]:
+        claimed, due[:] = due[:room], due[room:]
+        return claimed
+
+    with nas_stand_in() as nas, \
+            trace.get_tracer("test").start_as_current_span("job radius.deliver_coa") as job:
+        assert drain(exchange, lambda user: send_dynamic_request(
+            "127.0.0.1", nas.port, SECRET.encode(), "coa", [("User-Name", user)], timeout=2,
+            retries=0), workers=2, limit=10) == 3
+    sent = [s for s in recorded_spans.get_finished_spans() if s.name == "RADIUS coa"]
+    assert len(sent) == 3
+    assert all(s.parent is not None and s.parent.span_id == job.get_span_context().span_id
+               for s in sent)
 
 
 def test_a_nak_marks_the_span_failed_with_its_cause(

@@ -102,9 +102,12 @@ def _statement(span: ReceivedSpan) -> str:
     return " ".join(str(span.attributes.get("db.statement", "")).split()).upper()
 
 
-@pytest.mark.parametrize("protocol", sorted(RECEIVERS))
+@pytest.mark.parametrize(("protocol", "pool"), [
+    ("http/protobuf", "threads"), ("grpc", "threads"),
+    ("http/protobuf", "prefork"),  # tracing set up in each child, after the fork
+])
 def test_a_suspension_is_one_trace_from_the_request_to_the_nas(
-        protocol: str, cluster_database: str, tmp_path: Path) -> None:
+        protocol: str, pool: str, cluster_database: str, tmp_path: Path) -> None:
     wiring.install()
     settings = Settings(environment="test", secret_key=SECRET)  # type: ignore[arg-type]
     database = Database.from_url(cluster_database)
@@ -116,7 +119,8 @@ def test_a_suspension_is_one_trace_from_the_request_to_the_nas(
                           DOTMAC_RADIUS__COA_TIMEOUT_SECONDS="1")
         with log.open("w") as out:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "dotmac_isp.cli", "worker", "--concurrency", "2"],
+                [sys.executable, "-m", "dotmac_isp.cli", "worker", "--concurrency", "2",
+                 "--pool", pool],
                 env=env, stdout=out, stderr=subprocess.STDOUT)
             try:
                 server, base = start_server(env)

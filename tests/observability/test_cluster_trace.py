@@ -13,9 +13,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +24,11 @@ from sqlalchemy import select
 
 from dotmac_isp import db_migrate, wiring
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.network.radius.models import CoaRequest, NasClient, RadAcct
-from dotmac_isp.modules.services.enums import SubscriptionStatus
+from dotmac_isp.modules.network.radius.models import CoaRequest
 from dotmac_isp.shared.db import Database
 from tests.conftest import BACKENDS
 from tests.modules.network.radius.nas_stand_in import nas_stand_in
-from tests.modules.network.radius.support import Isp, seed_isp
-from tests.support.factories import make_user
+from tests.observability.suspension import SESSION_ID, online_subscriber
 from tests.support.otlp import (
     RECEIVERS,
     SECRET,
@@ -62,25 +57,6 @@ def cluster_database(request: pytest.FixtureRequest, _postgres: Any) -> Iterator
     with scratch_database(server) as url:
         db_migrate.upgrade(url)
         yield url
-
-
-def _seed(database: Database, settings: Settings, nas_port: int) -> tuple[Isp, str]:
-    """alice, active, with an open session on a NAS answering at nas_port; an admin's token."""
-    isp = seed_isp(database, settings, statuses={"alice": SubscriptionStatus.ACTIVE})
-    now = datetime.now(UTC)
-    with database.unit_of_work() as session:
-        nas = session.get(NasClient, isp.nas_id)
-        assert nas is not None
-        nas.coa_port = nas_port
-        session.add(RadAcct(tenant_id=isp.tenant.id, subscription_id=isp.subs["alice"].id,
-                            nas_id=isp.nas_id, acctsessionid="TRACED-1",
-                            acctuniqueid=uuid.uuid4().hex, username="alice",
-                            nasipaddress="127.0.0.1", framedipaddress="100.64.0.20",
-                            acctstarttime=now, acctupdatetime=now))
-        tenant = session.get(Tenant, isp.tenant.id)
-        assert tenant is not None
-        token = make_user(session, settings, tenant, "admin").token
-    return isp, token
 
 
 def _wait(what: str, predicate: Callable[[], bool], log: Path) -> None:
@@ -114,7 +90,7 @@ def test_a_suspension_is_one_trace_from_the_request_to_the_nas(
     log = tmp_path / "worker.log"
     with redis_server() as broker_url, nas_stand_in() as nas, \
             RECEIVERS[protocol]() as receiver:
-        isp, token = _seed(database, settings, nas.port)
+        isp, token = online_subscriber(database, settings, nas.port)
         env = environment(cluster_database, receiver, DOTMAC_BROKER_URL=broker_url,
                           DOTMAC_RADIUS__COA_TIMEOUT_SECONDS="1")
         with log.open("w") as out:
@@ -144,7 +120,7 @@ def test_a_suspension_is_one_trace_from_the_request_to_the_nas(
             s.name == "RADIUS disconnect" for s in got) and any(
             s.is_server and s.attributes.get("http.route") == ROUTE for s in got), timeout=10)
     database.dispose()
-    assert nas.session_ids() == ["TRACED-1"]
+    assert nas.session_ids() == [SESSION_ID]
 
     request = _the(spans, lambda s: s.is_server and s.attributes.get("http.route") == ROUTE)
     assert request.resource["service.name"] == "dotmac-isp-api"

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from dotmac_isp import db_migrate
 from dotmac_isp.config import Settings
 from dotmac_isp.shared.db import make_engine, make_sessionmaker, unit_of_work
-from tests.conftest import BACKENDS
 from tests.support.factories import make_tenant, make_user
 from tests.support.otlp import (
     RECEIVERS,
@@ -27,26 +22,8 @@ from tests.support.otlp import (
     start_server,
     stop,
 )
-from tests.support.postgres import scratch_database
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path,
-                   _postgres: Any) -> Iterator[str]:
-    """A migrated database of its own: the server process commits what it writes."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'traced.db'}"
-        db_migrate.upgrade(url)
-        yield url
-        return
-    server, reason = _postgres
-    if server is None:
-        pytest.skip(f"PostgreSQL unavailable: {reason}")
-    with scratch_database(server) as url:
-        db_migrate.upgrade(url)
-        yield url
 
 
 def _admin_token(url: str) -> str:

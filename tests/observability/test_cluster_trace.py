@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from sqlalchemy import select
 from dotmac_isp import db_migrate, wiring
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius.models import CoaRequest
+from dotmac_isp.modules.services.enums import ScheduledAction, SubscriptionStatus
+from dotmac_isp.modules.services.models import ScheduledChange
 from dotmac_isp.shared.db import Database
 from tests.conftest import BACKENDS
 from tests.modules.network.radius.nas_stand_in import nas_stand_in
@@ -68,6 +72,26 @@ def _wait(what: str, predicate: Callable[[], bool], log: Path) -> None:
         time.sleep(0.1)
 
 
+@contextmanager
+def _worker(env: dict[str, str], log: Path, pool: str = "threads") -> Iterator[None]:
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "dotmac_isp.cli", "worker", "--concurrency", "2",
+             "--pool", pool], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield
+        finally:
+            stop(worker)  # Celery's warm shutdown flushes the worker's spans
+
+
+def _acked(database: Database) -> Callable[[], bool]:
+    def acked() -> bool:
+        with database.unit_of_work(write=False) as session:
+            return session.scalars(select(CoaRequest.state)).all() == ["acked"]
+
+    return acked
+
+
 def _the(spans: list[ReceivedSpan], what: Callable[[ReceivedSpan], bool]) -> ReceivedSpan:
     found = [s for s in spans if what(s)]
     assert len(found) == 1, [(s.name, s.resource.get("service.name")) for s in spans]
@@ -93,29 +117,17 @@ def test_a_suspension_is_one_trace_from_the_request_to_the_nas(
         isp, token = online_subscriber(database, settings, nas.port)
         env = environment(cluster_database, receiver, DOTMAC_BROKER_URL=broker_url,
                           DOTMAC_RADIUS__COA_TIMEOUT_SECONDS="1")
-        with log.open("w") as out:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "dotmac_isp.cli", "worker", "--concurrency", "2",
-                 "--pool", pool],
-                env=env, stdout=out, stderr=subprocess.STDOUT)
+        with _worker(env, log, pool):
+            server, base = start_server(env)
             try:
-                server, base = start_server(env)
-                try:
-                    response = httpx.post(
-                        f"{base}/api/v1/subscriptions/{isp.subs['alice'].id}/status",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                        json={"status": "suspended", "reason": "unpaid"})
-                    assert response.status_code == 200, response.text
-
-                    def acked() -> bool:
-                        with database.unit_of_work(write=False) as session:
-                            return session.scalars(select(CoaRequest.state)).all() == ["acked"]
-
-                    _wait("the Disconnect acknowledged", acked, log)
-                finally:
-                    stop(server)
+                response = httpx.post(
+                    f"{base}/api/v1/subscriptions/{isp.subs['alice'].id}/status",
+                    headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                    json={"status": "suspended", "reason": "unpaid"})
+                assert response.status_code == 200, response.text
+                _wait("the Disconnect acknowledged", _acked(database), log)
             finally:
-                stop(worker)  # Celery's warm shutdown flushes the worker's spans
+                stop(server)
         spans = receiver.wait_for(lambda got: any(
             s.name == "RADIUS disconnect" for s in got) and any(
             s.is_server and s.attributes.get("http.route") == ROUTE for s in got), timeout=10)
@@ -158,3 +170,41 @@ def test_a_suspension_is_one_trace_from_the_request_to_the_nas(
     # and the worker's statements of this run belong to no other trace
     coa_sql = [s for s in spans if "RADIUS_COA_REQUESTS" in _statement(s)]
     assert {s.trace_id for s in coa_sql} == {request.trace_id}
+
+
+def test_a_cli_job_and_the_coa_it_queues_are_one_trace(cluster_database: str,
+                                                       tmp_path: Path) -> None:
+    """`dotmac-isp jobs run` with a broker: a scheduled suspension applied by the job queues
+    its Disconnect for the workers, and the worker's task joins the job's trace."""
+    wiring.install()
+    settings = Settings(environment="test", secret_key=SECRET)  # type: ignore[arg-type]
+    database = Database.from_url(cluster_database)
+    log = tmp_path / "worker.log"
+    with redis_server() as broker_url, nas_stand_in() as nas, \
+            RECEIVERS["http/protobuf"]() as receiver:
+        isp, _token = online_subscriber(database, settings, nas.port)
+        with database.unit_of_work() as session:
+            session.add(ScheduledChange(
+                tenant_id=isp.tenant.id, subscription_id=isp.subs["alice"].id,
+                action=ScheduledAction.STATUS.value, reason="unpaid",
+                target_status=SubscriptionStatus.SUSPENDED.value,
+                effective_at=datetime.now(UTC) - timedelta(minutes=1)))
+        env = environment(cluster_database, receiver, DOTMAC_BROKER_URL=broker_url,
+                          DOTMAC_RADIUS__COA_TIMEOUT_SECONDS="1")
+        with _worker(env, log):
+            done = subprocess.run([sys.executable, "-m", "dotmac_isp.cli", "jobs", "run",
+                                   "services.apply_scheduled_changes"], env=env,
+                                  capture_output=True, timeout=WAIT)
+            assert done.returncode == 0, done.stderr.decode()[-2000:]
+            _wait("the Disconnect acknowledged", _acked(database), log)
+        spans = receiver.wait_for(lambda got: any(s.name == "RADIUS disconnect" for s in got),
+                                  timeout=10)
+    database.dispose()
+
+    disconnect = _the(spans, lambda s: s.name == "RADIUS disconnect")
+    trace = receiver.trace(disconnect.trace_id)
+    chain = [s.name for s in ancestors(disconnect, trace)]
+    assert chain[-3:] == ["run/radius.deliver_coa", "apply_async/radius.deliver_coa",
+                          "job services.apply_scheduled_changes"], chain
+    assert {s.resource["service.name"] for s in trace} == {"dotmac-isp-cli",
+                                                           "dotmac-isp-worker"}

@@ -3,7 +3,8 @@ the API of a real `dotmac-isp serve`; its Disconnect is queued after the commit,
 a redis-server of the test's own to a real `dotmac-isp worker`, which sends it to a NAS
 stand-in on loopback. Both processes export over OTLP to a receiver in the test, and the
 decoded payloads must form one trace: the request, its SQL, the Celery publish, the worker's
-task, the task's SQL and the Disconnect with the NAS's answer.
+task, the task's SQL and the Disconnect with the NAS's answer. The same holds for a job run
+from the CLI whose Disconnect goes to the worker.
 
 PostgreSQL only: a cluster shares one PostgreSQL, and SQLite's single writer is the
 one-machine set-up whose jobs run inside `serve` (test_inprocess_traces covers that)."""

@@ -176,13 +176,16 @@ def jobs_run(
         except ValueError:
             _fail(f"--date must be YYYY-MM-DD, not {date_!r}")
     settings = get_settings()
-    if settings.broker_url:  # what the job queues (a CoA, an email) goes to the workers
-        from dotmac_isp.jobs import dispatch
-        from dotmac_isp.jobs.celery_app import create_celery
+    with tracing.process(settings, "cli") as provider:
+        if settings.broker_url:  # what the job queues (a CoA, an email) goes to the workers
+            from dotmac_isp.jobs import dispatch
+            from dotmac_isp.jobs.celery_app import create_celery
+            from dotmac_isp.jobs.tracing import instrument_celery
 
-        dispatch.send_to(create_celery(settings))
-    with tracing.process(settings, "cli"), tracing.job_span(name):
-        typer.echo(history.run_recorded(name, JobContext(db, settings, params=params)))
+            dispatch.send_to(create_celery(settings))
+            instrument_celery(provider)  # ... in the job's trace
+        with tracing.job_span(name):
+            typer.echo(history.run_recorded(name, JobContext(db, settings, params=params)))
 
 
 @jobs_app.command("enqueue")

@@ -116,6 +116,14 @@ def test_billing_and_coa_flow_through_worker_and_beat(
     wiring.install()
     database = Database.from_url(scratch_url)
     today = datetime.now(UTC).date()
+
+    def delivered_by() -> list[str]:
+        """How the runs of radius.deliver_coa that sent something were started."""
+        with database.unit_of_work(write=False) as session:
+            return list(session.scalars(select(JobRun.trigger).where(
+                JobRun.job == "radius.deliver_coa", JobRun.status == "succeeded",
+                JobRun.summary != "nothing due")))
+
     with database.unit_of_work() as session:
         w = world(session, settings, make_tenant(session, "celery-billing"), email=None)
         for _ in range(3):
@@ -172,12 +180,11 @@ def test_billing_and_coa_flow_through_worker_and_beat(
                     return session.scalars(select(CoaRequest.state)).all() == ["acked"]
 
             wait_for("the Disconnect acknowledged", acked, tmp_path)
+            # the worker records the CoA's answer before it closes the run's row
+            wait_for("the delivering run recorded", lambda: "dispatch" in delivered_by(),
+                     tmp_path)
 
     assert [r["Acct-Session-Id"] for r in nas.received] == [["CELERY-1"]]
-    with database.unit_of_work(write=False) as session:
-        delivered_by = session.scalars(select(JobRun.trigger).where(
-            JobRun.job == "radius.deliver_coa", JobRun.status == "succeeded",
-            JobRun.summary != "nothing due")).all()
-    assert "dispatch" in delivered_by
+    assert "dispatch" in delivered_by()
     assert invoices(database) - before == created  # nothing billed twice meanwhile
     database.dispose()

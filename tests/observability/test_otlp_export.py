@@ -5,52 +5,25 @@ operator would, and is stopped with SIGTERM: the spans arrive through the shutdo
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from dotmac_isp import db_migrate
 from dotmac_isp.config import Settings
 from dotmac_isp.shared.db import make_engine, make_sessionmaker, unit_of_work
-from tests.conftest import BACKENDS
 from tests.support.factories import make_tenant, make_user
-from tests.support.otlp import RECEIVERS, ReceivedSpan, Receiver
-from tests.support.postgres import scratch_database
+from tests.support.otlp import (
+    RECEIVERS,
+    SECRET,
+    ancestors,
+    environment,
+    start_server,
+    stop,
+)
 
-SECRET = "otlp-test-secret-key-0123456789abcdef"
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path,
-                   _postgres: Any) -> Iterator[str]:
-    """A migrated database of its own: the server process commits what it writes."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'traced.db'}"
-        db_migrate.upgrade(url)
-        yield url
-        return
-    server, reason = _postgres
-    if server is None:
-        pytest.skip(f"PostgreSQL unavailable: {reason}")
-    with scratch_database(server) as url:
-        db_migrate.upgrade(url)
-        yield url
 
 
 def _admin_token(url: str) -> str:
@@ -64,70 +37,18 @@ def _admin_token(url: str) -> str:
         engine.dispose()
 
 
-def environment(url: str, receiver: Receiver) -> dict[str, str]:
-    """What an operator sets for a process of ours exporting to the receiver."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DOTMAC_"))}
-    env.update({
-        "DOTMAC_DATABASE_URL": url, "DOTMAC_SECRET_KEY": SECRET, "DOTMAC_ENVIRONMENT": "test",
-        "DOTMAC_LOG_LEVEL": "WARNING", "DOTMAC_OTLP_ENDPOINT": receiver.endpoint,
-        "DOTMAC_OTLP_PROTOCOL": receiver.protocol,
-        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("src")),
-    })
-    return env
-
-
-def start_server(url: str, receiver: Receiver) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dotmac_isp.cli", "serve", "--no-radius", "--no-migrate",
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=environment(url, receiver), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    process.wait(10)
-    raise RuntimeError("serve did not answer /healthz within 60 s")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
-        raise
-
-
-def ancestors(span: ReceivedSpan, trace: list[ReceivedSpan]) -> list[ReceivedSpan]:
-    by_id = {s.span_id: s for s in trace}
-    chain = []
-    while span.parent_span_id and span.parent_span_id in by_id:
-        span = by_id[span.parent_span_id]
-        chain.append(span)
-    return chain
-
-
 @pytest.mark.parametrize("protocol", sorted(RECEIVERS))
 def test_a_request_and_its_sql_are_one_trace(protocol: str, fresh_database: str) -> None:
     token = _admin_token(fresh_database)
     with RECEIVERS[protocol]() as receiver:
-        process, base = start_server(fresh_database, receiver)
+        process, base = start_server(environment(fresh_database, receiver))
         try:
             response = httpx.post(f"{base}/api/v1/customers", timeout=30,
                                   headers={"Authorization": f"Bearer {token}"},
                                   json={"first_name": "Ada", "last_name": "Lovelace"})
             assert response.status_code == 201, response.text
         finally:
-            stop_server(process)
+            stop(process)
         spans = receiver.wait_for(lambda got: any(
             s.is_server and s.name == "POST /api/v1/customers" for s in got), timeout=5)
 

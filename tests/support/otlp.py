@@ -1,8 +1,14 @@
 """OTLP trace receivers on loopback (no collector binary can be installed here): HTTP POST
-/v1/traces and the gRPC TraceService, both decoding the real ExportTraceServiceRequest."""
+/v1/traces and the gRPC TraceService, both decoding the real ExportTraceServiceRequest; and
+our processes started as an operator would, exporting to such a receiver."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
+import httpx
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -137,3 +144,71 @@ def grpc_receiver() -> Iterator[Receiver]:
 
 
 RECEIVERS = {"http/protobuf": http_receiver, "grpc": grpc_receiver}
+
+
+SECRET = "otlp-test-secret-key-0123456789abcdef"  # DOTMAC_SECRET_KEY of the processes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def environment(url: str, receiver: Receiver, **extra: str) -> dict[str, str]:
+    """What an operator sets for a process of ours exporting to the receiver."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "DOTMAC_"))}
+    env.update({
+        "DOTMAC_DATABASE_URL": url, "DOTMAC_SECRET_KEY": SECRET, "DOTMAC_ENVIRONMENT": "test",
+        "DOTMAC_LOG_LEVEL": "WARNING", "DOTMAC_OTLP_ENDPOINT": receiver.endpoint,
+        "DOTMAC_OTLP_PROTOCOL": receiver.protocol,
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p.endswith("src")),
+    })
+    env.update(extra)
+    return env
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """`dotmac-isp serve` (no RADIUS) on a free port, once /healthz answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dotmac_isp.cli", "serve", "--no-radius", "--no-migrate",
+         "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait(10)
+    raise RuntimeError("serve did not answer /healthz within 60 s")
+
+
+def stop(process: subprocess.Popen[Any], seconds: float = 30) -> None:
+    """SIGTERM, as an orchestrator stops a process (its spans go out in the shutdown flush);
+    killed if it has not ended within `seconds`."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+        raise
+
+
+def ancestors(span: ReceivedSpan, trace: list[ReceivedSpan]) -> list[ReceivedSpan]:
+    """The span's parent, its parent's parent, ... as far as the trace holds them."""
+    by_id = {s.span_id: s for s in trace}
+    chain = []
+    while span.parent_span_id and span.parent_span_id in by_id:
+        span = by_id[span.parent_span_id]
+        chain.append(span)
+    return chain

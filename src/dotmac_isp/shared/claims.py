@@ -10,6 +10,7 @@ out, and the commits per row fall as the load grows.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -68,7 +69,10 @@ def drain(exchange: Callable[[list[tuple[T, R]], int], Sequence[T]], send: Calla
                     claimed += len(batch)
                     exhausted = len(batch) < room or claimed >= limit
                 for item in batch:
-                    inflight[pool.submit(send, item)] = item
+                    # in the caller's context (its trace span, above all): pool threads
+                    # start with an empty one, and each send needs a copy of its own
+                    context = contextvars.copy_context()
+                    inflight[pool.submit(context.run, send, item)] = item
             if not inflight:
                 return claimed
             done, _pending = wait(inflight, return_when=FIRST_COMPLETED)

@@ -13,6 +13,7 @@ Several processes may run it together: each row goes to exactly one of them per 
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import logging
 import time
@@ -144,7 +145,10 @@ def dispatch_after_commit(session: Session, ids: list[uuid.UUID]) -> None:
         settings, executor = _dispatcher.settings, _dispatcher.executor
         if settings is not None and executor is not None:
             for request_id in ids:
-                executor.submit(_deliver_logged, Database(engine), settings, request_id)
+                # in the committing request's or job's context, so the send and its SQL
+                # are part of its trace (an executor thread starts with an empty context)
+                executor.submit(contextvars.copy_context().run, _deliver_logged,
+                                Database(engine), settings, request_id)
 
     after_commit(session, send)
 

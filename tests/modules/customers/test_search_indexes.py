@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers.repository import CustomerRepository
 from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.network.devices.repository import DeviceRepository
 from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.modules.network.radius.repository import SessionRepository
+from dotmac_isp.modules.support import service as support_service
+from dotmac_isp.modules.support.repository import TicketRepository
+from dotmac_isp.modules.support.schemas import TicketCreate
 from dotmac_isp.shared.db import Base
 from dotmac_isp.shared.types import utcnow
+from tests.modules.network.devices.factories import make_device
 from tests.modules.network.ipam.factories import make_pool, take
 from tests.support.customers import make_customer, make_subscription
 from tests.support.factories import StaffUser
@@ -186,3 +191,32 @@ def test_search_queries_are_served_by_trigram_indexes(
         {"t": tid},
     ).scalars()
     assert "ix_subscriptions_username_trgm" in "\n".join(subs)
+
+
+def test_ticket_and_device_searches_are_served_by_trigram_indexes(
+    session: Session, backend: str, settings: Settings, tenant: Tenant
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    customer = make_customer(session, tenant)
+    ticket = support_service.create_ticket(session, tenant.id, TicketCreate(
+        customer_id=customer.id, subject="Fibre down at the depot", description="red light"))
+    device = make_device(session, settings, tenant, name="olt-depot-1", serial_number="SN-42")
+    session.flush()
+    md5 = "md5(g::text)"
+    # one tenant's many rows: its tenant_id narrows nothing, the search text must
+    _clone(session, "tickets", "id", ticket.id, 20_000,
+           {"id": "gen_random_uuid()", "number": "'T' || g", "subject": md5,
+            "reply_token": "left(md5('r' || g), 32)"})
+    _clone(session, "network_devices", "id", device.id, 20_000,
+           {"id": "gen_random_uuid()", "name": md5, "serial_number": md5})
+    for index in ("tickets_number", "tickets_subject", "network_devices_name",
+                  "network_devices_ip", "network_devices_serial"):
+        # new entries wait in the GIN pending list until (auto)vacuum merges them, and the
+        # planner prices that list as read in full: merge it, as a live table would have
+        session.execute(text(f"SELECT gin_clean_pending_list('ix_{index}_trgm')"))
+    tickets = _plan(session, TicketRepository(session, tenant.id).search(query="depot"))
+    assert "ix_tickets_subject_trgm" in tickets and "ix_tickets_number_trgm" in tickets
+    devices = _plan(session, DeviceRepository(session, tenant.id).search("depot"))
+    for index in ("name", "ip", "serial"):
+        assert f"ix_network_devices_{index}_trgm" in devices

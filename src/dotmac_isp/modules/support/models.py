@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.trigram import trigram_index
 from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
 
@@ -33,6 +34,8 @@ class Ticket(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         Index("ix_tickets_tenant_incident", "tenant_id", "incident_id"),
         Index("ix_tickets_resolution_due", "resolution_state", "resolution_due_at"),
         Index("ix_tickets_first_response_due", "first_response_state", "first_response_due_at"),
+        trigram_index("ix_tickets_number_trgm", "number"),
+        trigram_index("ix_tickets_subject_trgm", "subject"),
     )
     __audit_exclude__ = frozenset({"version", "reply_token", "first_response_used_seconds",
                                    "resolution_used_seconds", "sla_running_since"})

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.trigram import trigram_index
 from dotmac_isp.shared.types import UTCDateTime
 
 _OFFSET = 2**63
@@ -68,6 +69,9 @@ class Device(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "name"),
         Index("ix_network_devices_next_poll_at", "next_poll_at"),
+        trigram_index("ix_network_devices_name_trgm", "name"),
+        trigram_index("ix_network_devices_ip_trgm", "management_ip"),
+        trigram_index("ix_network_devices_serial_trgm", "serial_number"),
     )
     __audit_exclude__ = frozenset({
         "snmp_community_enc", "snmp_auth_key_enc", "snmp_priv_key_enc", "ssh_password_enc",

@@ -1,6 +1,7 @@
 """`dotmac-isp radius serve --processes 2`: two worker processes on one port and one
-PostgreSQL database. A suspension made through the subscription service reaches every worker
-within a second over Redis, and without Redis at the next poll of the change log."""
+PostgreSQL database. A suspension made through the API reaches every worker within a second
+over Redis, and one made through the subscription service without Redis at the next poll of
+the change log."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from dotmac_isp.config import Settings
+from dotmac_isp.main import create_app
+from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.radius import signals
 from dotmac_isp.modules.services import service as subscriptions
 from dotmac_isp.modules.services.schemas import ServiceStatusUpdate
@@ -22,6 +26,7 @@ from tests.modules.network.radius.workers import (
     radius_workers,
     until_every_worker_answered,
 )
+from tests.support.factories import make_user
 
 
 @pytest.fixture
@@ -46,6 +51,21 @@ def _suspend(database: Database, isp_tenant: object, subscription_id: object) ->
     return time.monotonic()
 
 
+def _suspend_through_the_api(database: Database, settings: Settings, tenant_id: object,
+                             subscription_id: object) -> float:
+    """POST /subscriptions/{id}/status as an operator would; the moment it answered."""
+    with database.unit_of_work() as session:
+        tenant = session.get(Tenant, tenant_id)
+        assert tenant is not None
+        admin = make_user(session, settings, tenant, "admin", email="noc@isp.example")
+    with TestClient(create_app(settings, database, configure_logs=False)) as client:
+        response = client.post(f"/api/v1/subscriptions/{subscription_id}/status",
+                               json={"status": "suspended", "reason": "unpaid"},
+                               headers=admin.headers)
+    assert response.status_code == 200, response.text
+    return time.monotonic()
+
+
 def test_suspension_reaches_every_worker_within_a_second_over_redis(
         pg_radius_db: Database, radius_url: str, settings: Settings,
         redis_srv: RedisServer) -> None:
@@ -61,7 +81,8 @@ def test_suspension_reaches_every_worker_within_a_second_over_redis(
 
         signals.configure(redis_srv.url)  # what `serve` reads from DOTMAC_REDIS_URL
         try:
-            committed = _suspend(pg_radius_db, isp.tenant.id, isp.subs["alice"].id)
+            committed = _suspend_through_the_api(pg_radius_db, settings, isp.tenant.id,
+                                                 isp.subs["alice"].id)
         finally:
             signals.reset()
         time.sleep(max(0.0, committed + 1.0 - time.monotonic()))

@@ -37,6 +37,7 @@ from bench import two_serves_checks as checks
 from bench import two_serves_peers as peers
 from bench.scratch import add_url_argument, scratch_database
 from bench.two_serves_seed import NAS_SECRET, Seeded, seed
+from dotmac_isp import wiring
 from dotmac_isp.config import Settings
 from dotmac_isp.jobs.models import JobRun
 from dotmac_isp.modules.network.radius.models import CoaRequest
@@ -75,6 +76,7 @@ class Outcome:
 def run(database_url: str, plan: Plan, workdir: Path) -> Outcome:
     """The whole run against a migrated, empty database; the outcome's problems are the
     violations found."""
+    wiring.install()  # every job registered: the checks go through all of them
     outcome = Outcome()
     settings = Settings(environment="test", secret_key=SECRET_KEY,
                         database_url=database_url)

@@ -56,9 +56,13 @@ class Received:
 
 
 def check_polls(database: Database, device_ids: list[uuid.UUID], interval: int,
-                window: Window, say: Say, slack: float = 1.0) -> list[str]:
-    """Samples of each device never closer than the interval (less `slack` seconds), and as
-    many as the window holds intervals, within one."""
+                window: Window, say: Say) -> list[str]:
+    """Samples of each device never closer than the interval less a slack, and as many as
+    the time from its first poll to the end holds intervals, within one. The slack is the
+    poll job's period and a second: a poll starts when the job comes round after the device
+    is due, so one poll may start up to that much late and the next on time."""
+    period = registry.get("devices.poll_devices").every
+    slack = (period.total_seconds() if period else 0.0) + 1.0
     with database.unit_of_work(write=False) as session:
         rows = session.execute(select(DeviceSample.device_id, DeviceSample.sampled_at)
                                .where(DeviceSample.device_id.in_(device_ids))
@@ -74,7 +78,8 @@ def check_polls(database: Database, device_ids: list[uuid.UUID], interval: int,
     say(f"polls: {len(device_ids)} devices, interval {interval} s, window {window.seconds:.0f} s"
         f" -> {expected:.1f} polls expected each; counts {min(counts)}..{max(counts)}, "
         f"gaps {min(gaps, default=0):.1f}..{max(gaps, default=0):.1f} s "
-        f"(mean {sum(gaps) / len(gaps) if gaps else 0:.1f} s)")
+        f"(mean {sum(gaps) / len(gaps) if gaps else 0:.1f} s; none under {interval - slack:.0f} s "
+        f"allowed)")
     for device_id in device_ids:
         series = times.get(device_id, [])
         # from its first poll, one per interval until the processes stopped
@@ -209,7 +214,10 @@ def check_jobs(database: Database, pids: dict[int, str], window: Window,
         problems.append(f"billing.run_recurring succeeded {done} times in {hours} due hour(s)")
     if not any(r[2] == "skipped" for r in billing):
         problems.append("billing.run_recurring: the other process's attempt was not skipped")
-    for spec in registry.all_jobs():
+    specs = registry.all_jobs()
+    if not specs:
+        problems.append("no job registered in this process: the jobs were not checked")
+    for spec in specs:
         if spec.every is None:
             continue
         ran = sum(1 for r in rows if r[0] == spec.name and r[3] == "schedule"

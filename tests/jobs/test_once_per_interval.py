@@ -45,11 +45,16 @@ def test_another_process_skips_a_job_run_within_its_interval(
     assert run(committing_db, settings, B, once_per=None, trigger="dispatch").status == (
         "succeeded")
     assert calls == ["ran"] * 3
+    # a run asked for elsewhere does not move the schedule: A's next scheduled run goes ahead
+    assert run(committing_db, settings, A, suffix="3", once_per=timedelta(minutes=30)).status \
+        == "succeeded"
+    assert calls == ["ran"] * 4
     with committing_db.unit_of_work(write=False) as session:
         rows = session.execute(select(JobRun.holder, JobRun.status).where(
             JobRun.job == "tests.hourly").order_by(JobRun.started_at)).all()
     assert [tuple(r) for r in rows] == [(f"{A}/1", "succeeded"), (f"{B}/1", "skipped"),
-                                        (f"{A}/2", "succeeded"), (f"{B}/1", "succeeded")]
+                                        (f"{A}/2", "succeeded"), (f"{B}/1", "succeeded"),
+                                        (f"{A}/3", "succeeded")]
 
 
 def test_a_run_older_than_the_interval_or_failed_does_not_hold_the_job_back(

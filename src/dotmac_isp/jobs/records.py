@@ -83,12 +83,13 @@ class RecentRun:
 
 
 def ran_elsewhere(database: Any, job: str, process: str, since: datetime) -> RecentRun | None:
-    """The latest finished run of the job started at `since` or later by a process other
-    than `process` (a holder's "host:pid"), if any. A failed run does not count: the job is
-    still to be done."""
+    """The latest finished scheduled run of the job started at `since` or later by a process
+    other than `process` (a holder's "host:pid"), if any. A failed run does not count (the
+    job is still to be done), nor does a run asked for after a commit: the schedule is kept
+    by the scheduled runs alone, whatever else asks for the job."""
     with database.unit_of_work(write=False) as session:
         row = session.execute(select(JobRun.started_at, JobRun.holder).where(
-            JobRun.job == job, JobRun.started_at >= since,
+            JobRun.job == job, JobRun.started_at >= since, JobRun.trigger == "schedule",
             JobRun.status.in_(("succeeded", "partial")),
             ~JobRun.holder.startswith(f"{process}/", autoescape=True))
             .order_by(JobRun.started_at.desc()).limit(1)).first()

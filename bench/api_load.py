@@ -7,6 +7,11 @@ address, one subscription each with a RADIUS username, accounting rows, invoices
 of them overdue), then calls each endpoint in this process through the ASGI app and prints
 p50/p95/p99 and requests/s beside a reference: the bare SQL of the same query, timed on the
 same database in the same run. The goal is p95 under 50 ms for each endpoint.
+
+Then, over HTTP on loopback, the customer list and customer detail under load from
+--concurrency keep-alive clients, served by 1 and by 2 API processes (as `serve --workers N`
+runs them) alternately, --repeat times: requests/s, p50 and p95 of each round and of all
+rounds together, and the ratio 2 processes : 1.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 
+from bench.http_load import LoadResult, api_processes, run_load
 from bench.scratch import add_url_argument, scratch_database
 from dotmac_isp.config import Settings
 from dotmac_isp.main import create_app
@@ -135,6 +141,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--radacct", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients at once")
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per measurement")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds of 1 then 2 processes")
+    parser.add_argument("--skip-asgi", action="store_true",
+                        help="only the HTTP measurements with 1 and 2 processes")
     add_url_argument(parser)
     args = parser.parse_args()
     with scratch_database(args.url) as url:
@@ -144,53 +155,90 @@ def main() -> None:
         tid, token, subs = seed(database, settings, args.customers, args.radacct)
         print(f"seeded {args.customers:,} customers, {args.radacct:,} accounting rows in "
               f"{time.perf_counter() - t0:.0f} s")
-        app = create_app(settings, database, configure_logs=False)
-        client = TestClient(app)
+        if not args.skip_asgi:
+            in_process(database, settings, tid, token, subs, args.rounds)
         headers = {"Authorization": f"Bearer {token}"}
-        one = client.get("/api/v1/customers?limit=1", headers=headers).json()["items"][0]
-        sub = subs[len(subs) // 2]
-        n = len(subs) // 2
-        cases: list[tuple[str, str, str, dict[str, object]]] = [
-            ("customers, first page", "/api/v1/customers?limit=50",
-             "SELECT * FROM customers WHERE tenant_id = :t ORDER BY number LIMIT 50", {}),
-            ("customers, page 200", "/api/v1/customers?limit=50&offset=9950",
-             "SELECT * FROM customers WHERE tenant_id = :t ORDER BY number "
-             "LIMIT 50 OFFSET 9950", {}),
-            ("search by name", f"/api/v1/customers?q=family{n * 7919 % 100_003}",
-             "SELECT * FROM customers WHERE tenant_id = :t AND search_text LIKE :p "
-             "ORDER BY number LIMIT 50", {"p": f"%family{n * 7919 % 100_003}%"}),
-            ("search by phone", f"/api/v1/customers?q=803{n:07d}",
-             "SELECT * FROM customers WHERE tenant_id = :t AND search_text LIKE :p "
-             "ORDER BY number LIMIT 50", {"p": f"%803{n:07d}%"}),
-            ("search by username", f"/api/v1/customers?q=sub{n:06d}",
-             "SELECT customer_id FROM subscriptions WHERE tenant_id = :t AND "
-             "radius_username ILIKE :p LIMIT 50", {"p": f"%sub{n:06d}%"}),
-            ("customer detail", f"/api/v1/customers/{one['id']}",
-             "SELECT * FROM customers WHERE tenant_id = :t AND id = :id",
-             {"id": uuid.UUID(one["id"])}),
-            ("invoices, overdue", "/api/v1/invoices?status=overdue&limit=50",
-             "SELECT * FROM invoices WHERE tenant_id = :t AND status = 'overdue' "
-             "ORDER BY created_at DESC, id LIMIT 50", {}),
-            ("sessions of one subscriber",
-             f"/api/v1/radius/sessions?subscription_id={sub}&limit=50",
-             "SELECT * FROM radacct WHERE tenant_id = :t AND subscription_id = :s "
-             "ORDER BY acctstarttime DESC, radacctid DESC LIMIT 51", {"s": sub}),
-        ]
-        print(f"{'endpoint':28} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7}   "
-              f"{'SQL p95':>7}  ratio p95")
         with database.engine.connect() as conn:
-            for label, path, sql, params in cases:
-                response = client.get(path, headers=headers)
-                assert response.status_code == 200, (path, response.text)
-                api = summary(timed(lambda p=path: client.get(p, headers=headers),
-                                    args.rounds))
-                ref = summary(timed(lambda s=sql, p=params: conn.execute(
-                    text(s), {"t": tid, **p}).all(), args.rounds))
-                flag = "" if api[1] < 50 else "  over 50 ms"
-                print(f"{label:28} {api[0]:7.1f} {api[1]:7.1f} {api[2]:7.1f} {api[3]:7.0f}   "
-                      f"{ref[1]:7.2f}  {api[1] / ref[1]:6.1f}x{flag}")
-        client.close()
+            ids = conn.execute(text("SELECT id FROM customers ORDER BY md5(id::text) "
+                                    "LIMIT 1000")).scalars().all()
+        print(f"\nHTTP on loopback, {args.concurrency} keep-alive clients, "
+              f"{args.seconds:.0f} s each (2 processes : 1)")
+        print(f"{'endpoint':28} {'processes':>9} {'req/s':>7} {'p50':>7} {'p95':>7} "
+              f"{'errors':>6}")
+        cases = {"customers, first page": ["/api/v1/customers?limit=50"],
+                 "customer detail": [f"/api/v1/customers/{i}" for i in ids]}
+        results: dict[tuple[str, int], LoadResult] = {}
+        # 1, 2, 1, 2 ...: a change in the machine's other load touches both alike
+        for _ in range(args.repeat):
+            for processes in (1, 2):
+                with api_processes(url, settings.secret_key.get_secret_value(),
+                                   processes) as base:
+                    for label, paths in cases.items():
+                        r = run_load(base, paths, headers, concurrency=args.concurrency,
+                                     seconds=args.seconds)
+                        results[label, processes] = results[label, processes].join(r) \
+                            if (label, processes) in results else r
+                        print(f"{label:28} {processes:9} {r.per_second:7.0f} "
+                              f"{r.quantile(50):7.1f} {r.quantile(95):7.1f} {r.errors:6}")
+        print("all rounds together")
+        for label in cases:
+            one, two = results[label, 1], results[label, 2]
+            for processes, r in ((1, one), (2, two)):
+                print(f"{label:28} {processes:9} {r.per_second:7.0f} {r.quantile(50):7.1f} "
+                      f"{r.quantile(95):7.1f} {r.errors:6}")
+            print(f"{label:28} ratio 2:1  req/s {two.per_second / one.per_second:4.2f}x   "
+                  f"p95 {two.quantile(95) / one.quantile(95):4.2f}x")
         database.dispose()
+
+
+def in_process(database: Database, settings: Settings, tid: uuid.UUID, token: str,
+               subs: list[uuid.UUID], rounds: int) -> None:
+    """Each endpoint called in this process through the ASGI app, beside its bare SQL."""
+    app = create_app(settings, database, configure_logs=False)
+    client = TestClient(app)
+    headers = {"Authorization": f"Bearer {token}"}
+    one = client.get("/api/v1/customers?limit=1", headers=headers).json()["items"][0]
+    sub = subs[len(subs) // 2]
+    n = len(subs) // 2
+    cases: list[tuple[str, str, str, dict[str, object]]] = [
+        ("customers, first page", "/api/v1/customers?limit=50",
+         "SELECT * FROM customers WHERE tenant_id = :t ORDER BY number LIMIT 50", {}),
+        ("customers, page 200", "/api/v1/customers?limit=50&offset=9950",
+         "SELECT * FROM customers WHERE tenant_id = :t ORDER BY number "
+         "LIMIT 50 OFFSET 9950", {}),
+        ("search by name", f"/api/v1/customers?q=family{n * 7919 % 100_003}",
+         "SELECT * FROM customers WHERE tenant_id = :t AND search_text LIKE :p "
+         "ORDER BY number LIMIT 50", {"p": f"%family{n * 7919 % 100_003}%"}),
+        ("search by phone", f"/api/v1/customers?q=803{n:07d}",
+         "SELECT * FROM customers WHERE tenant_id = :t AND search_text LIKE :p "
+         "ORDER BY number LIMIT 50", {"p": f"%803{n:07d}%"}),
+        ("search by username", f"/api/v1/customers?q=sub{n:06d}",
+         "SELECT customer_id FROM subscriptions WHERE tenant_id = :t AND "
+         "radius_username ILIKE :p LIMIT 50", {"p": f"%sub{n:06d}%"}),
+        ("customer detail", f"/api/v1/customers/{one['id']}",
+         "SELECT * FROM customers WHERE tenant_id = :t AND id = :id",
+         {"id": uuid.UUID(one["id"])}),
+        ("invoices, overdue", "/api/v1/invoices?status=overdue&limit=50",
+         "SELECT * FROM invoices WHERE tenant_id = :t AND status = 'overdue' "
+         "ORDER BY created_at DESC, id LIMIT 50", {}),
+        ("sessions of one subscriber",
+         f"/api/v1/radius/sessions?subscription_id={sub}&limit=50",
+         "SELECT * FROM radacct WHERE tenant_id = :t AND subscription_id = :s "
+         "ORDER BY acctstarttime DESC, radacctid DESC LIMIT 51", {"s": sub}),
+    ]
+    print(f"{'endpoint':28} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7}   "
+          f"{'SQL p95':>7}  ratio p95")
+    with database.engine.connect() as conn:
+        for label, path, sql, params in cases:
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.text)
+            api = summary(timed(lambda p=path: client.get(p, headers=headers), rounds))
+            ref = summary(timed(lambda s=sql, p=params: conn.execute(
+                text(s), {"t": tid, **p}).all(), rounds))
+            flag = "" if api[1] < 50 else "  over 50 ms"
+            print(f"{label:28} {api[0]:7.1f} {api[1]:7.1f} {api[2]:7.1f} {api[3]:7.0f}   "
+                  f"{ref[1]:7.2f}  {api[1] / ref[1]:6.1f}x{flag}")
+    client.close()
 
 
 if __name__ == "__main__":

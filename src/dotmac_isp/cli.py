@@ -13,7 +13,7 @@ import typer
 
 from dotmac_isp import db_migrate, wiring
 from dotmac_isp.cli_import import import_app
-from dotmac_isp.config import get_settings
+from dotmac_isp.config import Settings, get_settings
 from dotmac_isp.jobs import history, registry
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.billing import run as billing_runner
@@ -281,6 +281,8 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Seed the demo ISP before starting"),
     migrate: bool = typer.Option(True, help="Apply migrations first"),
     radius: bool = typer.Option(True, help="Also run the RADIUS server"),
+    workers: int | None = typer.Option(None, min=1, max=64, help="API processes on the port "
+                                       "(default DOTMAC_WEB_CONCURRENCY, 1)"),
 ) -> None:
     """Start the platform: HTTP API and pages, RADIUS and the job scheduler (migrations are
     applied first). With DOTMAC_BROKER_URL set, jobs run on `dotmac-isp worker` and
@@ -313,9 +315,13 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")
+    processes = workers or settings.web_concurrency
     try:
-        uvicorn.run(create_app(settings, background=True), host=bind_host, port=bind_port,
-                    log_config=None, access_log=False, proxy_headers=False)
+        if processes == 1:
+            uvicorn.run(create_app(settings, background=True), host=bind_host, port=bind_port,
+                        log_config=None, access_log=False, proxy_headers=False)
+        else:
+            _serve_processes(settings, bind_host, bind_port, processes)
     finally:
         tracing.shutdown()  # the spans still queued go out before the process ends
 
@@ -363,6 +369,30 @@ def beat(
     celery = _celery_for_command()
     schedule_file.parent.mkdir(parents=True, exist_ok=True)
     celery.start(["beat", f"--schedule={schedule_file}", f"--loglevel={loglevel}", *ctx.args])
+
+
+def _serve_processes(settings: Settings, host: str, port: int, processes: int) -> None:
+    """Several API processes on one port (uvicorn's supervisor, each built by the app
+    factory). This process supervises them and runs the jobs, once, beside the RADIUS
+    thread; the workers serve HTTP only."""
+    import uvicorn
+
+    from dotmac_isp.main import start_jobs
+    from dotmac_isp.sdks.services import metrics, metrics_shared
+
+    typer.echo(f"{processes} API processes; jobs and RADIUS in this one (pid {os.getpid()})")
+    database = _database()
+    scheduler = start_jobs(database, settings)
+    try:
+        # any worker answers /metrics for all of them and for this process's jobs and RADIUS
+        with metrics_shared.shared_with_workers(metrics.REGISTRY):
+            uvicorn.run("dotmac_isp.main:create_worker_app", factory=True,
+                        workers=processes, host=host, port=port, log_config=None,
+                        access_log=False, proxy_headers=False)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        database.dispose()
 
 
 @radius_app.command("serve")

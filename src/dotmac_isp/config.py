@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     database_echo: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    # API processes `serve` starts on its port (DOTMAC_WEB_CONCURRENCY); jobs and RADIUS run
+    # once, in the process that supervises them.
+    web_concurrency: int = Field(1, ge=1, le=64)
     public_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
     log_json: bool = True

@@ -73,13 +73,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = None
-        if background and settings.broker_url:
-            log.info("jobs run on Celery workers and beat (DOTMAC_BROKER_URL is set): this "
-                     "process runs no scheduler")
-        elif background:
-            scheduler = Scheduler(db, settings)
-            scheduler.start()
+        scheduler = start_jobs(db, settings) if background else None
         yield
         if scheduler is not None:
             scheduler.stop()
@@ -149,6 +143,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     dispatch.send_to(celery)  # jobs asked for after a commit go to the workers, or in-process
     if celery is not None:
         instrument_celery(provider)
+    return app
+
+
+def start_jobs(db: Database, settings: Settings) -> Scheduler | None:
+    """Start this deployment's one in-process job scheduler (stop() it at shutdown), or none
+    when a broker is set: Celery beat and workers run the jobs then."""
+    if settings.broker_url:
+        log.info("jobs run on Celery workers and beat (DOTMAC_BROKER_URL is set): this "
+                 "process runs no scheduler")
+        return None
+    scheduler = Scheduler(db, settings)
+    scheduler.start()
+    return scheduler
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of several API processes (`serve --workers N`), built in each worker
+    from the environment. It runs no jobs: the supervising process runs them, once."""
+    settings = get_settings()
+    app = create_app(settings, background=False)
+    if not settings.broker_url:  # a CoA or email asked for here goes out now, not in 30 s
+        dispatch.run_in_this_process(app.state.db, settings)
     return app
 
 

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from dotmac_isp.config import Settings
 from dotmac_isp.jobs import dispatch
 from dotmac_isp.jobs import scheduler as scheduler_module
 from dotmac_isp.jobs.celery_app import QUEUE, create_celery
+from dotmac_isp.jobs.models import JobRun
 from dotmac_isp.jobs.scheduler import Scheduler
+from dotmac_isp.shared.db import Database
 from tests.conftest import RollbackDatabase
 from tests.jobs.conftest import RegisterJob
 from tests.support.redis_server import redis_server
@@ -91,3 +96,27 @@ def test_with_a_broker_the_task_is_queued_once_after_commit(
         finally:
             dispatch.send_to(None)
             broker.close()
+
+
+def test_an_api_worker_without_a_scheduler_runs_an_asked_for_job_on_its_own_thread(
+        committing_db: Database, settings: Settings, register_job: RegisterJob) -> None:
+    ran = threading.Event()
+    register_job(JOB, lambda ctx: str(ran.set()))
+    dispatch.send_to(None)
+    assert scheduler_module.active() is None
+    dispatch.run_in_this_process(committing_db, settings)
+    try:
+        ask_twice_and_commit(committing_db)  # type: ignore[arg-type]
+        assert ran.wait(30)
+        deadline = time.monotonic() + 30
+        runs: list[tuple[str, str]] = []
+        while time.monotonic() < deadline:
+            with committing_db.unit_of_work(write=False) as session:
+                runs = [(r.trigger, r.status) for r in session.scalars(
+                    select(JobRun).where(JobRun.job == JOB))]
+            if runs and all(status != "running" for _, status in runs):
+                break
+            time.sleep(0.05)
+        assert runs == [("dispatch", "succeeded")]  # under its lease and recorded, once
+    finally:
+        dispatch._local.clear()

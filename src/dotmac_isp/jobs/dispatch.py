@@ -5,19 +5,24 @@
 
 Nothing is sent if the transaction rolls back, and a job asked for several times in one
 transaction is sent once. With a broker the job goes to a Celery worker (send_task); without,
-this process's scheduler runs it at once (after its current run, if it is running). Either way
-the job's own interval is the safety net: a lost message only delays the work.
+this process's scheduler runs it at once (after its current run, if it is running), or, in an
+API worker of `serve --workers N` (no scheduler of its own), a thread of this process runs it
+under the job's lease. Either way the job's own interval is the safety net: a lost message
+only delays the work.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from dotmac_isp.jobs import scheduler
+from dotmac_isp.jobs.registry import JobContext
 
 log = logging.getLogger(__name__)
 _KEY = "jobs_after_commit"
@@ -33,6 +38,43 @@ _celery: list[Sender] = []  # this process's Celery app, when a broker is config
 def send_to(celery_app: Sender | None) -> None:
     """Send asked-for jobs to this Celery app (None: to the in-process scheduler)."""
     _celery[:] = [celery_app] if celery_app is not None else []
+
+
+class _Local:
+    """Runs asked-for jobs on a small pool of this process's threads, a job at most once
+    queued at a time (a second ask while it waits is the same run)."""
+
+    def __init__(self, database: Any, settings: Any) -> None:
+        self.database, self.settings = database, settings
+        self.pool = ThreadPoolExecutor(2, thread_name_prefix="dispatched-job")
+        self.waiting: set[str] = set()
+        self.lock = threading.Lock()
+
+    def submit(self, name: str, trigger: str) -> None:
+        with self.lock:
+            if name in self.waiting:
+                return
+            self.waiting.add(name)
+        self.pool.submit(self._run, name, trigger)
+
+    def _run(self, name: str, trigger: str) -> None:
+        from dotmac_isp.jobs import execution
+
+        with self.lock:
+            self.waiting.discard(name)
+        try:
+            execution.run_job(name, JobContext(self.database, self.settings), trigger=trigger)
+        except Exception:  # recorded by run_job; the job's interval tries again
+            log.exception("a dispatched job failed", extra={"job": name})
+
+
+_local: list[_Local] = []
+
+
+def run_in_this_process(database: Any, settings: Any) -> None:
+    """Without a broker or a scheduler here (an API worker of `serve --workers N`), run
+    asked-for jobs on threads of this process, under their leases."""
+    _local[:] = [_Local(database, settings)]
 
 
 def run_job_after_commit(session: Session, name: str) -> None:
@@ -51,10 +93,13 @@ def run_job_soon(name: str, *, trigger: str = "dispatch") -> bool:
             return False
         return True
     active = scheduler.active()
-    if active is None:
-        return False
-    active.run_soon(name)
-    return True
+    if active is not None:
+        active.run_soon(name)
+        return True
+    if _local:
+        _local[0].submit(name, trigger)
+        return True
+    return False
 
 
 def _committed(session: Session) -> None:

@@ -19,6 +19,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from dotmac_isp.sdks.services import metrics_shared
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 NAMESPACE = "dotmac"
@@ -62,5 +64,9 @@ def histogram(name: str, documentation: str, labels: Sequence[str] = (),
 
 
 def render() -> bytes:
-    """The whole registry in the Prometheus text format."""
+    """The whole registry in the Prometheus text format; with several API processes on one
+    port, the series of all of them and of their supervisor (metrics_shared)."""
+    shared = metrics_shared.directory()
+    if shared is not None:
+        return metrics_shared.render(shared)
     return generate_latest(REGISTRY)

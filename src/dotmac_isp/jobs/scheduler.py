@@ -1,7 +1,9 @@
 """The in-process scheduler for a single machine: runs each periodic job on its interval, each
 in a thread of its own (up to settings.jobs.concurrency at once), so a slow job (a CoA to a
 dead NAS, a long billing run) delays no other. A job never overlaps itself: a run that comes
-due while the last one still runs waits for it. With a broker (DOTMAC_BROKER_URL), Celery
+due while the last one still runs waits for it. With several processes (each `serve` runs
+a scheduler), a periodic run is skipped when another process ran the job within its
+interval, so the job runs once per interval among them. With a broker (DOTMAC_BROKER_URL), Celery
 beat and workers run the same jobs instead and `serve` starts no scheduler."""
 
 from __future__ import annotations
@@ -116,9 +118,12 @@ class Scheduler:
     def run_one(self, name: str, trigger: str = "schedule") -> str | None:
         """Run one job in this thread; its summary, or None when it failed."""
         ctx = JobContext(self.database, self.settings, utcnow())
+        # a periodic run is skipped if another process's scheduler has just run the job
+        once_per = registry.get(name).every if trigger == "schedule" else None
         try:
             with tracing.job_span(name):  # the job's SQL and CoA spans form one trace
-                return execution.run_job(name, ctx, trigger=trigger).summary
+                return execution.run_job(name, ctx, trigger=trigger,
+                                         once_per=once_per).summary
         except execution.JobFailed:
             return None  # logged and recorded by run_job
         except Exception:  # the run record itself could not be written

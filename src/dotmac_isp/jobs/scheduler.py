@@ -30,6 +30,9 @@ def active() -> Scheduler | None:
     return _active[0] if _active else None
 
 
+HELD_RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0)
+
+
 class Scheduler:
     def __init__(self, database: Database, settings: Settings, *, tick: float = 1.0,
                  concurrency: int | None = None, only: Iterable[str] | None = None):
@@ -45,6 +48,7 @@ class Scheduler:
         self._next_run: dict[str, float] = {}
         self._running: dict[str, threading.Thread] = {}
         self._requested: set[str] = set()
+        self._held_retries: dict[str, int] = {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="dotmac-scheduler", daemon=True)
@@ -122,13 +126,32 @@ class Scheduler:
         once_per = registry.get(name).every if trigger == "schedule" else None
         try:
             with tracing.job_span(name):  # the job's SQL and CoA spans form one trace
-                return execution.run_job(name, ctx, trigger=trigger,
-                                         once_per=once_per).summary
+                result = execution.run_job(name, ctx, trigger=trigger, once_per=once_per)
+            if trigger == "dispatch":
+                self._retry_if_held(name, result.status)
+            return result.summary
         except execution.JobFailed:
             return None  # logged and recorded by run_job
         except Exception:  # the run record itself could not be written
             log.exception("job could not be run", extra={"job": name})
             return None
+
+    def _retry_if_held(self, name: str, status: str) -> None:
+        """A job asked for after a commit found another process running it: that run may
+        have claimed its work before the commit, so ask again shortly (1, 2, 4, 8 s) rather
+        than leave the new work to the job's next interval."""
+        with self._lock:
+            if status != "skipped":
+                self._held_retries.pop(name, None)
+                return
+            tries = self._held_retries.get(name, 0)
+            if tries >= len(HELD_RETRY_SECONDS) or self._stop.is_set():
+                self._held_retries.pop(name, None)
+                return
+            self._held_retries[name] = tries + 1
+        timer = threading.Timer(HELD_RETRY_SECONDS[tries], self.run_soon, args=(name,))
+        timer.daemon = True
+        timer.start()
 
     def _run_thread(self, name: str, trigger: str) -> None:
         try:

@@ -32,9 +32,10 @@ def subscription_labels(session: Session, tenant_id: uuid.UUID,
     repo = SubscriptionRepository(session, tenant_id)
     rows: list[tuple[uuid.UUID, str, uuid.UUID]] = []
     for start in range(0, len(wanted), _CHUNK):
-        rows.extend(session.execute(repo.select(
-            Subscription.id, Subscription.radius_username, Subscription.customer_id).where(
-            Subscription.id.in_(wanted[start:start + _CHUNK]))).tuples())
+        rows.extend((sub_id, username, customer_id) for sub_id, username, customer_id in
+                    session.execute(repo.select(
+                        Subscription.id, Subscription.radius_username, Subscription.customer_id)
+                        .where(Subscription.id.in_(wanted[start:start + _CHUNK]))))
     customers = customers_service.customers_by_id(
         session, tenant_id, list({customer_id for _, _, customer_id in rows}))
     labels: dict[uuid.UUID, SubscriptionLabel] = {}

@@ -141,3 +141,17 @@ def test_another_tenants_subscription_is_not_found(client: TestClient, other_adm
                        data={"csrf_token": token})
     assert gone.status_code == 404
     assert session.query(CoaRequest).count() == 0
+
+
+def test_ticket_page_names_its_subscription(client: TestClient, admin: StaffUser,
+                                            session: Session, settings: Settings,
+                                            tenant: Tenant) -> None:
+    from tests.modules.support.factories import open_ticket
+
+    sub = make_subscription(session, settings, tenant, radius_username="ticket-sub")
+    ticket = open_ticket(session, tenant, utcnow(), customer=None, subscription_id=sub.id,
+                         **{"customer_id": sub.customer_id})
+    sign_in(client, admin.user.email, admin.password)
+    page = client.get(f"/admin/support/tickets/{ticket.id}").text
+    assert f'<a href="/admin/subscriptions/{sub.id}" data-testid="ticket-subscription">' \
+           f'ticket-sub</a>' in page

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
@@ -55,6 +56,9 @@ def build(session: Session, settings: Settings, tenant: Tenant, *, salt: str = "
         sub = make_subscription(session, settings, tenant, customer=customer, plan=plan,
                                 status=status)
         sub.activated_at, sub.terminated_at = activated, terminated
+    # Activation issues first invoices dated by the real clock: void them, so only this
+    # world's own invoices count anywhere.
+    session.execute(update(Invoice).where(Invoice.tenant_id == tenant.id).values(status="void"))
     cid = customer.id
     for n, (day, amount) in enumerate([(TODAY, "50.00"), (TODAY, "25.50"),
                                        (date(2026, 3, 1), "100.00"), (date(2026, 2, 27), "80.00"),

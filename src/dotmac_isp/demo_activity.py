@@ -54,6 +54,6 @@ def seed_activity(session: Session, tenant: Tenant, created: list[str]) -> None:
             acctterminatecause="User-Request" if stopped else None, nasporttype="Ethernet"))
     session.add_all(rows)
     session.flush()
-    online = sum(1 for r in rows if r.acctstoptime is None)
-    created.append(f"{online} RADIUS sessions online, {len(rows) - online} closed, "
+    open_count = sum(1 for r in rows if r.acctstoptime is None)
+    created.append(f"{open_count} RADIUS sessions online, {len(rows) - open_count} closed, "
                    f"{sum(1 for s in REACHABILITY.values() if s == 'down')} devices down")

@@ -41,6 +41,7 @@ from dotmac_isp.modules.network.ipam import web as ipam_web
 from dotmac_isp.modules.network.radius import api as radius_api
 from dotmac_isp.modules.network.radius import web as radius_web
 from dotmac_isp.modules.notifications import api as notifications_api
+from dotmac_isp.modules.reports import web as reports_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.support import api as support_api
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
+    app.include_router(reports_web.router)
     app.include_router(jobs_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)

@@ -1,4 +1,4 @@
-"""Staff pages: sign in and out, password reset, and the first admin page."""
+"""Staff pages: sign in and out, and password reset (the /admin landing page is in reports)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dotmac_isp.modules.identity import auth, notify, service
+from dotmac_isp.modules.identity import auth, notify
 from dotmac_isp.modules.identity.deps import (
     AppSettings,
-    CurrentAdmin,
     DbSession,
     end_web_session,
     start_web_session,
@@ -30,15 +29,6 @@ def _safe_next(target: str | None) -> str:
     if parsed.scheme or parsed.netloc or not parsed.path.startswith("/admin"):
         return "/admin"
     return parsed.path
-
-
-@router.get("", response_class=HTMLResponse)
-def home(request: Request, session: DbSession, user: CurrentAdmin) -> HTMLResponse:
-    tenant = service.get_tenant(session, user.tenant_id)
-    return render(request, "identity/home.html", {
-        "current_user": user, "tenant": tenant, "role": user.role,
-        "permissions": sorted(user.role.permissions),
-    })
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -50,8 +50,9 @@ CurrencyCode = Annotated[str, AfterValidator(_check_currency)]
 # so a currency with three is still entered with at most two.
 _PLACES = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
            "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0}
-_PLAIN = re.compile(r"-?\d+(?:\.\d+)?")
-_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3})+\.\d+")  # 1,000.00: thousands and a decimal point
+# ASCII digits only: \d would also take other scripts' digits, which Decimal() accepts.
+_PLAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+")  # 1,000.00
 
 
 def currency_places(currency: str | None) -> int:

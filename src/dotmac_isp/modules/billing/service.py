@@ -283,12 +283,6 @@ def statement(session: Session, tenant_id: uuid.UUID,
     return ledger.statement(session, tenant_id, customer_id)
 
 
-def open_invoices_of(session: Session, tenant_id: uuid.UUID,
-                     customer_id: uuid.UUID) -> list[Invoice]:
-    """The customer's unpaid issued invoices, oldest due first (the order payments settle)."""
-    return invoices.open_invoices(session, tenant_id, customer_id)
-
-
 def customer_invoices(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
                       params: PageParams) -> Page[Invoice]:
     """What the customer sees: issued invoices (never drafts), newest first."""

@@ -177,6 +177,22 @@ def create_user(session: Session, settings: Settings, tenant_id: uuid.UUID,
     return UserRepository(session, tenant_id).add(user)
 
 
+def invite_user(session: Session, settings: Settings, actor: Principal,
+                data: schemas.UserInvite) -> User:
+    """Create a staff user who chooses their own password from an emailed single-use link."""
+    email = normalize_email(data.email)
+    if CredentialLookup(session).email_taken(email):
+        raise Conflict("a user with this email already exists")
+    role = _assignable_role(session, actor, actor.tenant_id, data.role_id)
+    # Nobody knows this password: the user sets theirs with the link.
+    user = User(email=email, full_name=data.full_name, role_id=role.id, role=role,
+                password_hash=security.hash_password(security.new_token()))
+    UserRepository(session, actor.tenant_id).add(user)
+    raw, _token = auth.issue_password_reset(session, settings, user)
+    notify.queue_invitation_email(session, settings, user.email, raw, invited_by=actor.label)
+    return user
+
+
 def _manageable_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:
     """The user, if the actor holds every permission the user holds; nobody manages a user
     above them (a password reset or an email change would hand over that user's powers)."""

@@ -7,8 +7,9 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dotmac_isp.modules.identity import auth, notify, service
+from dotmac_isp.modules.identity import auth, notify, service, setup_state
 from dotmac_isp.modules.identity.deps import (
+    SETUP_PATH,
     AppSettings,
     CurrentAdmin,
     DbSession,
@@ -41,8 +42,10 @@ def home(request: Request, session: DbSession, user: CurrentAdmin) -> HTMLRespon
     })
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+@router.get("/login", response_class=HTMLResponse, response_model=None)
+def login_page(request: Request, session: DbSession, next: str | None = None) -> Response:
+    if setup_state.setup_pending(request.app.state, session):
+        return RedirectResponse(SETUP_PATH, status_code=303)  # nobody could sign in yet
     return render(request, "identity/login.html", {"next": _safe_next(next)})
 
 

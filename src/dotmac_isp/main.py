@@ -31,6 +31,8 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.identity import web_audit as identity_audit_web
+from dotmac_isp.modules.identity import web_roles as identity_roles_web
 from dotmac_isp.modules.identity import web_sessions
 from dotmac_isp.modules.identity import web_setup as identity_setup_web
 from dotmac_isp.modules.identity import web_users as identity_users_web
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_web.router)
     app.include_router(identity_users_web.router)
     app.include_router(identity_setup_web.router)
+    app.include_router(identity_roles_web.router)
+    app.include_router(identity_audit_web.router)
     app.include_router(jobs_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)

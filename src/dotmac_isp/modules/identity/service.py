@@ -88,6 +88,14 @@ def _check_permissions(perms: list[str], actor: Principal | None) -> list[str]:
     return sorted(set(perms))
 
 
+def _check_role_within(role: Role, actor: Principal) -> None:
+    """A role that grants more than the actor holds is not theirs to change or remove."""
+    missing = sorted(set(role.permissions) - actor.permissions)
+    if missing:
+        raise Forbidden(f"you cannot change a role with permissions you do not hold: "
+                        f"{', '.join(missing)}")
+
+
 def list_roles(session: Session, tenant_id: uuid.UUID, params: PageParams) -> Page[Role]:
     repo = RoleRepository(session, tenant_id)
     return repo.list(params, repo.select().order_by(Role.is_builtin.desc(), Role.name))
@@ -118,6 +126,7 @@ def update_role(session: Session, actor: Principal, role_id: uuid.UUID,
     role = repo.get(role_id)
     if role.is_builtin:
         raise Conflict("built-in roles cannot be changed; create a custom role instead")
+    _check_role_within(role, actor)
     if data.name is not None and data.name != role.name:
         if repo.by_name(data.name) is not None:
             raise Conflict(f"a role named {data.name!r} already exists")
@@ -135,6 +144,7 @@ def delete_role(session: Session, actor: Principal, role_id: uuid.UUID) -> None:
     role = repo.get(role_id)
     if role.is_builtin:
         raise Conflict("built-in roles cannot be deleted")
+    _check_role_within(role, actor)
     in_use = UserRepository(session, actor.tenant_id).count_with_role(role.id)
     if in_use:
         raise Conflict(f"role is assigned to {in_use} user(s); reassign them first")

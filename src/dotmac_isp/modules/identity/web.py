@@ -7,8 +7,9 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dotmac_isp.modules.identity import auth, notify
+from dotmac_isp.modules.identity import auth, notify, setup_state
 from dotmac_isp.modules.identity.deps import (
+    SETUP_PATH,
     AppSettings,
     DbSession,
     end_web_session,
@@ -31,8 +32,10 @@ def _safe_next(target: str | None) -> str:
     return parsed.path
 
 
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+@router.get("/login", response_class=HTMLResponse, response_model=None)
+def login_page(request: Request, session: DbSession, next: str | None = None) -> Response:
+    if setup_state.setup_pending(request.app.state, session):
+        return RedirectResponse(SETUP_PATH, status_code=303)  # nobody could sign in yet
     return render(request, "identity/login.html", {"next": _safe_next(next)})
 
 

@@ -35,6 +35,7 @@ from dotmac_isp.modules.identity import web_sessions
 from dotmac_isp.modules.network.alerts import api as alerts_api
 from dotmac_isp.modules.network.devices import api as devices_api
 from dotmac_isp.modules.network.devices import web as devices_web
+from dotmac_isp.modules.network.devices import web_edit as devices_edit_web
 from dotmac_isp.modules.network.devices.backups import api as backups_api
 from dotmac_isp.modules.network.ipam import api as ipam_api
 from dotmac_isp.modules.network.ipam import web as ipam_web
@@ -43,6 +44,7 @@ from dotmac_isp.modules.network.radius import web as radius_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
+from dotmac_isp.modules.services import web_plans as services_plans_web
 from dotmac_isp.modules.support import api as support_api
 from dotmac_isp.modules.support import portal_web as support_portal_web
 from dotmac_isp.modules.support import web as support_web
@@ -108,11 +110,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)
+    app.include_router(services_plans_web.router)
     app.include_router(ipam_api.router, prefix=API_PREFIX)
     app.include_router(ipam_web.router)
     app.include_router(devices_api.router, prefix=API_PREFIX)
     app.include_router(backups_api.router, prefix=API_PREFIX)
     app.include_router(alerts_api.router, prefix=API_PREFIX)
+    app.include_router(devices_edit_web.router)  # before /devices/{id}: it owns /devices/new
     app.include_router(devices_web.router)
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)

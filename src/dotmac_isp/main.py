@@ -26,6 +26,7 @@ from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
+from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_portal_web.router)
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
+    app.include_router(tenant_settings_web.router)
     app.include_router(radius_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

@@ -4,17 +4,22 @@ what was stored; saved changes are audited; read-only staff and other tenants ch
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.billing import service as billing_service
 from dotmac_isp.modules.billing import setup
 from dotmac_isp.modules.identity.models import AuditLog, Tenant
+from dotmac_isp.modules.support.settings import get_support_settings
 from dotmac_isp.shared.pagination import PageParams
+from tests.support.customers import make_customer
 from tests.support.factories import StaffUser, make_user
-from tests.web.billing_support import visible
+from tests.web.billing_support import invoice, pdf_text, visible
 from tests.web.test_admin_pages import csrf_of, sign_in
 
 PAGE = "/admin/settings"
@@ -126,3 +131,54 @@ def test_read_only_staff_and_other_tenants_rates(
     session.expire_all()
     assert (tenant.currency, setup.billing_settings(session, tenant.id).payment_template) == (
         "USD", "PAY-{year}-{seq:05d}")
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+    out = BytesIO()
+    Image.new("RGB", (60, 20), (11, 92, 173)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_company_details_and_logo_are_checked_then_printed_on_invoices(
+        client: TestClient, admin: StaffUser, session: Session, tenant: Tenant,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOTMAC_SUPPORT_ATTACHMENTS_DIR", str(tmp_path / "files"))
+    get_support_settings.cache_clear()
+    try:
+        sign_in(client, admin.user.email, admin.password)
+        token = csrf_of(client.get(PAGE).text)
+        details = {"csrf_token": token, "company_address": "12 Marina Road\nLagos",
+                   "company_tax_id": "TIN-0099", "company_email": "billing at isp",
+                   "company_phone": "+234 1 000"}
+        bad = client.post(f"{PAGE}/company", data=details,
+                          files={"logo": ("logo.png", b"not an image", "image/png")})
+        assert bad.status_code == 422
+        text = visible(bad.text)
+        assert "Email: 'billing at isp' is not an email address" in text and \
+            "Logo: only PNG or JPEG images are accepted" in text
+        big = client.post(f"{PAGE}/company", data={**details, "company_email": "b@isp.ng"},
+                          files={"logo": ("logo.png", _png() + b"0" * 600_000, "image/png")})
+        assert big.status_code == 422 and "Logo: at most 512 KB" in visible(big.text)
+        session.expire_all()
+        stored = setup.billing_settings(session, tenant.id)
+        assert (stored.company_address, stored.logo_key) == ("", None)
+        assert not (tmp_path / "files").exists()  # nothing written for a refused form
+        ok = client.post(f"{PAGE}/company", data={**details, "company_email": "b@isp.ng"},
+                         files={"logo": ("logo.png", _png(), "image/png")},
+                         follow_redirects=False)
+        assert ok.status_code == 303
+        session.expire_all()
+        stored = setup.billing_settings(session, tenant.id)
+        assert stored.logo_key is not None and (tmp_path / "files" / stored.logo_key).exists()
+        assert 'data-testid="logo-set"' in client.get(PAGE).text
+        customer = make_customer(session, tenant)
+        issued = invoice(session, tenant, customer.id, "25.00")
+        document = billing_service.invoice_document(session, tenant.id, issued.id)
+        printed = pdf_text(document.content)
+        assert "12 Marina Road, Lagos" in printed and "Tax id TIN-0099" in printed
+        assert b"/Subtype /Image" in document.content
+    finally:
+        get_support_settings.cache_clear()

@@ -50,6 +50,12 @@ class BillingSettings(Timestamps, Audited, Base):
     receipt_template: Mapped[str] = mapped_column(String(64), default="RCT-{year}-{seq:05d}")
     refund_template: Mapped[str] = mapped_column(String(64), default="RF-{year}-{seq:05d}")
     dunning: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The issuer block of invoices and receipts (the company name is the tenant's name).
+    company_address: Mapped[str] = mapped_column(Text, default="")
+    company_tax_id: Mapped[str] = mapped_column(String(64), default="")
+    company_email: Mapped[str] = mapped_column(String(254), default="")
+    company_phone: Mapped[str] = mapped_column(String(40), default="")
+    logo_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     @property
     def id(self) -> uuid.UUID:  # audit entries name the row by its key

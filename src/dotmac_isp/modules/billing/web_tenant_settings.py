@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import numbering, setup
+from dotmac_isp.modules.billing import company, numbering, setup
 from dotmac_isp.modules.billing.enums import BillingMode, NumberReset
 from dotmac_isp.modules.billing.schemas import SettingsUpdate, TaxRateIn
 from dotmac_isp.modules.identity import schemas as identity_schemas
@@ -39,7 +39,11 @@ LABELS = {
     "payment_template": "Payment numbers", "receipt_template": "Receipt numbers",
     "refund_template": "Refund numbers", "default_tax_rate_ids": "Default taxes",
     "rate": "Rate (%)", "compound": "Compound", "position": "Order",
+    "company_address": "Address", "company_tax_id": "Tax id", "company_email": "Email",
+    "company_phone": "Phone", "logo": "Logo",
 }
+MAX_DETAIL = {"company_address": 500, "company_tax_id": 64, "company_email": 254,
+              "company_phone": 40}
 SECTIONS = ("general", "billing", "numbering", "taxes")
 
 
@@ -50,7 +54,8 @@ def _page(request: Request, session: Session, user: User, *, section: str = "",
     stored: dict[str, Any] = {"name": tenant.name, "currency": tenant.currency,
                               "timezone": tenant.timezone}
     stored |= {k: getattr(billing, k) for k in (
-        "mode", "billing_day", "payment_terms_days", "min_invoice_amount",
+        *company.FIELDS, "logo_key", "mode", "billing_day", "payment_terms_days",
+        "min_invoice_amount",
         "prices_include_tax", "number_reset", *TEMPLATES)}
     return render(request, "billing/tenant_settings.html", {
         "current_user": user, "labels": LABELS, "section": section, "errors": errors or [],
@@ -187,3 +192,33 @@ async def add_tax_rate(request: Request, session: DbSession,
             return _saved(request, f"Tax rate {rate_in.name}")
     return _page(request, session, user, section="new_tax", errors=reader.errors,
                  form={"tax_" + k: reader.raw(k) for k in ("name", "rate", "position")})
+
+
+@router.post("/company", response_class=HTMLResponse)
+async def save_company(request: Request, session: DbSession,
+                       user: User = page_permission(P.TENANT_WRITE)) -> Response:
+    await verify_csrf(request)
+    form = await request.form()
+    reader = FormReader(form, LABELS)
+    details = {k: reader.raw(k) for k in company.FIELDS}
+    for key, limit in MAX_DETAIL.items():
+        if len(details[key]) > limit:
+            reader.fail(key, f"at most {limit} characters")
+    email = details["company_email"]
+    if email and ("@" not in email or " " in email):
+        reader.fail("company_email", f"{email!r} is not an email address")
+    upload = form.get("logo")
+    logo: bytes | None = None
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        # read one byte past the limit so an oversized file is refused without reading it all
+        logo = await upload.read(company.MAX_LOGO_BYTES + 1)
+        try:
+            company.check_logo(logo)
+        except AppError as exc:
+            reader.errors.append(exc.detail)
+    if not reader.errors:
+        company.update_company(session, user.tenant_id, details, logo=logo,
+                               remove_logo=reader.checked("remove_logo"),
+                               store=company.logo_store())
+        return _saved(request, "Company details")
+    return _page(request, session, user, section="company", errors=reader.errors, form=details)

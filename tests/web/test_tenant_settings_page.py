@@ -33,6 +33,7 @@ def test_general_and_billing_sections_show_all_errors_then_save_with_audit(
     sign_in(client, admin.user.email, admin.password)
     page = client.get(PAGE)
     assert page.status_code == 200 and 'data-testid="settings-general"' in page.text
+    assert "Walled-garden address list walled-garden" in visible(page.text)
     token = csrf_of(page.text)
     bad = client.post(f"{PAGE}/general", data={"csrf_token": token, "name": "",
                                                "currency": "DOLLARS", "timezone": "Mars/Base"})

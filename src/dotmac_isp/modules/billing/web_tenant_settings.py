@@ -18,7 +18,7 @@ from dotmac_isp.modules.billing.enums import BillingMode, NumberReset
 from dotmac_isp.modules.billing.schemas import SettingsUpdate, TaxRateIn
 from dotmac_isp.modules.identity import schemas as identity_schemas
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.modules.identity.deps import DbSession, page_permission
+from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.errors import AppError
@@ -48,7 +48,8 @@ SECTIONS = ("general", "billing", "numbering", "taxes")
 
 
 def _page(request: Request, session: Session, user: User, *, section: str = "",
-          errors: list[str] | None = None, form: dict[str, Any] | None = None) -> HTMLResponse:
+          errors: list[str] | None = None, form: dict[str, Any] | None = None,
+          radius_defaults: list[tuple[str, str]] | None = None) -> HTMLResponse:
     tenant = identity_service.get_tenant(session, user.tenant_id)
     billing = setup.billing_settings(session, user.tenant_id)
     stored: dict[str, Any] = {"name": tenant.name, "currency": tenant.currency,
@@ -62,14 +63,22 @@ def _page(request: Request, session: Session, user: User, *, section: str = "",
         "values": stored | (form or {}), "modes": [m.value for m in BillingMode],
         "resets": [r.value for r in NumberReset],
         "rates": setup.list_tax_rates(session, user.tenant_id, PageParams(limit=100)).items,
-        "default_rates": set(billing.default_tax_rate_ids)},
+        "default_rates": set(billing.default_tax_rate_ids),
+        "radius_defaults": radius_defaults or []},
         status_code=422 if errors else 200)
 
 
 @router.get("", response_class=HTMLResponse)
-def settings_page(request: Request, session: DbSession,
+def settings_page(request: Request, session: DbSession, settings: AppSettings,
                   user: User = page_permission(P.TENANT_READ)) -> HTMLResponse:
-    return _page(request, session, user)
+    radius = settings.radius
+    defaults = [("When suspended", radius.suspended_policy.replace("_", " ")),
+                ("Walled-garden address list", radius.walled_garden_address_list),
+                ("Walled-garden rate (kbit/s)", str(radius.walled_garden_rate_kbps)),
+                ("Walled-garden session timeout (s)", str(radius.walled_garden_session_timeout)),
+                ("Simultaneous sessions per login", str(radius.default_simultaneous_use or
+                                                        "no limit"))]
+    return _page(request, session, user, radius_defaults=defaults)
 
 
 def _saved(request: Request, what: str) -> Response:

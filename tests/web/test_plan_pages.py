@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.services import catalogue, schemas
+from dotmac_isp.modules.services import catalogue, schemas, service
+from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Plan, PlanAddon
+from dotmac_isp.shared.errors import InvalidState
 from dotmac_isp.shared.pagination import PageParams
+from tests.support.customers import make_customer, make_plan, make_subscription
 from tests.support.factories import StaffUser, make_user
 from tests.web.billing_support import visible
 from tests.web.test_admin_pages import csrf_of, sign_in
@@ -151,3 +155,22 @@ def test_other_tenants_plans_and_read_only_staff(
                                                  "price": "1"})
     assert refused.status_code == 403
     assert catalogue.list_addons(session, tenant.id, PageParams(limit=10)).items == []
+
+
+def test_archived_plan_stays_on_its_subscriptions_but_is_not_sold(
+        client: TestClient, admin: StaffUser, session: Session, settings: Settings,
+        tenant: Tenant) -> None:
+    plan = make_plan(session, tenant, name="Legacy 50")
+    customer = make_customer(session, tenant)
+    sub = make_subscription(session, settings, tenant, customer=customer, plan=plan,
+                            status=SubscriptionStatus.ACTIVE)
+    sign_in(client, admin.user.email, admin.password)
+    token = csrf_of(client.get("/admin/plans").text)
+    assert client.post(f"/admin/plans/{plan.id}/archive", data={
+        "csrf_token": token, "archive": "1"}, follow_redirects=False).status_code == 303
+    session.expire_all()
+    kept = service.get_subscription(session, tenant.id, sub.id)
+    assert (kept.plan_id, kept.status) == (plan.id, "active")
+    with pytest.raises(InvalidState, match="archived"):
+        service.create_subscription(session, settings, tenant.id, schemas.SubscriptionCreate(
+            customer_id=customer.id, plan_id=plan.id))

@@ -5,10 +5,11 @@ devices are out of reach."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.identity.models import AuditLog, Tenant
 from dotmac_isp.modules.network.devices import credentials, schemas, service
 from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.shared.pagination import PageParams
@@ -96,6 +97,11 @@ def test_device_create_and_edit_never_show_the_snmp_secrets(
     after = session.get(Device, device.id)
     assert after is not None and after.name == "core-renamed"
     assert credentials.unseal(settings, after.snmp_community_enc) == "s3cret-community"
+    trail = session.scalars(select(AuditLog).where(
+        AuditLog.tenant_id == tenant.id, AuditLog.entity_id == str(device.id))).all()
+    assert {a.action for a in trail} >= {"create", "update"}
+    assert all(a.actor_id == admin.user.id for a in trail)
+    assert "s3cret" not in repr([(a.before, a.after) for a in trail])  # secrets not audited
 
 
 def test_other_tenants_sites_and_devices_and_read_only_staff(

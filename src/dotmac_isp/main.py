@@ -26,6 +26,7 @@ from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
+from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
@@ -39,6 +40,7 @@ from dotmac_isp.modules.identity import web_users as identity_users_web
 from dotmac_isp.modules.network.alerts import api as alerts_api
 from dotmac_isp.modules.network.devices import api as devices_api
 from dotmac_isp.modules.network.devices import web as devices_web
+from dotmac_isp.modules.network.devices import web_edit as devices_edit_web
 from dotmac_isp.modules.network.devices.backups import api as backups_api
 from dotmac_isp.modules.network.ipam import api as ipam_api
 from dotmac_isp.modules.network.ipam import web as ipam_web
@@ -48,6 +50,7 @@ from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.reports import web as reports_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
+from dotmac_isp.modules.services import web_plans as services_plans_web
 from dotmac_isp.modules.support import api as support_api
 from dotmac_isp.modules.support import portal_web as support_portal_web
 from dotmac_isp.modules.support import web as support_web
@@ -118,11 +121,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)
+    app.include_router(services_plans_web.router)
     app.include_router(ipam_api.router, prefix=API_PREFIX)
     app.include_router(ipam_web.router)
     app.include_router(devices_api.router, prefix=API_PREFIX)
     app.include_router(backups_api.router, prefix=API_PREFIX)
     app.include_router(alerts_api.router, prefix=API_PREFIX)
+    app.include_router(devices_edit_web.router)  # before /devices/{id}: it owns /devices/new
     app.include_router(devices_web.router)
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
@@ -132,6 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_portal_web.router)
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
+    app.include_router(tenant_settings_web.router)
     app.include_router(radius_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

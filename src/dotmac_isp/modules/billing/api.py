@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response
 
-from dotmac_isp.modules.billing import ledger, opening, pdf, run, schemas, service, setup
+from dotmac_isp.modules.billing import (
+    company,
+    ledger,
+    opening,
+    pdf,
+    run,
+    schemas,
+    service,
+    setup,
+)
 from dotmac_isp.modules.billing.enums import InvoiceStatus
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
@@ -131,7 +140,8 @@ def invoice_pdf(invoice_id: uuid.UUID, session: DbSession,
     invoice = service.get_invoice(session, principal.tenant_id, invoice_id)
     customer = customers_service.get_customer(session, principal.tenant_id, invoice.customer_id)
     tenant = identity_service.get_tenant(session, principal.tenant_id)
-    return _pdf(pdf.invoice_pdf(tenant, invoice, customer),
+    return _pdf(pdf.invoice_pdf(tenant, invoice, customer,
+                                company.document_issuer(session, principal.tenant_id)),
                 f"{invoice.number or 'draft-' + str(invoice.id)[:8]}.pdf")
 
 
@@ -227,7 +237,8 @@ def payment_receipt(payment_id: uuid.UUID, session: DbSession,
     tenant = identity_service.get_tenant(session, principal.tenant_id)
     applied = [(inv.number or "", alloc.amount)
                for alloc, inv in allocations_of(session, principal.tenant_id, payment.id)]
-    return _pdf(pdf.receipt_pdf(tenant, receipt, payment, customer, applied),
+    return _pdf(pdf.receipt_pdf(tenant, receipt, payment, customer, applied,
+                                company.document_issuer(session, principal.tenant_id)),
                 f"{receipt.number}.pdf")
 
 

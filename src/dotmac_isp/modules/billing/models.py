@@ -53,6 +53,12 @@ class BillingSettings(Timestamps, Audited, Base):
     # A payment above this asks the operator to confirm amount and customer; None: never.
     payment_confirm_above: Mapped[Decimal | None] = mapped_column(
         MoneyColumn, nullable=True, default=Decimal("10000.00"))
+    # The issuer block of invoices and receipts (the company name is the tenant's name).
+    company_address: Mapped[str] = mapped_column(Text, default="")
+    company_tax_id: Mapped[str] = mapped_column(String(64), default="")
+    company_email: Mapped[str] = mapped_column(String(254), default="")
+    company_phone: Mapped[str] = mapped_column(String(40), default="")
+    logo_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     @property
     def id(self) -> uuid.UUID:  # audit entries name the row by its key

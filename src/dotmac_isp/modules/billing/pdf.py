@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 from fpdf import FPDF
@@ -35,12 +36,21 @@ def bill_to(customer: Customer) -> Party:
     return Party(customer.display_name, lines)
 
 
+@dataclass(frozen=True)
+class Issuer:
+    """The company block under the tenant's name: address, tax id, contact, logo."""
+
+    lines: list[str] = field(default_factory=list)
+    logo: bytes | None = None
+
+
 class _Document(FPDF):
-    def __init__(self, tenant: Tenant, title: str):
+    def __init__(self, tenant: Tenant, title: str, issuer: Issuer | None = None):
         super().__init__(format="A4")
         self.unicode = self._load_fonts()
         self.set_auto_page_break(auto=True, margin=18)
         self.tenant_name, self.title_text = tenant.name, title
+        self.issuer = issuer or Issuer()
         self.set_title(title)
         self.set_author(tenant.name)
         self.add_page()
@@ -63,8 +73,15 @@ class _Document(FPDF):
         return value.encode("latin-1", "replace").decode("latin-1")
 
     def header(self) -> None:
+        if self.issuer.logo:
+            self.image(BytesIO(self.issuer.logo), x=self.w - self.r_margin - 40, y=8, h=16,
+                       keep_aspect_ratio=True, w=40)
         self.font(16, bold=True)
         self.cell(0, 9, self.text_(self.tenant_name), new_x="LMARGIN", new_y="NEXT")
+        if self.issuer.lines:
+            self.font(8)
+            for line in self.issuer.lines:
+                self.cell(0, 4, self.text_(line), new_x="LMARGIN", new_y="NEXT")
         self.font(22, bold=True)
         self.set_text_color(11, 92, 173)
         self.cell(0, 12, self.title_text, new_x="LMARGIN", new_y="NEXT")
@@ -123,9 +140,11 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{format_amount(value)} {currency}"
 
 
-def invoice_pdf(tenant: Tenant, invoice: Invoice, customer: Customer) -> bytes:
+def invoice_pdf(tenant: Tenant, invoice: Invoice, customer: Customer,
+                issuer: Issuer | None = None) -> bytes:
     status = {"paid": "PAID", "void": "VOID (credited)"}.get(invoice.status, "")
-    doc = _Document(tenant, f"INVOICE {status}".strip() if invoice.number else "DRAFT INVOICE")
+    doc = _Document(tenant, f"INVOICE {status}".strip() if invoice.number else "DRAFT INVOICE",
+                    issuer)
     doc.facts([("Invoice number", invoice.number or "draft"),
                ("Issue date", f"{invoice.issue_date or '-'}"),
                ("Due date", f"{invoice.due_date or '-'}"),
@@ -153,8 +172,8 @@ def invoice_pdf(tenant: Tenant, invoice: Invoice, customer: Customer) -> bytes:
 
 
 def receipt_pdf(tenant: Tenant, receipt: Receipt, payment: Payment, customer: Customer,
-                allocations: list[tuple[str, Decimal]]) -> bytes:
-    doc = _Document(tenant, "RECEIPT")
+                allocations: list[tuple[str, Decimal]], issuer: Issuer | None = None) -> bytes:
+    doc = _Document(tenant, "RECEIPT", issuer)
     method = payment.method.replace("_", " ")
     if payment.card_last4:
         method += f" ({payment.card_brand or 'card'} ending {payment.card_last4})"

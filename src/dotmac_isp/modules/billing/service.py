@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.modules.billing import (
     adjustments,
     charging,
+    company,
     dunning,
     invoices,
     ledger,
@@ -318,7 +319,8 @@ def invoice_document(session: Session, tenant_id: uuid.UUID, invoice_id: uuid.UU
     """The invoice as a PDF, named after its number."""
     invoice = get_invoice(session, tenant_id, invoice_id)
     customer = customers_service.get_customer(session, tenant_id, invoice.customer_id)
-    content = pdf.invoice_pdf(identity_service.get_tenant(session, tenant_id), invoice, customer)
+    content = pdf.invoice_pdf(identity_service.get_tenant(session, tenant_id), invoice, customer,
+                              company.document_issuer(session, tenant_id))
     return Document(_filename(invoice.number or f"draft-{str(invoice.id)[:8]}"), content)
 
 
@@ -330,7 +332,7 @@ def receipt_document(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UU
     applied = [(inv.number or "", alloc.amount)
                for alloc, inv in payments.allocations_of(session, tenant_id, payment_id)]
     content = pdf.receipt_pdf(identity_service.get_tenant(session, tenant_id), receipt, payment,
-                              customer, applied)
+                              customer, applied, company.document_issuer(session, tenant_id))
     return Document(_filename(receipt.number), content)
 
 

@@ -29,6 +29,7 @@ from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
+from dotmac_isp.modules.customers import web_lists as customers_lists
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_sessions
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(jobs_web.router)
+    app.include_router(customers_lists.router)  # before /admin/customers/{id}
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
     app.include_router(services_web.router)

@@ -44,6 +44,7 @@ from dotmac_isp.modules.network.radius import web as radius_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
+from dotmac_isp.modules.services import web_lists as services_lists
 from dotmac_isp.modules.support import api as support_api
 from dotmac_isp.modules.support import portal_web as support_portal_web
 from dotmac_isp.modules.support import web as support_web
@@ -53,6 +54,7 @@ from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
+from dotmac_isp.web import search as global_search
 from dotmac_isp.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
 
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_lists.router)  # before /admin/customers/{id}
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
+    app.include_router(services_lists.router)  # before /admin/subscriptions/{id}
     app.include_router(services_web.router)
     app.include_router(ipam_api.router, prefix=API_PREFIX)
     app.include_router(ipam_web.router)
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
     app.include_router(radius_web.router)
+    app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

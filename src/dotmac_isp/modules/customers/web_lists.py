@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import listing
@@ -36,7 +38,7 @@ VIEW = ListView(base="/admin/customers", default_sort="number", filters=("q", "s
 BULK_ACTIONS = [("tag", "Add a tag")]
 
 
-def _query(session: Session, user: User, state: ListState):  # type: ignore[no-untyped-def]
+def _query(session: Session, user: User, state: ListState) -> Select[Any]:
     f = state.filters
     stmt = listing.customer_query(session, user.tenant_id, query=f["q"][:200] or None,
                                   status=f["status"] if f["status"] in STATUSES else None,
@@ -65,7 +67,7 @@ def export_list(request: Request, session: DbSession,
     """Every customer the list's filters show, in its order, streamed as it is read."""
     stmt = _query(session, user, read_state(request, VIEW))
 
-    def lines():  # type: ignore[no-untyped-def]
+    def lines() -> Iterator[str]:
         with db.unit_of_work(write=False) as reader:
             yield from csv_lines(listing.CSV_HEADER, stream_rows(reader, stmt),
                                  listing.csv_cells)
@@ -74,7 +76,7 @@ def export_list(request: Request, session: DbSession,
 
 
 def _confirm(request: Request, session: Session, user: User, ids: list[str],
-             form: dict[str, object], errors: list[str] | None = None,
+             form: dict[str, str], errors: list[str] | None = None,
              status_code: int = 200) -> HTMLResponse:
     found = listing.customers_among(session, user.tenant_id, chosen_ids(ids))
     rows = {str(c.id): f"{c.number} {c.display_name}" for c in found}

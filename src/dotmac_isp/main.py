@@ -25,6 +25,7 @@ from dotmac_isp.modules.billing import bank_web as billing_bank_web
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
+from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
+    app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)

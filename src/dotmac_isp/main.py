@@ -49,6 +49,7 @@ from dotmac_isp.modules.services import web_lists as services_lists
 from dotmac_isp.modules.support import api as support_api
 from dotmac_isp.modules.support import portal_web as support_portal_web
 from dotmac_isp.modules.support import web as support_web
+from dotmac_isp.modules.support import web_lists as support_lists
 from dotmac_isp.observability import tracing
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(backups_api.router, prefix=API_PREFIX)
     app.include_router(alerts_api.router, prefix=API_PREFIX)
     app.include_router(devices_web.router)
+    app.include_router(support_lists.router)  # before /admin/support/tickets/{id}
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)

@@ -55,7 +55,12 @@ class ListState:
             values.pop("size")
         if not values.get("offset"):
             values.pop("offset", None)
-        return {k: str(v) for k, v in values.items() if v not in ("", None)}
+        defaults = self.view.defaults
+        # A filter left at its default stays out of the URL; one cleared from a non-empty
+        # default ("any status" where the default is "active") stays in, empty.
+        return {k: str(v) for k, v in values.items()
+                if (v not in ("", None) and v != defaults.get(k)) or
+                (v == "" and defaults.get(k))}
 
     def url(self, path: str = "", **changes: object) -> str:
         query = urlencode(self.params(**changes))

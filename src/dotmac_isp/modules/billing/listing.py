@@ -13,6 +13,7 @@ from dotmac_isp.modules.billing.enums import OPEN_STATUSES
 from dotmac_isp.modules.billing.models import Invoice
 from dotmac_isp.modules.billing.repository import InvoiceRepository
 from dotmac_isp.modules.billing.service import tenant_today
+from dotmac_isp.shared.money import round_money
 
 SORTS: dict[str, Any] = {
     "number": Invoice.number,
@@ -45,4 +46,4 @@ def csv_cells(invoice: Invoice, customer: Any) -> list[object]:
     return [invoice.number or "draft", customer.number if customer else "",
             customer.display_name if customer else "", invoice.status,
             invoice.issue_date or "", invoice.due_date or "", invoice.currency,
-            invoice.total, invoice.balance_due]
+            round_money(invoice.total), round_money(invoice.balance_due)]

@@ -25,11 +25,13 @@ from dotmac_isp.modules.billing import bank_web as billing_bank_web
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
+from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
+from dotmac_isp.modules.customers import web_lists as customers_lists
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web
@@ -50,16 +52,19 @@ from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.reports import web as reports_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
+from dotmac_isp.modules.services import web_lists as services_lists
 from dotmac_isp.modules.services import web_plans as services_plans_web
 from dotmac_isp.modules.support import api as support_api
 from dotmac_isp.modules.support import portal_web as support_portal_web
 from dotmac_isp.modules.support import web as support_web
+from dotmac_isp.modules.support import web_lists as support_lists
 from dotmac_isp.observability import tracing
 from dotmac_isp.observability.http import RequestContextMiddleware
 from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
+from dotmac_isp.web import search as global_search
 from dotmac_isp.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
 
@@ -118,8 +123,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(identity_roles_web.router)
     app.include_router(identity_audit_web.router)
     app.include_router(jobs_web.router)
+    app.include_router(customers_lists.router)  # before /admin/customers/{id}
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
+    app.include_router(services_lists.router)  # before /admin/subscriptions/{id}
     app.include_router(services_web.router)
     app.include_router(services_plans_web.router)
     app.include_router(ipam_api.router, prefix=API_PREFIX)
@@ -129,9 +136,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(alerts_api.router, prefix=API_PREFIX)
     app.include_router(devices_edit_web.router)  # before /devices/{id}: it owns /devices/new
     app.include_router(devices_web.router)
+    app.include_router(support_lists.router)  # before /admin/support/tickets/{id}
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
+    app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
@@ -139,6 +148,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_settings_web.router)
     app.include_router(tenant_settings_web.router)
     app.include_router(radius_web.router)
+    app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)
 

@@ -52,29 +52,6 @@ def pdf_response(document: service.Document) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{document.filename}"'})
 
 
-@router.get("/invoices", response_class=HTMLResponse)
-def invoice_list(request: Request, session: DbSession, status: str = "", overdue: str = "",
-                 customer_id: str = "", offset: int = 0,
-                 user: User = page_permission(P.BILLING_READ)) -> HTMLResponse:
-    chosen = status if status in STATUSES else None
-    only_overdue = overdue == "1"
-    customer = find_customer(session, user.tenant_id, customer_id[:64])
-    customer_key = customer.id if customer else None
-    page = service.search_invoices(session, user.tenant_id,
-                                   PageParams(limit=PAGE_SIZE, offset=max(offset, 0)),
-                                   status=chosen, overdue=only_overdue, customer_id=customer_key)
-    figures = service.invoice_figures(session, user.tenant_id, status=chosen,
-                                      overdue=only_overdue, customer_id=customer_key)
-    customers = customers_service.customers_by_id(
-        session, user.tenant_id, list({i.customer_id for i in page.items}))
-    return render(request, "billing/invoices.html", {
-        "current_user": user, "page": page, "figures": figures, "customers": customers,
-        "status": chosen or "", "overdue": only_overdue, "statuses": STATUSES,
-        "customer": customer,
-        "params": {"status": chosen or "", "overdue": "1" if only_overdue else "",
-                   "customer_id": customer.number if customer else ""}})
-
-
 def _detail_context(session: DbSession, user: User, invoice: Invoice) -> dict[str, object]:
     notes = service.list_credit_notes(session, user.tenant_id, PageParams(limit=200),
                                       invoice_id=invoice.id).items

@@ -1,4 +1,4 @@
-"""Staff pages for customers: list and search, create, detail with subscriptions."""
+"""Staff pages for customers: create, detail with subscriptions (the list is web_lists)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from dotmac_isp.modules.customers import portal, schemas, search, service
+from dotmac_isp.modules.customers import portal, schemas, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
 from dotmac_isp.modules.customers.web_glance import customer_glance
 from dotmac_isp.modules.identity import service as identity_service
@@ -24,21 +24,6 @@ from dotmac_isp.web.templating import flash, render, validation_messages, verify
 router = APIRouter(prefix="/admin/customers", include_in_schema=False)
 P = Permission
 PAGE_SIZE = 25
-
-
-@router.get("", response_class=HTMLResponse)
-def customer_list(request: Request, session: DbSession, q: str = "", status: str = "",
-                  offset: int = 0, user: User = page_permission(P.CUSTOMERS_READ),
-                  ) -> HTMLResponse:
-    statuses = [s.value for s in CustomerStatus]
-    page = search.find_customers(session, user.tenant_id,
-                                 PageParams(limit=PAGE_SIZE, offset=max(offset, 0)),
-                                 query=q.strip()[:200] or None,
-                                 status=status if status in statuses else None)
-    context = {"current_user": user, "page": page, "q": q, "status": status,
-               "statuses": statuses, "params": {"q": q, "status": status}}
-    name = "customers/_rows.html" if request.headers.get("hx-request") else "customers/list.html"
-    return render(request, name, context)
 
 
 @router.get("/new", response_class=HTMLResponse)

@@ -92,20 +92,6 @@ async def toggle_archive(request: Request, plan_id: uuid.UUID, session: DbSessio
     return RedirectResponse("/admin/plans", status_code=303)
 
 
-@router.get("/subscriptions", response_class=HTMLResponse)
-def subscription_list(request: Request, session: DbSession, status: str = "", q: str = "",
-                      offset: int = 0, user: User = page_permission(P.SERVICES_READ),
-                      ) -> HTMLResponse:
-    statuses = [s.value for s in SubscriptionStatus]
-    page = service.list_subscriptions(session, user.tenant_id,
-                                      PageParams(limit=25, offset=max(offset, 0)),
-                                      status=status if status in statuses else None,
-                                      username=q.strip()[:64] or None)
-    return render(request, "services/subscriptions.html", {
-        "current_user": user, "page": page, "status": status, "q": q, "statuses": statuses,
-        "params": {"status": status, "q": q}})
-
-
 @router.post("/subscriptions/new")
 async def create_subscription(request: Request, session: DbSession, settings: AppSettings,
                               user: User = page_permission(P.SERVICES_WRITE)) -> Response:

@@ -26,7 +26,7 @@ from dotmac_isp.modules.support import (
     web_settings,
 )
 from dotmac_isp.modules.support.deps import SupportConf, file_response
-from dotmac_isp.modules.support.enums import ACTIVE, TRANSITIONS, SlaState, TicketStatus
+from dotmac_isp.modules.support.enums import TRANSITIONS, TicketStatus
 from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.presenters import page_helpers
 from dotmac_isp.modules.support.settings import SupportSettings
@@ -53,27 +53,6 @@ def _names(session: Session, tenant_id: uuid.UUID, tickets: list[Ticket]) -> dic
     staff = {t.assignee_id: identity_service.get_user(session, tenant_id, t.assignee_id)
              for t in tickets if t.assignee_id}
     return {"customers": customers, "staff": staff}
-
-
-@router.get("/tickets", response_class=HTMLResponse)
-def queue(request: Request, session: DbSession, q: str = "", status: str = "active",
-          priority: str = "", assignee: str = "", sla: str = "", offset: int = 0,
-          user: User = page_permission(P.SUPPORT_READ)) -> HTMLResponse:
-    statuses = [s.value for s in ACTIVE] if status == "active" else \
-        [status] if status in STATUSES else None
-    page = service.list_tickets(
-        session, user.tenant_id, PageParams(limit=PAGE_SIZE, offset=max(offset, 0)),
-        query=q.strip()[:200] or None, status=statuses,
-        priority=priority if priority in PRIORITIES else None,
-        assignee_id=user.id if assignee == "me" else None, unassigned=assignee == "none",
-        sla=sla if sla in (SlaState.AT_RISK, SlaState.BREACHED, SlaState.PAUSED) else None)
-    context = {**_helpers(session, user), **_names(session, user.tenant_id, list(page.items)),
-               "page": page, "q": q, "status": status, "priority": priority,
-               "assignee": assignee, "sla": sla, "statuses": STATUSES, "priorities": PRIORITIES,
-               "params": {"q": q, "status": status, "priority": priority,
-                          "assignee": assignee, "sla": sla}}
-    name = "support/_rows.html" if request.headers.get("hx-request") else "support/queue.html"
-    return render(request, name, context)
 
 
 @router.get("/tickets/new", response_class=HTMLResponse)

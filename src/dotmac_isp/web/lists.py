@@ -1,0 +1,158 @@
+"""What a console list keeps in its URL (filters, sort, page size, offset), the links that
+keep it, and the CSV export of exactly what the filters show."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import StreamingResponse
+
+from dotmac_isp.shared.listing import SortOrder
+from dotmac_isp.shared.pagination import MAX_OFFSET
+from dotmac_isp.shared.spreadsheet import safe_row
+
+PAGE_SIZES = (25, 50, 100, 200)
+MAX_FILTER = 200
+MAX_BULK = 500
+
+
+@dataclass(frozen=True)
+class ListView:
+    """The list's address, its sortable columns (key -> label), its default sort and the
+    names of the filters it reads from the URL."""
+
+    base: str
+    columns: Mapping[str, str]
+    default_sort: str
+    filters: Sequence[str] = ()
+    defaults: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListState:
+    """One request's view of a list; every link it builds keeps the filters."""
+
+    view: ListView
+    sort: SortOrder
+    size: int
+    offset: int
+    filters: Mapping[str, str]
+
+    def params(self, **changes: object) -> dict[str, str]:
+        """The query parameters of this list (empty filters left out), with changes."""
+        values: dict[str, object] = {**self.filters, "sort": self.sort.param,
+                                     "size": self.size, "offset": self.offset, **changes}
+        if values.get("sort") == self.view.default_sort:
+            values.pop("sort")
+        if values.get("size") == PAGE_SIZES[0]:
+            values.pop("size")
+        if not values.get("offset"):
+            values.pop("offset", None)
+        defaults = self.view.defaults
+        # A filter left at its default stays out of the URL; one cleared from a non-empty
+        # default ("any status" where the default is "active") stays in, empty.
+        return {k: str(v) for k, v in values.items()
+                if (v not in ("", None) and v != defaults.get(k)) or
+                (v == "" and defaults.get(k))}
+
+    def url(self, path: str = "", **changes: object) -> str:
+        query = urlencode(self.params(**changes))
+        return f"{self.view.base}{path}" + (f"?{query}" if query else "")
+
+    def sort_url(self, key: str) -> str:
+        """Sort by this column; a second click on the sorted column reverses it."""
+        descending = not self.sort.descending if key == self.sort.key else False
+        return self.url(sort=f"-{key}" if descending else key, offset=0)
+
+    def sort_mark(self, key: str) -> str:
+        if key != self.sort.key:
+            return ""
+        return "descending" if self.sort.descending else "ascending"
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return PAGE_SIZES
+
+    def page_url(self, offset: int) -> str:
+        return self.url(offset=max(offset, 0))
+
+    def size_url(self, size: int) -> str:
+        return self.url(size=size, offset=0)
+
+    def export_url(self) -> str:
+        return self.url("/export.csv", offset=0, size=PAGE_SIZES[0])
+
+    @property
+    def hidden_fields(self) -> dict[str, str]:
+        """The state as hidden form fields, for forms that must not lose it."""
+        return {k: v for k, v in self.params(offset=0).items() if k not in self.view.filters}
+
+    def with_filters(self, **filters: str) -> ListState:
+        return replace(self, filters={**self.filters, **filters})
+
+
+def read_state(request: Request, view: ListView) -> ListState:
+    """The list state from the URL; a bad sort, size or offset falls back, never fails."""
+    query = request.query_params
+    sort = SortOrder.parse(query.get("sort", ""), view.columns, view.default_sort)
+    try:
+        size = int(query.get("size", ""))
+    except ValueError:
+        size = PAGE_SIZES[0]
+    try:
+        offset = int(query.get("offset", "0"))
+    except ValueError:
+        offset = 0
+    filters = {name: query.get(name, view.defaults.get(name, "")).strip()[:MAX_FILTER]
+               for name in view.filters}
+    return ListState(view=view, sort=sort, size=size if size in PAGE_SIZES else PAGE_SIZES[0],
+                     offset=min(max(offset, 0), MAX_OFFSET), filters=filters)
+
+
+def chosen_ids(values: Iterable[str]) -> list[uuid.UUID]:
+    """The row ids ticked on a list; anything that is not an id is ignored."""
+    found: list[uuid.UUID] = []
+    for value in values:
+        try:
+            row_id = uuid.UUID(str(value))
+        except ValueError:
+            continue
+        if row_id not in found:
+            found.append(row_id)
+    return found[:MAX_BULK]
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Any],
+              cells: Callable[[Any], Sequence[object]]) -> Iterator[str]:
+    """CSV text, header first, a chunk per row; cells that a spreadsheet would run as a
+    formula are quoted."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(safe_row(header))
+    for row in rows:
+        writer.writerow(safe_row("" if v is None else v for v in cells(row)))
+        if buffer.tell() > 16_384:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+    yield buffer.getvalue()
+
+
+def csv_response(lines: Iterator[str], filename: str) -> StreamingResponse:
+    return StreamingResponse(lines, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def back_to(view: ListView, raw: object) -> str:
+    """Where to return after a bulk action: the list as it was, never another site."""
+    text = str(raw or "")
+    if text == view.base or text.startswith(f"{view.base}?"):
+        return text
+    return view.base

@@ -31,6 +31,7 @@ class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         UniqueConstraint("tenant_id", "number"),
         Index("ix_customers_tenant_status", "tenant_id", "status"),
         Index("ix_customers_tenant_email", "tenant_id", "email"),
+        Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
         trigram_index("ix_customers_search_trgm", "search_text"),
     )
     __audit_exclude__ = frozenset({"search_text"})

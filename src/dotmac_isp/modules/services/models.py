@@ -82,6 +82,7 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "radius_username"),
         Index("ix_subscriptions_tenant_status", "tenant_id", "status"),
+        Index("ix_subscriptions_tenant_created", "tenant_id", "created_at", "id"),
         trigram_index("ix_subscriptions_username_trgm", "radius_username"),
         Index("ix_subscriptions_bill_next", "tenant_id", "bill_next_on"),
     )

@@ -52,6 +52,7 @@ from dotmac_isp.observability.logs import configure_logging
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
+from dotmac_isp.web.error_pages import install_error_pages
 from dotmac_isp.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
 
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     install_error_handlers(app)
     install_web_handlers(app)
+    install_error_pages(app)
 
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(customers_api.router, prefix=API_PREFIX)

@@ -20,6 +20,7 @@ from dotmac_isp.modules.services import catalogue, schemas, service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.shared.errors import NotFound, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.web.form_errors import validate_form
 from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -33,6 +34,8 @@ ACTIONS: dict[str, tuple[str, SubscriptionStatus | None, bool]] = {
     "terminate": ("Terminate", S.TERMINATED, True),
     "change_plan": ("Change plan", None, False),
 }
+SUBSCRIPTION_LABELS = {"customer_id": "Customer", "plan_id": "Plan",
+                       "service_address_id": "Service address"}
 AVAILABLE = {
     S.PENDING: ["activate", "terminate"], S.PROVISIONING: ["activate", "terminate"],
     S.FAILED: ["activate", "terminate"], S.ACTIVE: ["suspend", "change_plan", "terminate"],
@@ -107,12 +110,11 @@ def subscription_list(request: Request, session: DbSession, status: str = "", q:
 async def create_subscription(request: Request, session: DbSession, settings: AppSettings,
                               user: User = page_permission(P.SERVICES_WRITE)) -> Response:
     form = await verify_csrf(request)
-    try:
-        data = schemas.SubscriptionCreate.model_validate({
-            "customer_id": form.get("customer_id"), "plan_id": form.get("plan_id"),
-            "service_address_id": form.get("service_address_id") or None})
-    except ValidationError as exc:
-        raise ValidationFailed("; ".join(validation_messages(exc))) from exc
+    data, errors = validate_form(schemas.SubscriptionCreate, {
+        "customer_id": form.get("customer_id"), "plan_id": form.get("plan_id"),
+        "service_address_id": form.get("service_address_id") or None}, SUBSCRIPTION_LABELS)
+    if data is None:
+        raise ValidationFailed("; ".join(errors))
     sub = service.create_subscription(session, settings, user.tenant_id, data)
     flash(request, f"Subscription {sub.radius_username} created (pending).")
     return RedirectResponse(f"/admin/subscriptions/{sub.id}", status_code=303)

@@ -18,6 +18,7 @@ from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.services import catalogue, schemas, service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
+from dotmac_isp.modules.services.models import ScheduledChange
 from dotmac_isp.shared.errors import NotFound, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.form_errors import validate_form
@@ -178,17 +179,36 @@ async def perform_action(request: Request, subscription_id: uuid.UUID, action: s
             request_model = schemas.PlanChangeRequest(plan_id=uuid.UUID(plan_id), reason=reason,
                                                       effective_at=effective_at)
         except ValueError as exc:
-            raise ValidationFailed("choose the new plan") from exc
-        _sub, scheduled = service.change_plan(session, user.tenant_id, subscription_id,
-                                              request_model)
-    else:
-        _sub, scheduled = service.request_status(
-            session, user.tenant_id, subscription_id,
-            schemas.ServiceStatusUpdate(status=target, reason=reason, effective_at=effective_at,
-                                        notify=form.get("notify") == "1"))
-    flash(request, f"{label}: scheduled for {scheduled.effective_at:%Y-%m-%d}."
-          if scheduled else f"{label}: done.")
+            raise ValidationFailed("Change plan: choose the new plan") from exc
+    try:
+        if target is None:
+            _sub, scheduled = service.change_plan(session, user.tenant_id, subscription_id,
+                                                  request_model)
+        else:
+            _sub, scheduled = service.request_status(
+                session, user.tenant_id, subscription_id,
+                schemas.ServiceStatusUpdate(status=target, reason=reason,
+                                            effective_at=effective_at,
+                                            notify=form.get("notify") == "1"))
+    except ValidationFailed as exc:  # name the field as the page does
+        raise ValidationFailed(f"{label}: " + exc.detail.replace(
+            "effective_at", "the effective date")) from exc
+    flash(request, _outcome(label, scheduled, effective_at, _zone(session, user)))
     return RedirectResponse(f"/admin/subscriptions/{subscription_id}", status_code=303)
+
+
+def _outcome(label: str, scheduled: ScheduledChange | None, effective_at: datetime | None,
+             zone: ZoneInfo) -> str:
+    """What happened, said plainly: a change dated in the past was applied as of that day."""
+    if scheduled is not None:
+        return f"{label}: scheduled for {scheduled.effective_at.astimezone(zone):%Y-%m-%d}."
+    if effective_at is None:
+        return f"{label}: done."
+    day = effective_at.astimezone(zone).date()
+    if day < datetime.now(zone).date():
+        return (f"{label}: done, backdated to {day:%Y-%m-%d} as asked; the history and "
+                "billing count it from that day.")
+    return f"{label}: done as of today, {day:%Y-%m-%d}."
 
 
 def _zone(session: DbSession, user: User) -> ZoneInfo:

@@ -17,7 +17,8 @@ def readable_count(n: int) -> str:
     below = (1 << (k + 1)) - n
     if below < _NEAR:  # a whole block less a few reserved addresses
         return f"2^{k + 1} - {below:,}" if below else f"2^{k + 1}"
-    terms, rest = [], n
+    terms: list[str] = []
+    rest = n
     while rest >= _EXACT_BELOW and len(terms) < _MAX_TERMS:
         top = rest.bit_length() - 1
         terms.append(f"2^{top}")

@@ -18,8 +18,7 @@ from dotmac_isp.shared.db import Database
 def claim_cycle(database: Database, settings: Settings, now: datetime,
                 limit: int) -> list[Any]:
     """The poll job's claim: due devices taken under a lease, their SNMP specs built."""
-    specs, _failed, _tenants = tasks.claim(JobContext(database, settings), now, limit)
-    return specs
+    return list(tasks.claim(JobContext(database, settings), now, limit).specs)
 
 
 def poll_results(seeded: Seeded, at: datetime, interval: int) -> list[PollResult]:

@@ -18,7 +18,7 @@ from dotmac_isp.jobs import history, registry
 from dotmac_isp.jobs.registry import JobContext
 from dotmac_isp.modules.billing import run as billing_runner
 from dotmac_isp.modules.billing.charging import local_date
-from dotmac_isp.modules.identity import schemas, service
+from dotmac_isp.modules.identity import schemas, service, setup_state
 from dotmac_isp.observability import tracing
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import AppError
@@ -318,6 +318,9 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"DotMac ISP listening on http://{bind_host}:{bind_port}  (pages at /admin, "
                f"API docs at /docs)")
+    if not demo and _no_isp_yet():
+        typer.echo(f"no ISP set up yet: open http://{bind_host}:{bind_port}/ to create it and "
+                   "its first administrator")
     processes = workers or settings.web_concurrency
     try:
         if processes == 1:
@@ -327,6 +330,16 @@ def serve(
             _serve_processes(settings, bind_host, bind_port, processes)
     finally:
         tracing.shutdown()  # the spans still queued go out before the process ends
+
+
+def _no_isp_yet() -> bool:
+    """An empty database: the pages offer the first-run setup instead of a sign-in."""
+    db = _database()
+    try:
+        with db.unit_of_work(write=False) as session:
+            return setup_state.is_empty(session)
+    finally:
+        db.dispose()
 
 
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}

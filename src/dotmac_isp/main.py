@@ -31,7 +31,11 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
+from dotmac_isp.modules.identity import web_audit as identity_audit_web
+from dotmac_isp.modules.identity import web_roles as identity_roles_web
 from dotmac_isp.modules.identity import web_sessions
+from dotmac_isp.modules.identity import web_setup as identity_setup_web
+from dotmac_isp.modules.identity import web_users as identity_users_web
 from dotmac_isp.modules.network.alerts import api as alerts_api
 from dotmac_isp.modules.network.devices import api as devices_api
 from dotmac_isp.modules.network.devices import web as devices_web
@@ -41,6 +45,7 @@ from dotmac_isp.modules.network.ipam import web as ipam_web
 from dotmac_isp.modules.network.radius import api as radius_api
 from dotmac_isp.modules.network.radius import web as radius_web
 from dotmac_isp.modules.notifications import api as notifications_api
+from dotmac_isp.modules.reports import web as reports_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.support import api as support_api
@@ -106,6 +111,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
+    app.include_router(reports_web.router)
+    app.include_router(identity_users_web.router)
+    app.include_router(identity_setup_web.router)
+    app.include_router(identity_roles_web.router)
+    app.include_router(identity_audit_web.router)
     app.include_router(jobs_web.router)
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)

@@ -5,6 +5,7 @@ at once (again after its current run), and stopping waits for running jobs a bou
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -12,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from dotmac_isp.config import Settings
+from dotmac_isp.jobs import leases
 from dotmac_isp.jobs import scheduler as scheduler_module
 from dotmac_isp.jobs.models import JobRun
 from dotmac_isp.jobs.registry import JobContext
@@ -139,3 +141,27 @@ def test_stop_waits_a_bounded_time_for_running_jobs(
     finally:
         gate.release.set()
     assert scheduler.stop(timeout=WAIT) == []
+
+
+def test_a_job_asked_for_while_another_process_holds_it_is_asked_again_shortly(
+        committing_db: Database, settings: Settings, register_job: RegisterJob) -> None:
+    # Another process's run may have claimed its rows before this commit: skipping would
+    # leave the new work to the job's next interval (30 s for CoA and email).
+    counter = Counter(target=1)
+    register_job("tests.held", counter)
+    other = "elsewhere:1:run"
+    assert leases.acquire(committing_db, "tests.held", other, timedelta(minutes=5))
+    with running(committing_db, settings, "tests.held") as scheduler:
+        scheduler.run_soon("tests.held")
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and not skipped_runs(committing_db, "tests.held"):
+            time.sleep(0.02)
+        assert skipped_runs(committing_db, "tests.held") >= 1 and counter.count == 0
+        leases.release(committing_db, "tests.held", other)  # the other run ends
+        assert counter.reached.wait(WAIT)  # asked again, without a new request or interval
+
+
+def skipped_runs(database: Database, job: str) -> int:
+    with database.unit_of_work(write=False) as session:
+        return len(session.scalars(select(JobRun).where(
+            JobRun.job == job, JobRun.status == "skipped")).all())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import auth
+from dotmac_isp.modules.identity.models import Tenant
 from tests.support.factories import StaffUser
 
 
@@ -25,7 +26,7 @@ def sign_in(client: TestClient, email: str, password: str, **extra: str):  # typ
                        follow_redirects=False)
 
 
-def test_admin_redirects_to_sign_in(client: TestClient) -> None:
+def test_admin_redirects_to_sign_in(client: TestClient, tenant: Tenant) -> None:
     response = client.get("/admin", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/login?next=/admin"

@@ -34,7 +34,7 @@ def _pages(page, server: LiveServer) -> dict[str, str]:  # type: ignore[no-untyp
     page.goto(f"{server.url}/admin/subscriptions")
     page.click("table tbody a >> nth=0")
     subscription = page.url
-    page.click("text=open customer")
+    page.click("[data-testid=sub-customer] a")
     customer = page.url
     return {"dashboard": f"{server.url}/admin", "customers": f"{server.url}/admin/customers",
             "customer": customer, "subscription": subscription}

@@ -27,7 +27,8 @@ def test_unknown_page_and_wrong_id_are_html_404(client: TestClient, admin: Staff
             assert admin.user.email in page.text
 
 
-def test_wrong_id_before_sign_in_still_asks_to_sign_in(client: TestClient) -> None:
+def test_wrong_id_before_sign_in_still_asks_to_sign_in(client: TestClient,
+                                                        admin: StaffUser) -> None:
     response = client.get("/admin/customers/not-a-uuid", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/admin/login")

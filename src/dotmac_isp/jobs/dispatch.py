@@ -57,15 +57,23 @@ class _Local:
             self.waiting.add(name)
         self.pool.submit(self._run, name, trigger)
 
-    def _run(self, name: str, trigger: str) -> None:
+    def _run(self, name: str, trigger: str, tries: int = 0) -> None:
         from dotmac_isp.jobs import execution
 
         with self.lock:
             self.waiting.discard(name)
         try:
-            execution.run_job(name, JobContext(self.database, self.settings), trigger=trigger)
+            result = execution.run_job(name, JobContext(self.database, self.settings),
+                                       trigger=trigger)
         except Exception:  # recorded by run_job; the job's interval tries again
             log.exception("a dispatched job failed", extra={"job": name})
+            return
+        if result.status == "skipped" and tries < len(scheduler.HELD_RETRY_SECONDS):
+            # another process runs it and may have claimed its rows before this commit
+            timer = threading.Timer(scheduler.HELD_RETRY_SECONDS[tries],
+                                    lambda: self.pool.submit(self._run, name, trigger, tries + 1))
+            timer.daemon = True
+            timer.start()
 
 
 _local: list[_Local] = []

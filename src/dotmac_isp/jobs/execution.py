@@ -43,15 +43,25 @@ class JobFailed(Exception):
 
 
 def run_job(name: str, ctx: JobContext, *, trigger: str = "schedule", attempt: int = 1,
-            holder: str | None = None) -> RunResult:
+            holder: str | None = None, once_per: timedelta | None = None) -> RunResult:
     """Run a job under its lease and record the run. Raises JobFailed (from the job's own
-    exception) when the job raises."""
+    exception) when the job raises.
+
+    once_per (the in-process scheduler's periodic runs): skip the run when another process
+    ran the job less than this long ago, so several `serve` processes, each with its own
+    scheduler, run a periodic job once per interval among them, as a single Celery beat
+    does. The check is made under the lease, after the last holder recorded its run."""
     spec = registry.get(name)
     holder = holder or leases.new_holder()
     ttl = timedelta(seconds=ctx.settings.jobs.lease_seconds)
     with leases.held(ctx.database, name, ttl, holder) as lease:
         if lease is None:
             return _skipped(ctx, name, trigger, holder)
+        if once_per is not None:
+            recent = records.ran_elsewhere(ctx.database, name, leases.process_of(holder),
+                                           utcnow() - once_per)
+            if recent is not None:
+                return _skipped(ctx, name, trigger, holder, ran=recent)
         started_at = utcnow()
         run_id = records.start_run(ctx.database, name, started_at, trigger=trigger,
                                    holder=holder, attempt=attempt)
@@ -80,16 +90,22 @@ def run_job(name: str, ctx: JobContext, *, trigger: str = "schedule", attempt: i
     return RunResult(status, summary, run_id)
 
 
-def _skipped(ctx: JobContext, name: str, trigger: str, holder: str) -> RunResult:
-    current = leases.current(ctx.database, name)
-    held_by = (f"held by {current.holder} until {current.expires_at:%H:%M:%S}"
-               if current is not None else "its lease was just released")
+def _skipped(ctx: JobContext, name: str, trigger: str, holder: str,
+             ran: records.RecentRun | None = None) -> RunResult:
+    if ran is not None:
+        summary = (f"already run at {ran.started_at:%H:%M:%S} by {ran.holder} (a periodic "
+                   "job runs once per interval across processes)")
+    else:
+        current = leases.current(ctx.database, name)
+        held_by = (f"held by {current.holder} until {current.expires_at:%H:%M:%S}"
+                   if current is not None else "its lease was just released")
+        summary = f"already running ({held_by})"
     records.record_skipped(ctx.database, name, trigger=trigger, holder=holder,
-                           held_by=held_by)
+                           summary=summary)
     RUNS.labels(name, "skipped").inc()
-    log.info("job skipped: another process is running it",
-             extra={"job": name, "held_by": held_by})
-    return RunResult("skipped", f"already running ({held_by})")
+    log.info("job skipped: another process runs or has just run it",
+             extra={"job": name, "why": summary})
+    return RunResult("skipped", summary)
 
 
 class _ThreadLines(logging.Handler):

@@ -38,6 +38,11 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
+def process_of(holder: str) -> str:
+    """The "host:pid" part of a holder made by new_holder()."""
+    return holder.split("/", 1)[0]
+
+
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -75,15 +76,35 @@ def finish_run(database: Any, run_id: uuid.UUID | None, job: str, started_at: da
     return status
 
 
+@dataclass(frozen=True)
+class RecentRun:
+    started_at: datetime
+    holder: str
+
+
+def ran_elsewhere(database: Any, job: str, process: str, since: datetime) -> RecentRun | None:
+    """The latest finished scheduled run of the job started at `since` or later by a process
+    other than `process` (a holder's "host:pid"), if any. A failed run does not count (the
+    job is still to be done), nor does a run asked for after a commit: the schedule is kept
+    by the scheduled runs alone, whatever else asks for the job."""
+    with database.unit_of_work(write=False) as session:
+        row = session.execute(select(JobRun.started_at, JobRun.holder).where(
+            JobRun.job == job, JobRun.started_at >= since, JobRun.trigger == "schedule",
+            JobRun.status.in_(("succeeded", "partial")),
+            ~JobRun.holder.startswith(f"{process}/", autoescape=True))
+            .order_by(JobRun.started_at.desc()).limit(1)).first()
+    return RecentRun(row[0], row[1]) if row is not None else None
+
+
 def record_skipped(database: Any, job: str, *, trigger: str, holder: str,
-                   held_by: str) -> None:
-    """A run that did not start because another process holds the job's lease."""
+                   summary: str) -> None:
+    """A run that did not start: another process holds the job's lease, or has just run it."""
     try:
         with database.unit_of_work() as session:
             now = utcnow()
             session.add(JobRun(job=job, started_at=now, finished_at=now, status="skipped",
                                trigger=trigger, holder=holder[:200], attempt=1,
                                tenant_failures=0, error="",
-                               summary=f"already running ({held_by})"[:ERROR_CHARS], log=""))
+                               summary=summary[:ERROR_CHARS], log=""))
     except Exception:
         log.exception("could not record a skipped job run", extra={"job": job})

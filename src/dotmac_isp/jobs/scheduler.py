@@ -1,7 +1,9 @@
 """The in-process scheduler for a single machine: runs each periodic job on its interval, each
 in a thread of its own (up to settings.jobs.concurrency at once), so a slow job (a CoA to a
 dead NAS, a long billing run) delays no other. A job never overlaps itself: a run that comes
-due while the last one still runs waits for it. With a broker (DOTMAC_BROKER_URL), Celery
+due while the last one still runs waits for it. With several processes (each `serve` runs
+a scheduler), a periodic run is skipped when another process ran the job within its
+interval, so the job runs once per interval among them. With a broker (DOTMAC_BROKER_URL), Celery
 beat and workers run the same jobs instead and `serve` starts no scheduler."""
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def active() -> Scheduler | None:
     return _active[0] if _active else None
 
 
+HELD_RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0)
+
+
 class Scheduler:
     def __init__(self, database: Database, settings: Settings, *, tick: float = 1.0,
                  concurrency: int | None = None, only: Iterable[str] | None = None):
@@ -43,6 +48,7 @@ class Scheduler:
         self._next_run: dict[str, float] = {}
         self._running: dict[str, threading.Thread] = {}
         self._requested: set[str] = set()
+        self._held_retries: dict[str, int] = {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="dotmac-scheduler", daemon=True)
@@ -116,14 +122,36 @@ class Scheduler:
     def run_one(self, name: str, trigger: str = "schedule") -> str | None:
         """Run one job in this thread; its summary, or None when it failed."""
         ctx = JobContext(self.database, self.settings, utcnow())
+        # a periodic run is skipped if another process's scheduler has just run the job
+        once_per = registry.get(name).every if trigger == "schedule" else None
         try:
             with tracing.job_span(name):  # the job's SQL and CoA spans form one trace
-                return execution.run_job(name, ctx, trigger=trigger).summary
+                result = execution.run_job(name, ctx, trigger=trigger, once_per=once_per)
+            if trigger == "dispatch":
+                self._retry_if_held(name, result.status)
+            return result.summary
         except execution.JobFailed:
             return None  # logged and recorded by run_job
         except Exception:  # the run record itself could not be written
             log.exception("job could not be run", extra={"job": name})
             return None
+
+    def _retry_if_held(self, name: str, status: str) -> None:
+        """A job asked for after a commit found another process running it: that run may
+        have claimed its work before the commit, so ask again shortly (1, 2, 4, 8 s) rather
+        than leave the new work to the job's next interval."""
+        with self._lock:
+            if status != "skipped":
+                self._held_retries.pop(name, None)
+                return
+            tries = self._held_retries.get(name, 0)
+            if tries >= len(HELD_RETRY_SECONDS) or self._stop.is_set():
+                self._held_retries.pop(name, None)
+                return
+            self._held_retries[name] = tries + 1
+        timer = threading.Timer(HELD_RETRY_SECONDS[tries], self.run_soon, args=(name,))
+        timer.daemon = True
+        timer.start()
 
     def _run_thread(self, name: str, trigger: str) -> None:
         try:

@@ -61,3 +61,4 @@ def billing_run(ctx: ObjectContext) -> str:
 example_body("POST", "/api/v1/invoices/{invoice_id}/credit-notes", {"reason": "intrusion"})
 example_body("POST", "/api/v1/payments/{payment_id}/refunds",
              {"amount": "1.00", "reason": "intrusion"})
+example_body("POST", "/api/v1/payments/{payment_id}/void", {"reason": "intrusion"})

@@ -202,7 +202,8 @@ def record_payment(body: schemas.PaymentIn, session: DbSession, response: Respon
         currency=body.currency,
         received_on=body.received_on or service.tenant_today(session, principal.tenant_id),
         reference=body.reference, idempotency_key=key, gateway=body.gateway,
-        card_brand=body.card_brand, card_last4=body.card_last4, notes=body.notes))
+        card_brand=body.card_brand, card_last4=body.card_last4, notes=body.notes,
+        invoice_ids=body.invoice_ids))
     if not created:
         response.status_code = 200
     return _payments_out(session, principal.tenant_id, [payment])[0]
@@ -236,6 +237,16 @@ def refund_payment(payment_id: uuid.UUID, body: schemas.RefundIn, session: DbSes
                    principal: Principal = require(P.BILLING_WRITE)) -> Refund:
     return service.refund_payment(session, principal.tenant_id, payment_id, body.amount,
                                   body.reason)
+
+
+@router.post("/payments/{payment_id}/void", response_model=schemas.PaymentOut,
+             tags=["payments"])
+def void_payment(payment_id: uuid.UUID, body: schemas.VoidIn, session: DbSession,
+                 principal: Principal = require(P.BILLING_WRITE)) -> schemas.PaymentOut:
+    """Void a payment recorded by mistake: the invoices it paid are open again; the payment
+    stays listed, marked voided with the reason. A voided or refunded payment is 409."""
+    payment = service.void_payment(session, principal.tenant_id, payment_id, body.reason)
+    return _payments_out(session, principal.tenant_id, [payment])[0]
 
 
 # Customer accounts, statements and runs ------------------------------------------------

@@ -53,6 +53,10 @@ def statement(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) ->
             Payment.tenant_id == tenant_id, Payment.customer_id == customer_id)):
         rows.append((pay.received_on, pay.created_at, "payment", pay.number,
                      f"Payment ({pay.method.replace('_', ' ')})", ZERO, pay.amount, pay.id))
+        if pay.voided_at is not None:  # the void is its own entry; the payment stays
+            rows.append((pay.voided_at.date(), pay.voided_at, "payment_void", pay.number,
+                         f"Payment voided: {pay.void_reason or ''}", pay.amount, ZERO,
+                         pay.id))
     for ref in session.scalars(select(Refund).where(
             Refund.tenant_id == tenant_id, Refund.customer_id == customer_id)):
         rows.append((ref.refunded_on, ref.created_at, "refund", ref.number, f"Refund: {ref.reason}",

@@ -50,6 +50,9 @@ class BillingSettings(Timestamps, Audited, Base):
     receipt_template: Mapped[str] = mapped_column(String(64), default="RCT-{year}-{seq:05d}")
     refund_template: Mapped[str] = mapped_column(String(64), default="RF-{year}-{seq:05d}")
     dunning: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # A payment above this asks the operator to confirm amount and customer; None: never.
+    payment_confirm_above: Mapped[Decimal | None] = mapped_column(
+        MoneyColumn, nullable=True, default=Decimal("10000.00"))
 
     @property
     def id(self) -> uuid.UUID:  # audit entries name the row by its key
@@ -202,9 +205,14 @@ class Payment(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     amount_allocated: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
     amount_refunded: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # A payment recorded by mistake is voided, never deleted: it stays in the ledger.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     @property
     def unallocated(self) -> Decimal:
+        if self.voided_at is not None:
+            return ZERO
         return self.amount - self.amount_allocated - self.amount_refunded
 
 

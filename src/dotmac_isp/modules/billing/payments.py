@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -47,6 +47,8 @@ class PaymentInput:
     card_brand: str = ""
     card_last4: str = ""
     notes: str = ""
+    # Invoices this payment settles first (oldest first among them); empty: oldest open first.
+    invoice_ids: list[uuid.UUID] = field(default_factory=list)
 
 
 def _luhn(digits: str) -> bool:
@@ -121,6 +123,7 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
                                                       tenant_id),
                                      data.customer_id, "customer_id", "customer")
     _validate(data, customer.currency)
+    chosen = _chosen_invoices(session, tenant_id, customer.id, data.invoice_ids)
     gateway_name, gateway_ref, raw = "", "", {}
     if data.method == PaymentMethod.CARD:
         result = gateways.get(data.gateway).charge(CardCharge(
@@ -141,8 +144,38 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
     session.add(Receipt(tenant_id=tenant_id, payment_id=payment.id,
                         number=numbering.next_number(session, settings, DocumentKind.RECEIPT,
                                                      data.received_on)))
+    for invoice in chosen:
+        _allocate(session, tenant_id, payment, invoice, data.received_on)
     apply_credit(session, tenant_id, customer.id, data.received_on)
     return payment, True
+
+
+def _chosen_invoices(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                     invoice_ids: list[uuid.UUID]) -> list[Invoice]:
+    """The invoices picked for a payment, checked against the customer's open invoices."""
+    if not invoice_ids:
+        return []
+    open_ = invoices.open_invoices(session, tenant_id, customer_id, for_update=True)
+    known = {invoice.id for invoice in open_}
+    stray = [str(i) for i in invoice_ids if i not in known]
+    if stray:
+        raise ValidationFailed(f"invoice_ids: not an open invoice of this customer: "
+                               f"{', '.join(stray)}")
+    wanted = set(invoice_ids)
+    return [invoice for invoice in open_ if invoice.id in wanted]
+
+
+def _allocate(session: Session, tenant_id: uuid.UUID, payment: Payment, invoice: Invoice,
+              today: date) -> Decimal:
+    take = min(payment.unallocated, invoice.balance_due)
+    if take <= 0:
+        return ZERO
+    session.add(PaymentAllocation(tenant_id=tenant_id, payment_id=payment.id,
+                                  invoice_id=invoice.id, amount=take))
+    payment.amount_allocated += take
+    invoice.amount_paid += take
+    invoices.refresh_status(invoice, today)
+    return take
 
 
 def apply_credit(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
@@ -152,6 +185,7 @@ def apply_credit(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
     payments = list(session.scalars(
         PaymentRepository(session, tenant_id).select()
         .where(Payment.customer_id == customer_id,
+               Payment.voided_at.is_(None),
                Payment.amount > Payment.amount_allocated + Payment.amount_refunded)
         .order_by(Payment.received_on, Payment.number).with_for_update(of=Payment)))
     if not payments:
@@ -160,17 +194,9 @@ def apply_credit(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
     open_ = invoices.open_invoices(session, tenant_id, customer_id, for_update=True)
     for invoice in open_:
         for payment in payments:
-            need = invoice.balance_due
-            if need <= 0:
+            if invoice.balance_due <= 0:
                 break
-            take = min(payment.unallocated, need)
-            if take <= 0:
-                continue
-            session.add(PaymentAllocation(tenant_id=tenant_id, payment_id=payment.id,
-                                          invoice_id=invoice.id, amount=take))
-            payment.amount_allocated += take
-            invoice.amount_paid += take
-            allocated += take
+            allocated += _allocate(session, tenant_id, payment, invoice, today)
         invoices.refresh_status(invoice, today)
     session.flush()
     return allocated
@@ -180,6 +206,8 @@ def refund(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID, amount
            reason: str, on: date) -> Refund:
     """Pay back unallocated credit of a payment (credit an invoice first to free more)."""
     payment = PaymentRepository(session, tenant_id).get(payment_id, for_update=True)
+    if payment.voided_at is not None:
+        raise Conflict(f"payment {payment.number} was voided; there is nothing to refund")
     amount = round_money(amount)
     if amount <= 0:
         raise ValidationFailed("the refund amount must be positive")

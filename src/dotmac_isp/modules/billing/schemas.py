@@ -16,7 +16,7 @@ from dotmac_isp.modules.billing.enums import (
     NumberReset,
     PaymentMethod,
 )
-from dotmac_isp.shared.money import CurrencyCode, MoneyAmount
+from dotmac_isp.shared.money import CurrencyCode, MoneyAmount, PlainAmount
 
 Amount = Field(gt=0, max_digits=14, decimal_places=2)
 
@@ -73,6 +73,7 @@ class SettingsOut(BaseModel):
     receipt_template: str
     refund_template: str
     dunning: dict[str, Any]
+    payment_confirm_above: MoneyAmount | None = None
 
 
 class SettingsUpdate(BaseModel):
@@ -91,6 +92,10 @@ class SettingsUpdate(BaseModel):
     receipt_template: str | None = Field(None, min_length=1, max_length=64)
     refund_template: str | None = Field(None, min_length=1, max_length=64)
     dunning: DunningConfig | None = None
+    payment_confirm_above: PlainAmount | None = Field(
+        None, gt=0, max_digits=14, decimal_places=2,
+        description="a payment above this is confirmed on the staff pages before it is "
+                    "recorded")
 
 
 class TaxRateIn(BaseModel):
@@ -193,7 +198,7 @@ class CreditNoteOut(BaseModel):
 class PaymentIn(BaseModel):
     customer_id: uuid.UUID
     method: PaymentMethod
-    amount: Decimal = Amount
+    amount: PlainAmount = Amount
     currency: CurrencyCode
     received_on: date | None = None
     reference: str = Field("", max_length=100)
@@ -202,6 +207,10 @@ class PaymentIn(BaseModel):
     card_last4: str = Field("", max_length=4)
     notes: str = Field("", max_length=2000)
     idempotency_key: str | None = Field(None, min_length=1, max_length=100)
+    invoice_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=50,
+        description="open invoices of the customer this payment settles first; empty: the "
+                    "oldest open invoices")
 
 
 class PaymentOut(BaseModel):
@@ -223,10 +232,16 @@ class PaymentOut(BaseModel):
     unallocated: MoneyAmount
     receipt_number: str | None = None
     created_at: datetime
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class RefundIn(BaseModel):
-    amount: Decimal = Amount
+    amount: PlainAmount = Amount
     reason: str = Field(min_length=1, max_length=500)
 
 

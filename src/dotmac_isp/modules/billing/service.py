@@ -23,6 +23,8 @@ from dotmac_isp.modules.billing import (
     payments,
     pdf,
     run,
+    setup,
+    voiding,
 )
 from dotmac_isp.modules.billing.enums import OPEN_STATUSES, InvoiceStatus
 from dotmac_isp.modules.billing.events import InvoiceIssued, PaymentReceived
@@ -131,6 +133,24 @@ def refund_payment(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID
                    amount: Decimal, reason: str) -> Refund:
     return payments.refund(session, tenant_id, payment_id, amount, reason,
                            tenant_today(session, tenant_id))
+
+
+def void_payment(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID,
+                 reason: str) -> Payment:
+    """Void a payment recorded by mistake: the invoices it paid are open again."""
+    voiding.void(session, tenant_id, payment_id, reason, tenant_today(session, tenant_id))
+    return PaymentRepository(session, tenant_id).get(payment_id)
+
+
+def open_invoices_of(session: Session, tenant_id: uuid.UUID,
+                     customer_id: uuid.UUID) -> list[Invoice]:
+    """The customer's unpaid issued invoices, oldest first (a payment settles them)."""
+    return invoices.open_invoices(session, tenant_id, customer_id)
+
+
+def payment_confirm_above(session: Session, tenant_id: uuid.UUID) -> Decimal | None:
+    """The amount above which staff confirm a payment before it is recorded."""
+    return setup.billing_settings(session, tenant_id).payment_confirm_above
 
 
 def get_payment(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID) -> Payment:

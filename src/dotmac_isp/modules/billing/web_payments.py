@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -23,6 +23,7 @@ from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import AppError
+from dotmac_isp.shared.money import parse_amount
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.templating import flash, render, verify_csrf
 
@@ -33,11 +34,25 @@ FIELDS = ("customer", "method", "amount", "received_on", "reference", "card_bran
           "card_last4", "notes", "idempotency_key")
 
 
-def _payment_form(request: Request, user: User, form: dict[str, Any],
+def _payment_form(request: Request, session: Session, user: User, form: dict[str, Any],
                   errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+    customer = find_customer(session, user.tenant_id, str(form.get("customer", ""))[:64])
+    open_ = (service.open_invoices_of(session, user.tenant_id, customer.id)
+             if customer is not None else [])
     return render(request, "billing/payment_new.html", {
-        "current_user": user, "form": form, "methods": METHODS, "errors": errors or []},
-        status_code=status_code)
+        "current_user": user, "form": form, "methods": METHODS, "errors": errors or [],
+        "customer": customer, "open_invoices": open_,
+        "chosen": set(form.get("invoice_ids") or [])}, status_code=status_code)
+
+
+def _invoice_ids(values: list[str]) -> tuple[list[uuid.UUID], list[str]]:
+    ids: list[uuid.UUID] = []
+    for value in values[:50]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            return [], ["invoices: reload the page and choose the invoices again"]
+    return ids, []
 
 
 @router.get("/payments", response_class=HTMLResponse)
@@ -55,7 +70,7 @@ def payment_list(request: Request, session: DbSession, offset: int = 0,
 def new_payment_page(request: Request, session: DbSession, customer_id: str = "",
                      user: User = page_permission(P.BILLING_WRITE)) -> HTMLResponse:
     customer = find_customer(session, user.tenant_id, customer_id[:64])
-    return _payment_form(request, user, {
+    return _payment_form(request, session, user, {
         "customer": customer.number if customer else "", "method": "cash",
         "received_on": service.tenant_today(session, user.tenant_id).isoformat(),
         "idempotency_key": uuid.uuid4().hex})
@@ -72,11 +87,9 @@ def _parse(session: Session, user: User, form: dict[str, Any]
         errors.append("method: choose how the customer paid")
     amount: Decimal | None = None
     try:
-        amount = Decimal(form["amount"].replace(",", ""))
-        if not amount.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        errors.append("amount: a number such as 49.99")
+        amount = parse_amount(form["amount"], currency=customer.currency if customer else None)
+    except ValueError as exc:
+        errors.append(f"amount: {exc}")
     received_on: date | None = None
     try:
         received_on = date.fromisoformat(form["received_on"])
@@ -85,6 +98,8 @@ def _parse(session: Session, user: User, form: dict[str, Any]
     key = form["idempotency_key"]
     if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key):
         errors.append("the form is incomplete; reload the page and try again")
+    invoice_ids, bad_ids = _invoice_ids(form["invoice_ids"])
+    errors.extend(bad_ids)
     if errors or customer is None or method is None or amount is None or received_on is None:
         return None, errors
     card = method == PaymentMethod.CARD
@@ -93,21 +108,30 @@ def _parse(session: Session, user: User, form: dict[str, Any]
                         reference=form["reference"][:100], idempotency_key=f"web:{key}",
                         card_brand=form["card_brand"][:20] if card else "",
                         card_last4=form["card_last4"] if card else "",
-                        notes=form["notes"][:2000]), []
+                        notes=form["notes"][:2000], invoice_ids=invoice_ids), []
 
 
 @router.post("/payments/new", response_class=HTMLResponse)
 async def record_payment(request: Request, session: DbSession,
                          user: User = page_permission(P.BILLING_WRITE)) -> Response:
     raw = await verify_csrf(request)
-    form = {k: str(raw.get(k, "")).strip() for k in FIELDS}
+    form: dict[str, Any] = {k: str(raw.get(k, "")).strip() for k in FIELDS}
+    form["invoice_ids"] = [str(v) for v in (await request.form()).getlist("invoice_ids")]
     data, errors = _parse(session, user, form)
     if data is None:
-        return _payment_form(request, user, form, errors, status_code=422)
+        return _payment_form(request, session, user, form, errors, status_code=422)
+    ceiling = service.payment_confirm_above(session, user.tenant_id)
+    if ceiling is not None and data.amount > ceiling and raw.get("confirmed") != "1":
+        return render(request, "billing/payment_confirm.html", {
+            "current_user": user, "form": form, "amount": data.amount, "ceiling": ceiling,
+            "currency": data.currency,
+            "customer": customers_service.get_customer(session, user.tenant_id,
+                                                       data.customer_id)})
     try:
         payment, created = service.receive_payment_once(session, user.tenant_id, data)
     except AppError as exc:
-        return _payment_form(request, user, form, [exc.detail], status_code=exc.status_code)
+        return _payment_form(request, session, user, form, [exc.detail],
+                             status_code=exc.status_code)
     if created:
         flash(request, f"Payment {payment.number} of {payment.amount:.2f} {payment.currency} "
                        f"recorded.")
@@ -116,16 +140,69 @@ async def record_payment(request: Request, session: DbSession,
     return RedirectResponse(f"/admin/payments/{payment.id}", status_code=303)
 
 
-@router.get("/payments/{payment_id}", response_class=HTMLResponse)
-def payment_detail(request: Request, payment_id: uuid.UUID, session: DbSession,
-                   user: User = page_permission(P.BILLING_READ)) -> HTMLResponse:
+def _detail(request: Request, session: Session, user: User, payment_id: uuid.UUID, *,
+            errors: list[str] | None = None, action_form: dict[str, str] | None = None,
+            status_code: int = 200) -> HTMLResponse:
     payment = service.get_payment(session, user.tenant_id, payment_id)
     return render(request, "billing/payment.html", {
         "current_user": user, "payment": payment,
         "customer": customers_service.get_customer(session, user.tenant_id,
                                                    payment.customer_id),
         "receipt": service.receipt_of(session, user.tenant_id, payment.id),
-        "allocations": service.allocations_of_payment(session, user.tenant_id, payment.id)})
+        "allocations": service.allocations_of_payment(session, user.tenant_id, payment.id),
+        "errors": errors or [], "action_form": action_form or {}}, status_code=status_code)
+
+
+@router.get("/payments/{payment_id}", response_class=HTMLResponse)
+def payment_detail(request: Request, payment_id: uuid.UUID, session: DbSession,
+                   user: User = page_permission(P.BILLING_READ)) -> HTMLResponse:
+    return _detail(request, session, user, payment_id)
+
+
+@router.post("/payments/{payment_id}/void", response_class=HTMLResponse)
+async def void_payment(request: Request, payment_id: uuid.UUID, session: DbSession,
+                       user: User = page_permission(P.BILLING_WRITE)) -> Response:
+    """Void a payment recorded by mistake; the invoices it paid are open again."""
+    form = await verify_csrf(request)
+    reason = str(form.get("reason", "")).strip()[:500]
+    try:
+        payment = service.void_payment(session, user.tenant_id, payment_id, reason)
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        return _detail(request, session, user, payment_id, errors=[exc.detail],
+                       action_form={"void_reason": reason}, status_code=exc.status_code)
+    flash(request, f"Payment {payment.number} voided; the invoices it paid are open again.")
+    return RedirectResponse(f"/admin/payments/{payment_id}", status_code=303)
+
+
+@router.post("/payments/{payment_id}/refund", response_class=HTMLResponse)
+async def refund_payment(request: Request, payment_id: uuid.UUID, session: DbSession,
+                         user: User = page_permission(P.BILLING_WRITE)) -> Response:
+    """Pay back credit of a payment, with the same checks as the API."""
+    form = await verify_csrf(request)
+    raw_amount = str(form.get("amount", "")).strip()[:40]
+    reason = str(form.get("reason", "")).strip()[:500]
+    payment = service.get_payment(session, user.tenant_id, payment_id)
+    errors: list[str] = []
+    amount: Decimal | None = None
+    try:
+        amount = parse_amount(raw_amount, currency=payment.currency)
+    except ValueError as exc:
+        errors.append(f"amount: {exc}")
+    if not reason:
+        errors.append("reason: say why the money is paid back")
+    if amount is not None and not errors:
+        try:
+            refund = service.refund_payment(session, user.tenant_id, payment_id, amount, reason)
+        except AppError as exc:
+            errors.append(exc.detail)
+        else:
+            flash(request, f"Refund {refund.number} of {refund.amount:.2f} {refund.currency} "
+                           f"recorded.")
+            return RedirectResponse(f"/admin/payments/{payment_id}", status_code=303)
+    return _detail(request, session, user, payment_id, errors=errors, status_code=422,
+                   action_form={"amount": raw_amount, "refund_reason": reason})
 
 
 @router.get("/payments/{payment_id}/receipt.pdf")

@@ -9,6 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dotmac_isp.modules.customers import portal, schemas, search, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
+from dotmac_isp.modules.customers.web_glance import customer_glance
+from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
@@ -85,9 +87,11 @@ def customer_detail(request: Request, customer_id: uuid.UUID, session: DbSession
     except AppError:
         account = None
     plans = catalogue.list_plans(session, user.tenant_id, PageParams(limit=200)).items
+    glance = customer_glance(session, user.tenant_id, request.state.principal, customer, subs)
     return render(request, "customers/detail.html", {
-        "current_user": user, "customer": customer, "subscriptions": subs,
+        "current_user": user, "customer": customer, "subscriptions": subs, "glance": glance,
         "portal_account": account, "plans": plans,
+        "tenant_slug": identity_service.get_tenant(session, user.tenant_id).slug,
         "next_statuses": sorted(s.value for s in
                                 CUSTOMER_TRANSITIONS[CustomerStatus(customer.status)]),
     })

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import api_key_use, auth, web_sessions
+from dotmac_isp.modules.identity import api_key_use, auth, setup_state, web_sessions
 from dotmac_isp.modules.identity.audit import AuditActor, set_actor
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.principal import Principal
@@ -21,6 +21,7 @@ from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import Forbidden, Unauthorized
 from dotmac_isp.web.templating import LoginRequired
 
+SETUP_PATH = "/admin/setup"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -121,6 +122,8 @@ def start_web_session(request: Request, session: Session, user: User) -> None:
 def current_admin(request: Request, session: DbSession) -> User:
     """The staff user signed in to the pages, or a redirect to the sign-in page."""
     uid = request.session.get("uid")
+    if not uid and setup_state.setup_pending(request.app.state, session):
+        raise LoginRequired(request.url.path, login_path=SETUP_PATH)  # no ISP yet: set it up
     user = CredentialLookup(session).user_by_id(_uuid(uid)) if uid else None
     tenant = CredentialLookup(session).tenant(user.tenant_id) if user else None
     if (user is None or not user.is_active or tenant is None or not tenant.is_active

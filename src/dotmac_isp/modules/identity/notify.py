@@ -33,3 +33,24 @@ def queue_password_reset_email(session: Session, settings: Settings, email: str,
             log.warning("password reset email not sent", extra={"reason": exc.detail})
 
     after_commit(session, deliver)
+
+
+def queue_invitation_email(session: Session, settings: Settings, email: str, raw_token: str,
+                           *, invited_by: str) -> None:
+    """Invite a new staff user: the link is a password-reset link that sets their first one."""
+    link = f"{settings.public_url.rstrip('/')}/admin/reset-password?token={quote(raw_token)}"
+    message = mail.build_message(
+        settings.mail, email, "You are invited to DotMac ISP",
+        f"{invited_by} has created a DotMac ISP staff account for {email}.\n\n"
+        f"Open this link within {settings.auth.password_reset_minutes} minutes to choose your "
+        f"password:\n{link}\n\nIf the link has expired, use \"Forgot your password?\" on the "
+        f"sign-in page.\n",
+    )
+
+    def deliver() -> None:
+        try:
+            mail.send(settings.mail, message)
+        except AppError as exc:
+            log.warning("invitation email not sent", extra={"reason": exc.detail})
+
+    after_commit(session, deliver)

@@ -145,6 +145,12 @@ class UserCreate(BaseModel):
     role_id: uuid.UUID
 
 
+class UserInvite(BaseModel):
+    email: EmailStr
+    full_name: str = Field("", max_length=200)
+    role_id: uuid.UUID
+
+
 class UserUpdate(BaseModel):
     email: EmailStr | None = None
     full_name: str | None = Field(None, max_length=200)

@@ -88,6 +88,14 @@ def _check_permissions(perms: list[str], actor: Principal | None) -> list[str]:
     return sorted(set(perms))
 
 
+def _check_role_within(role: Role, actor: Principal) -> None:
+    """A role that grants more than the actor holds is not theirs to change or remove."""
+    missing = sorted(set(role.permissions) - actor.permissions)
+    if missing:
+        raise Forbidden(f"you cannot change a role with permissions you do not hold: "
+                        f"{', '.join(missing)}")
+
+
 def list_roles(session: Session, tenant_id: uuid.UUID, params: PageParams) -> Page[Role]:
     repo = RoleRepository(session, tenant_id)
     return repo.list(params, repo.select().order_by(Role.is_builtin.desc(), Role.name))
@@ -118,6 +126,7 @@ def update_role(session: Session, actor: Principal, role_id: uuid.UUID,
     role = repo.get(role_id)
     if role.is_builtin:
         raise Conflict("built-in roles cannot be changed; create a custom role instead")
+    _check_role_within(role, actor)
     if data.name is not None and data.name != role.name:
         if repo.by_name(data.name) is not None:
             raise Conflict(f"a role named {data.name!r} already exists")
@@ -135,6 +144,7 @@ def delete_role(session: Session, actor: Principal, role_id: uuid.UUID) -> None:
     role = repo.get(role_id)
     if role.is_builtin:
         raise Conflict("built-in roles cannot be deleted")
+    _check_role_within(role, actor)
     in_use = UserRepository(session, actor.tenant_id).count_with_role(role.id)
     if in_use:
         raise Conflict(f"role is assigned to {in_use} user(s); reassign them first")
@@ -175,6 +185,22 @@ def create_user(session: Session, settings: Settings, tenant_id: uuid.UUID,
     user = User(email=email, full_name=data.full_name, role_id=role.id, role=role,
                 password_hash=security.hash_password(data.password))
     return UserRepository(session, tenant_id).add(user)
+
+
+def invite_user(session: Session, settings: Settings, actor: Principal,
+                data: schemas.UserInvite) -> User:
+    """Create a staff user who chooses their own password from an emailed single-use link."""
+    email = normalize_email(data.email)
+    if CredentialLookup(session).email_taken(email):
+        raise Conflict("a user with this email already exists")
+    role = _assignable_role(session, actor, actor.tenant_id, data.role_id)
+    # Nobody knows this password: the user sets theirs with the link.
+    user = User(email=email, full_name=data.full_name, role_id=role.id, role=role,
+                password_hash=security.hash_password(security.new_token()))
+    UserRepository(session, actor.tenant_id).add(user)
+    raw, _token = auth.issue_password_reset(session, settings, user)
+    notify.queue_invitation_email(session, settings, user.email, raw, invited_by=actor.label)
+    return user
 
 
 def _manageable_user(session: Session, actor: Principal, user_id: uuid.UUID) -> User:

@@ -1,4 +1,4 @@
-"""Staff pages: sign in and out, password reset, and the first admin page."""
+"""Staff pages: sign in and out, and password reset (the /admin landing page is in reports)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dotmac_isp.modules.identity import auth, notify, service
+from dotmac_isp.modules.identity import auth, notify, setup_state
 from dotmac_isp.modules.identity.deps import (
+    SETUP_PATH,
     AppSettings,
-    CurrentAdmin,
     DbSession,
     end_web_session,
     start_web_session,
@@ -32,17 +32,10 @@ def _safe_next(target: str | None) -> str:
     return parsed.path
 
 
-@router.get("", response_class=HTMLResponse)
-def home(request: Request, session: DbSession, user: CurrentAdmin) -> HTMLResponse:
-    tenant = service.get_tenant(session, user.tenant_id)
-    return render(request, "identity/home.html", {
-        "current_user": user, "tenant": tenant, "role": user.role,
-        "permissions": sorted(user.role.permissions),
-    })
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+@router.get("/login", response_class=HTMLResponse, response_model=None)
+def login_page(request: Request, session: DbSession, next: str | None = None) -> Response:
+    if setup_state.setup_pending(request.app.state, session):
+        return RedirectResponse(SETUP_PATH, status_code=303)  # nobody could sign in yet
     return render(request, "identity/login.html", {"next": _safe_next(next)})
 
 

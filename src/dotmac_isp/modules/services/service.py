@@ -21,6 +21,8 @@ from dotmac_isp.modules.services.enums import (
     ScheduledState,
     SubscriptionStatus,
 )
+from dotmac_isp.modules.services.labels import SubscriptionLabel as SubscriptionLabel
+from dotmac_isp.modules.services.labels import subscription_labels as subscription_labels
 from dotmac_isp.modules.services.models import (
     Plan,
     ScheduledChange,

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from dotmac_isp.modules.billing import service as billing_service
@@ -16,9 +17,11 @@ from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.network.radius import service as radius_service
 from dotmac_isp.modules.services import catalogue, schemas, service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import ScheduledChange
+from dotmac_isp.modules.services.web_glance import subscription_glance
 from dotmac_isp.shared.errors import NotFound, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.form_errors import validate_form
@@ -128,13 +131,38 @@ def subscription_detail(request: Request, subscription_id: uuid.UUID, session: D
     sub = service.get_subscription(session, user.tenant_id, subscription_id)
     creds = service.credentials(session, settings, user.tenant_id, sub.id) \
         if show_password else None
-    history = service.history(session, user.tenant_id, sub.id, PageParams(limit=200)).items
     scheduled = service.scheduled_changes(session, user.tenant_id, sub.id,
                                           PageParams(limit=50)).items
+    glance = subscription_glance(session, user.tenant_id, request.state.principal, sub)
     return render(request, "services/subscription.html", {
-        "current_user": user, "sub": sub, "credentials": creds, "history": history,
-        "scheduled": scheduled,
+        "current_user": user, "sub": sub, "credentials": creds, "glance": glance,
+        "history": glance.history, "scheduled": scheduled,
         "actions": [(a, ACTIONS[a][0]) for a in AVAILABLE[SubscriptionStatus(sub.status)]]})
+
+
+@router.get("/subscriptions/{subscription_id}/password", response_class=HTMLResponse)
+def reveal_password(request: Request, subscription_id: uuid.UUID, session: DbSession,
+                    settings: AppSettings,
+                    user: User = page_permission(P.SERVICES_READ)) -> HTMLResponse:
+    """The RADIUS password, fetched only when staff click to see it (as the API gives it)."""
+    creds = service.credentials(session, settings, user.tenant_id, subscription_id)
+    return HTMLResponse(Markup('<span class="secret" data-testid="radius-password">{}</span>')
+                        .format(creds.radius_password))
+
+
+@router.post("/subscriptions/{subscription_id}/sessions/{radacctid}/disconnect")
+async def disconnect_session(request: Request, subscription_id: uuid.UUID, session: DbSession,
+                             radacctid: int = Path(ge=1, le=2**63 - 1),
+                             user: User = page_permission(P.NETWORK_WRITE)) -> Response:
+    """Queue a Disconnect-Request for one of this subscription's live sessions."""
+    await verify_csrf(request)
+    sub = service.get_subscription(session, user.tenant_id, subscription_id)
+    row = radius_service.get_session(session, user.tenant_id, radacctid)
+    if row.subscription_id != sub.id:
+        raise NotFound("no such session of this subscription")
+    radius_service.disconnect_session(session, user.tenant_id, radacctid, user.email)
+    flash(request, f"Disconnect queued for session {row.acctsessionid}.")
+    return RedirectResponse(f"/admin/subscriptions/{sub.id}", status_code=303)
 
 
 def _action(name: str) -> tuple[str, SubscriptionStatus | None, bool]:

@@ -16,6 +16,7 @@ from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.support import (
     attachments,
     conversation,
@@ -125,6 +126,8 @@ def ticket_detail(request: Request, ticket_id: uuid.UUID, session: DbSession,
     return render(request, "support/detail.html", {
         **_helpers(session, user), **_names(session, user.tenant_id, [ticket]),
         "ticket": ticket, "view": service.ticket_out(session, ticket), "timeline": items,
+        "sub_labels": services.subscription_labels(
+            session, user.tenant_id, [ticket.subscription_id] if ticket.subscription_id else []),
         "attachments": files, "staff_users": staff, "priorities": PRIORITIES,
         "teams": teams.list_teams(session, user.tenant_id, PageParams(limit=200)).items,
         "next_statuses": [s.value for s in TicketStatus

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -12,7 +14,9 @@ from dotmac_isp.modules.identity.deps import CurrentAdmin, DbSession
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.network.ipam import history, pools, prefixes, utilization
+from dotmac_isp.modules.network.ipam.enums import HolderType
 from dotmac_isp.modules.network.ipam.repository import PoolRepository
+from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.errors import NotFound
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.templating import render
@@ -20,6 +24,13 @@ from dotmac_isp.web.templating import render
 router = APIRouter(prefix="/admin/ipam", include_in_schema=False)
 TREE_LIMIT = 5000
 POOL_PAGE = 100
+
+
+def _holders(session: DbSession, user: User, rows: Iterable[Any]) -> dict[Any, Any]:
+    """The username and customer of each subscription holding (or having held) an address."""
+    ids = [r.holder_id for r in rows
+           if r.holder_type == HolderType.SUBSCRIPTION and r.holder_id is not None]
+    return services.subscription_labels(session, user.tenant_id, ids)
 
 
 def _refused(request: Request, user: User) -> HTMLResponse | None:
@@ -73,7 +84,8 @@ def pool_page(request: Request, pool_id: uuid.UUID, session: DbSession, user: Cu
                                      pool_id=pool.id).items
     return render(request, "ipam/pool.html", {
         "current_user": user, "pool": pool, "prefix": prefix, "usage": usage,
-        "allocations": page, "alerts": alerts, "page_size": POOL_PAGE})
+        "allocations": page, "alerts": alerts, "page_size": POOL_PAGE,
+        "holders": _holders(session, user, page.items)})
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -87,7 +99,8 @@ def search_page(request: Request, session: DbSession, user: CurrentAdmin,
     result = history.search(session, user.tenant_id, q)
     pool_names = {p.id: p.name for p in pools.list_pools(
         session, user.tenant_id, PageParams(limit=TREE_LIMIT)).items}
-    context = {"current_user": user, "result": result, "pool_names": pool_names}
+    context = {"current_user": user, "result": result, "pool_names": pool_names,
+               "holders": _holders(session, user, [*result.allocations, *result.history])}
     if request.headers.get("hx-request") == "true":
         return render(request, "ipam/_search_results.html", context)
     return render(request, "ipam/search.html", context)

@@ -58,6 +58,8 @@ class PollResult:
     interfaces: list[InterfaceReading] = field(default_factory=list)
     discovered: bool = False
     partial_errors: list[str] = field(default_factory=list)
+    # the time the poll was due (the job's claim says so): the next one is counted from it
+    due_at: datetime | None = None
 
     @property
     def counters_read(self) -> int:

@@ -150,12 +150,23 @@ def _bulk_update(session: Session, model: Any, columns: Sequence[str],
             set_committed_value(obj, column, values[column])
 
 
+def next_poll_at(result: PollResult, interval: timedelta) -> datetime:
+    """An interval after the time the poll was due, not after it ran: the poll job comes
+    round every few seconds, so a poll starts up to that much late, and counting from the
+    poll itself would push every device's schedule later by that lateness each time (a
+    device polled every 30 s came round every 35). A device that was due more than an
+    interval ago (its poller was away) starts again from this poll."""
+    if result.due_at is not None and result.due_at + interval > result.polled_at:
+        return result.due_at + interval
+    return result.polled_at + interval
+
+
 def device_changes(device: Device, result: PollResult) -> tuple[dict[str, Any], bool]:
     """The device's poll state after this result, and whether its agent restarted."""
     now = result.polled_at
     changes: dict[str, Any] = {
         "last_polled_at": now,
-        "next_poll_at": now + timedelta(seconds=device.poll_interval_seconds),
+        "next_poll_at": next_poll_at(result, timedelta(seconds=device.poll_interval_seconds)),
         "interfaces_discovered_at": device.interfaces_discovered_at}
     if not result.reachable:
         changes.update(

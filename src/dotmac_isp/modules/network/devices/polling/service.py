@@ -49,21 +49,33 @@ def due_devices(session: Session, now: datetime, limit: int) -> list[Device]:
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Device]:
-    """Take up to `limit` due devices for this poller, oldest first, in one statement.
+    """Take up to `limit` due devices for this poller, oldest first (see claim_slots)."""
+    return [device for device, _slot in claim_slots(session, now, limit, lease)]
+
+
+def claim_slots(session: Session, now: datetime, limit: int,
+                lease: timedelta) -> list[tuple[Device, datetime | None]]:
+    """Take up to `limit` due devices for this poller, oldest first, each with the time it
+    was due (None: never polled), which its next poll is counted from.
 
     Their next poll moves to now + lease, so no other poller takes them: recording the poll
     then sets the real next poll, and a device whose poller died is due again when the lease
     runs out. On PostgreSQL the rows are chosen FOR UPDATE SKIP LOCKED, so pollers claiming
     at the same moment take disjoint sets without waiting on each other; SQLite has a single
-    writer, which serialises the claims.
+    writer, which serialises the claims. The update is conditional on the device still being
+    due, so a row taken by another claimer in between is not taken twice.
     """
-    chosen = (select(Device.id).where(_due(now))
-              .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at)
-              .limit(limit).with_for_update(skip_locked=True))
-    stmt = (update(Device).where(Device.id.in_(chosen.scalar_subquery()))
+    due_rows = session.execute(
+        select(Device.id, Device.next_poll_at).where(_due(now))
+        .order_by(Device.next_poll_at.is_not(None), Device.next_poll_at)
+        .limit(limit).with_for_update(skip_locked=True))
+    chosen: dict[uuid.UUID, datetime | None] = {device_id: due for device_id, due in due_rows}
+    if not chosen:
+        return []
+    stmt = (update(Device).where(Device.id.in_(list(chosen)), _due(now))
             .values(next_poll_at=now + lease).returning(Device)
             .execution_options(synchronize_session=False, populate_existing=True))
-    return list(session.scalars(stmt))
+    return [(device, chosen[device.id]) for device in session.scalars(stmt)]
 
 
 def snmp_target(settings: Settings, device: Device) -> SnmpTarget:

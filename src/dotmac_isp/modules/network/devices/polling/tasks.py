@@ -29,19 +29,32 @@ class Recorded:
     unrecorded: int = 0
 
 
-def claim(ctx: JobContext, now: datetime, limit: int) -> tuple[list[PollSpec],
-                                                                  list[PollResult],
-                                                                  dict[uuid.UUID, uuid.UUID]]:
+@dataclass
+class Claimed:
+    specs: list[PollSpec]
+    failed: list[PollResult]  # devices whose credentials cannot be read
+    tenant_of: dict[uuid.UUID, uuid.UUID]
+    due_at: dict[uuid.UUID, datetime | None]  # when each device was due
+
+    def stamped(self, results: list[PollResult]) -> list[PollResult]:
+        """The results with the time each device was due, which its next poll counts from."""
+        for result in results:
+            result.due_at = self.due_at.get(result.device_id)
+        return results
+
+
+def claim(ctx: JobContext, now: datetime, limit: int) -> Claimed:
     """Claim this cycle's due devices (a short transaction of its own) and build their specs;
     failed results for devices whose credentials cannot be read."""
     conf = get_devices_settings()
     with ctx.database.unit_of_work() as session:
-        devices = service.claim_due(session, now, limit,
+        slots = service.claim_slots(session, now, limit,
                                     timedelta(seconds=conf.poll_lease_seconds))
+        devices = [device for device, _due in slots]
         specs, failed = service.specs_for(ctx.settings, devices, now,
                                           timedelta(minutes=conf.discovery_interval_minutes))
-        tenant_of = {d.id: d.tenant_id for d in devices}
-    return specs, failed, tenant_of
+        return Claimed(specs, failed, {d.id: d.tenant_id for d in devices},
+                       {d.id: due for d, due in slots})
 
 
 def record(ctx: JobContext, results: list[PollResult],
@@ -80,14 +93,14 @@ def poll_devices(ctx: JobContext) -> str:
     """Poll the devices whose interval has come round (claimed, so several pollers share the
     work without polling a device twice), concurrently, over SNMP."""
     conf = get_devices_settings()
-    specs, failed, tenant_of = claim(ctx, utcnow(),
-                                     int(ctx.params.get("limit", conf.poll_batch_limit)))
-    if not specs and not failed:
+    claimed = claim(ctx, utcnow(), int(ctx.params.get("limit", conf.poll_batch_limit)))
+    if not claimed.specs and not claimed.failed:
         return "no device due"
     started = time.perf_counter()
-    results = run_cycle(specs, concurrency=conf.poll_concurrency) + failed
+    results = claimed.stamped(run_cycle(claimed.specs, concurrency=conf.poll_concurrency)
+                              + claimed.failed)
     export.CYCLE.observe(time.perf_counter() - started)
-    done = record(ctx, results, tenant_of)
+    done = record(ctx, results, claimed.tenant_of)
     summary = (f"polled {len(results)} devices: {done.answered} answered, "
                f"{len(results) - done.answered - done.unrecorded} did not; "
                f"{done.counters} counters read")

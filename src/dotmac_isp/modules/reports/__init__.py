@@ -1,0 +1,1 @@
+"""Reports: the dashboard figures and charts, and tabular reports with CSV export."""

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
@@ -65,6 +65,7 @@ from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.web_errors import install_error_handlers
 from dotmac_isp.web import search as global_search
+from dotmac_isp.web.error_pages import install_error_pages
 from dotmac_isp.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from dotmac_isp.web.templating import STATIC_DIR, install_web_handlers
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     install_error_handlers(app)
     install_web_handlers(app)
+    install_error_pages(app)
 
     app.include_router(identity_api.router, prefix=API_PREFIX)
     app.include_router(customers_api.router, prefix=API_PREFIX)
@@ -195,6 +197,11 @@ def create_worker_app() -> FastAPI:
 
 
 def _add_operational_routes(app: FastAPI) -> None:
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        """Browsers ask for /favicon.ico whatever the page says."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", tags=["health"], include_in_schema=False)
     def healthz() -> dict[str, str]:
         """The process is alive."""

@@ -16,6 +16,7 @@ from dotmac_isp import __version__
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import MAX_OFFSET
 from dotmac_isp.shared.web_errors import error_response
+from dotmac_isp.web.numbers import readable_count
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = PACKAGE_DIR / "web" / "static"
@@ -29,6 +30,7 @@ _env = Environment(loader=FileSystemLoader([str(p) for p in TEMPLATE_DIRS]),
 templates = Jinja2Templates(env=_env)
 _env.globals["version"] = __version__
 _env.globals["max_offset"] = MAX_OFFSET
+_env.filters["readable_count"] = readable_count
 
 
 class LoginRequired(Exception):

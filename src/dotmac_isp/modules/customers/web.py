@@ -6,7 +6,6 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from dotmac_isp.modules.customers import portal, schemas, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
@@ -19,11 +18,19 @@ from dotmac_isp.modules.services import catalogue
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import PageParams
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.form_errors import validate_form
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin/customers", include_in_schema=False)
 P = Permission
 PAGE_SIZE = 25
+# The new-customer form's labels, which its errors name.
+CUSTOMER_LABELS = {"kind": "Kind", "first_name": "First name", "last_name": "Last name",
+                   "company_name": "Company", "email": "Email", "phone": "Phone",
+                   "tax_id": "Tax id", "tax_exempt_reason": "Tax exemption reason",
+                   "tags": "Tags", "addresses.line1": "Service address",
+                   "addresses.city": "City", "addresses.country": "Country",
+                   "addresses": "Service address"}
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -45,13 +52,11 @@ async def create_customer(request: Request, session: DbSession,
         data["addresses"] = [{"kind": "service", "line1": str(form["line1"]).strip(),
                               "city": str(form.get("city", "")).strip(),
                               "country": str(form.get("country", "")).strip()}]
-    try:
-        customer = service.create_customer(session, user.tenant_id,
-                                           schemas.CustomerCreate.model_validate(data))
-    except ValidationError as exc:
+    valid, errors = validate_form(schemas.CustomerCreate, data, CUSTOMER_LABELS)
+    if valid is None:
         return render(request, "customers/new.html", {
-            "current_user": user, "form": form, "errors": validation_messages(exc)},
-            status_code=422)
+            "current_user": user, "form": form, "errors": errors}, status_code=422)
+    customer = service.create_customer(session, user.tenant_id, valid)
     flash(request, f"Customer {customer.number} created.")
     return RedirectResponse(f"/admin/customers/{customer.id}", status_code=303)
 

@@ -20,9 +20,11 @@ from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.network.radius import service as radius_service
 from dotmac_isp.modules.services import catalogue, schemas, service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
+from dotmac_isp.modules.services.models import ScheduledChange
 from dotmac_isp.modules.services.web_glance import subscription_glance
 from dotmac_isp.shared.errors import NotFound, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.web.form_errors import validate_form
 from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -36,6 +38,8 @@ ACTIONS: dict[str, tuple[str, SubscriptionStatus | None, bool]] = {
     "terminate": ("Terminate", S.TERMINATED, True),
     "change_plan": ("Change plan", None, False),
 }
+SUBSCRIPTION_LABELS = {"customer_id": "Customer", "plan_id": "Plan",
+                       "service_address_id": "Service address"}
 AVAILABLE = {
     S.PENDING: ["activate", "terminate"], S.PROVISIONING: ["activate", "terminate"],
     S.FAILED: ["activate", "terminate"], S.ACTIVE: ["suspend", "change_plan", "terminate"],
@@ -96,12 +100,11 @@ async def toggle_archive(request: Request, plan_id: uuid.UUID, session: DbSessio
 async def create_subscription(request: Request, session: DbSession, settings: AppSettings,
                               user: User = page_permission(P.SERVICES_WRITE)) -> Response:
     form = await verify_csrf(request)
-    try:
-        data = schemas.SubscriptionCreate.model_validate({
-            "customer_id": form.get("customer_id"), "plan_id": form.get("plan_id"),
-            "service_address_id": form.get("service_address_id") or None})
-    except ValidationError as exc:
-        raise ValidationFailed("; ".join(validation_messages(exc))) from exc
+    data, errors = validate_form(schemas.SubscriptionCreate, {
+        "customer_id": form.get("customer_id"), "plan_id": form.get("plan_id"),
+        "service_address_id": form.get("service_address_id") or None}, SUBSCRIPTION_LABELS)
+    if data is None:
+        raise ValidationFailed("; ".join(errors))
     sub = service.create_subscription(session, settings, user.tenant_id, data)
     flash(request, f"Subscription {sub.radius_username} created (pending).")
     return RedirectResponse(f"/admin/subscriptions/{sub.id}", status_code=303)
@@ -190,17 +193,36 @@ async def perform_action(request: Request, subscription_id: uuid.UUID, action: s
             request_model = schemas.PlanChangeRequest(plan_id=uuid.UUID(plan_id), reason=reason,
                                                       effective_at=effective_at)
         except ValueError as exc:
-            raise ValidationFailed("choose the new plan") from exc
-        _sub, scheduled = service.change_plan(session, user.tenant_id, subscription_id,
-                                              request_model)
-    else:
-        _sub, scheduled = service.request_status(
-            session, user.tenant_id, subscription_id,
-            schemas.ServiceStatusUpdate(status=target, reason=reason, effective_at=effective_at,
-                                        notify=form.get("notify") == "1"))
-    flash(request, f"{label}: scheduled for {scheduled.effective_at:%Y-%m-%d}."
-          if scheduled else f"{label}: done.")
+            raise ValidationFailed("Change plan: choose the new plan") from exc
+    try:
+        if target is None:
+            _sub, scheduled = service.change_plan(session, user.tenant_id, subscription_id,
+                                                  request_model)
+        else:
+            _sub, scheduled = service.request_status(
+                session, user.tenant_id, subscription_id,
+                schemas.ServiceStatusUpdate(status=target, reason=reason,
+                                            effective_at=effective_at,
+                                            notify=form.get("notify") == "1"))
+    except ValidationFailed as exc:  # name the field as the page does
+        raise ValidationFailed(f"{label}: " + exc.detail.replace(
+            "effective_at", "the effective date")) from exc
+    flash(request, _outcome(label, scheduled, effective_at, _zone(session, user)))
     return RedirectResponse(f"/admin/subscriptions/{subscription_id}", status_code=303)
+
+
+def _outcome(label: str, scheduled: ScheduledChange | None, effective_at: datetime | None,
+             zone: ZoneInfo) -> str:
+    """What happened, said plainly: a change dated in the past was applied as of that day."""
+    if scheduled is not None:
+        return f"{label}: scheduled for {scheduled.effective_at.astimezone(zone):%Y-%m-%d}."
+    if effective_at is None:
+        return f"{label}: done."
+    day = effective_at.astimezone(zone).date()
+    if day < datetime.now(zone).date():
+        return (f"{label}: done, backdated to {day:%Y-%m-%d} as asked; the history and "
+                "billing count it from that day.")
+    return f"{label}: done as of today, {day:%Y-%m-%d}."
 
 
 def _zone(session: DbSession, user: User) -> ZoneInfo:

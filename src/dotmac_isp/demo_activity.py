@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.devices.models import Device
+from dotmac_isp.modules.network.ipam.enums import AllocationStatus, HolderType
+from dotmac_isp.modules.network.ipam.models import Allocation
 from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.shared.types import utcnow
@@ -35,6 +37,13 @@ def seed_activity(session: Session, tenant: Tenant, created: list[str]) -> None:
                            .where(Subscription.tenant_id == tenant.id,
                                   Subscription.status == "active",
                                   Plan.kind == "internet")).all()
+    # a session carries the address the subscriber holds (IPAM), or none: the NAS gives out
+    # what we allocate, so search by IP finds one subscriber whether it reads IPAM or sessions
+    held = dict(session.execute(
+        select(Allocation.holder_id, Allocation.address)
+        .where(Allocation.tenant_id == tenant.id,
+               Allocation.holder_type == HolderType.SUBSCRIPTION.value, Allocation.family == 4,
+               Allocation.status == AllocationStatus.ALLOCATED.value)).all())
     rows = []
     for n, (sub_id, username, cap_mb) in enumerate(subs):
         started = now - timedelta(minutes=rng.randint(5, 72 * 60))
@@ -50,7 +59,7 @@ def seed_activity(session: Session, tenant: Tenant, created: list[str]) -> None:
             acctstoptime=stopped, acctinterval=300,
             acctsessiontime=int(((stopped or now) - start).total_seconds()),
             acctinputoctets=used // 8, acctoutputoctets=used - used // 8,
-            framedipaddress=f"100.64.{n // 250}.{n % 250 + 2}", subscription_id=sub_id,
+            framedipaddress=held.get(sub_id), subscription_id=sub_id,
             acctterminatecause="User-Request" if stopped else None, nasporttype="Ethernet"))
     session.add_all(rows)
     session.flush()

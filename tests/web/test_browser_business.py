@@ -44,16 +44,16 @@ def test_live_search_then_suspend_and_restore_with_confirmation(server: LiveServ
         assert page.url.endswith("/admin/customers")  # no page load happened
         page.click("[data-testid=customer-table] tbody a")
         page.click("[data-testid=subscription-table] tbody a >> nth=0")
-        assert page.locator("h1 .badge").inner_text() == "active"
+        assert page.locator("h1 [data-status]").inner_text() == "active"
         page.click("[data-action=suspend]")
         assert "loses service" in page.content()
         page.fill("#reason", "unpaid invoice INV-0042")
         page.click(CONFIRM)
-        assert page.locator("h1 .badge").inner_text() == "suspended"
+        assert page.locator("h1 [data-status]").inner_text() == "suspended"
         assert "unpaid invoice INV-0042" in page.locator("[data-testid=history-table]").inner_text()
         page.click("[data-action=restore]")
         page.click(CONFIRM)
-        assert page.locator("h1 .badge").inner_text() == "active"
+        assert page.locator("h1 [data-status]").inner_text() == "active"
         page.click("text=show")
         assert len(page.locator("[data-testid=radius-password]").inner_text()) == 12
 

@@ -39,7 +39,8 @@ def test_new_customer_page_shows_every_error_by_label_and_writes_nothing(
         client: TestClient, admin: StaffUser, session: Session, tenant: Tenant) -> None:
     sign_in(client, admin.user.email, admin.password)
     token = csrf_of(client.get("/admin/customers/new").text)
-    before = session.scalar(select(func.count()).select_from(Customer))
+    before = session.scalar(select(func.count()).select_from(Customer)
+                            .where(Customer.tenant_id == tenant.id))
     page = client.post("/admin/customers/new", data={
         "csrf_token": token, "kind": "business", "first_name": "Ngozi",
         "email": "ngozi-at-example", "line1": "3 Broad St", "city": "Lagos",
@@ -49,7 +50,8 @@ def test_new_customer_page_shows_every_error_by_label_and_writes_nothing(
     assert "Email:" in errors and "Country:" in errors and "needs a Company" in errors
     assert "first_name" not in errors and "company_name" not in errors
     assert 'value="Ngozi"' in page.text  # what was typed stays
-    assert session.scalar(select(func.count()).select_from(Customer)) == before
+    assert session.scalar(select(func.count()).select_from(Customer)
+                          .where(Customer.tenant_id == tenant.id)) == before
 
 
 def test_subscription_form_errors_name_the_labels(client: TestClient, admin: StaffUser,
@@ -63,4 +65,5 @@ def test_subscription_form_errors_name_the_labels(client: TestClient, admin: Sta
     assert page.status_code == 422 and "text/html" in page.headers["content-type"]
     assert "Plan:" in page.text and "Service address:" in page.text
     assert "plan_id" not in page.text
-    assert session.scalar(select(func.count()).select_from(Subscription)) == 0
+    assert session.scalar(select(func.count()).select_from(Subscription)
+                          .where(Subscription.customer_id == customer.id)) == 0

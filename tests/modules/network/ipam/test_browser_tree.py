@@ -70,7 +70,7 @@ def test_prefix_tree_in_chromium(server: LiveServer) -> None:
         assert page.locator("[data-testid=allocation-row]").count() == 6
 
         page.goto(f"{server.url}/admin/ipam")
-        page.fill("input[name=q]", "100.64.1.6")
+        page.fill("#ipam-q", "100.64.1.6")
         page.wait_for_selector("[data-testid=search-allocation]")  # HTMX swapped results in
         assert str(HOLDER) in page.locator("#search-results").inner_text()
         assert page.url == f"{server.url}/admin/ipam"

@@ -67,7 +67,13 @@ def test_one_nas_source_port_is_spread_across_the_workers(
             codes = [access_request(workers.auth_port, "alice", isp.passwords["alice"], n,
                                     sock=nas) for n in range(40)]
         assert set(codes) == {ACCEPT}
-        answered = [a - b for a, b in zip(workers.counts("accept"), before, strict=True)]
+        # a worker counts an answer just after it sends it: wait (bounded) for the 40th count
+        deadline = time.monotonic() + 10
+        while True:
+            answered = [a - b for a, b in zip(workers.counts("accept"), before, strict=True)]
+            if sum(answered) >= 40 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert answered == [20, 20]  # Identifiers 0..39: even ones to one, odd to the other
 
         # the supervisor killed outright: its workers do not linger on the port

@@ -1,0 +1,59 @@
+"""The demo seed leaves a week of device metrics and months of billing behind, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dotmac_isp import demo
+from dotmac_isp.config import Settings
+from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.network.devices.models import Device
+from dotmac_isp.modules.network.devices.polling.models import (
+    DeviceRollup,
+    DeviceSample,
+    InterfaceRollup,
+    InterfaceSample,
+)
+from dotmac_isp.shared.types import utcnow
+from tests.support.factories import access_token
+
+
+def _counts(session: Session) -> list[int]:
+    return [session.scalar(select(func.count()).select_from(m)) or 0
+            for m in (DeviceRollup, DeviceSample, InterfaceRollup, InterfaceSample)]
+
+
+def test_demo_seed_gives_devices_a_week_of_charts(session: Session, settings: Settings,
+                                                  client: TestClient) -> None:
+    demo.seed(session, settings)
+    session.flush()
+    tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
+    admin = session.scalars(select(User).where(User.email == demo.DEMO_ADMIN_EMAIL)).one()
+    headers = {"Authorization": f"Bearer {access_token(settings, admin)}"}
+    core = session.scalars(select(Device).where(Device.tenant_id == tenant.id,
+                                                Device.name == "core-1")).one()
+    since = (utcnow() - timedelta(days=7)).isoformat()
+    week = client.get(f"/api/v1/devices/{core.id}/metrics", params={"since": since},
+                      headers=headers).json()
+    assert week["resolution"] == "hourly" and len(week["points"]) >= 7 * 24 - 1
+    cpu = [p["cpu_pct"] for p in week["points"]]
+    assert max(cpu) - min(cpu) > 20  # a daily curve, not a flat line
+    day = client.get(f"/api/v1/devices/{core.id}/metrics", headers=headers).json()
+    assert day["resolution"] == "raw" and len(day["points"]) > 200
+    ports = client.get(f"/api/v1/devices/{core.id}/interfaces", headers=headers).json()
+    traffic = client.get(f"/api/v1/interfaces/{ports['items'][0]['id']}/traffic",
+                         params={"since": since}, headers=headers).json()
+    assert len(traffic["points"]) >= 7 * 24 - 1
+    assert max(p["in_bps"] for p in traffic["points"]) > 1e9
+    olt = session.scalars(select(Device).where(Device.tenant_id == tenant.id,
+                                               Device.name == "olt-1")).one()
+    recent = client.get(f"/api/v1/devices/{olt.id}/metrics", headers=headers).json()["points"]
+    assert recent[0]["availability_pct"] == 100 and recent[-1]["availability_pct"] == 0
+
+    before = _counts(session)
+    demo.seed(session, settings)
+    assert _counts(session) == before

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dotmac_isp import demo_activity, demo_business, demo_metrics, demo_network
+from dotmac_isp import demo_activity, demo_business, demo_invoices, demo_metrics, demo_network
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
@@ -62,4 +62,5 @@ def seed(session: Session, settings: Settings) -> SeedResult:
     support_demo.seed_tickets(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)
+    demo_invoices.seed_invoices(session, tenant, result.created)
     return result

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp import demo
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.billing import service as billing
+from dotmac_isp.modules.billing.models import Invoice, Payment
 from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.identity.permissions import ALL_PERMISSIONS
 from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.modules.network.devices.polling.models import (
     DeviceRollup,
@@ -18,6 +21,8 @@ from dotmac_isp.modules.network.devices.polling.models import (
     InterfaceRollup,
     InterfaceSample,
 )
+from dotmac_isp.modules.reports.dashboard import build_dashboard
+from dotmac_isp.modules.reports.tables import receivables_aging
 from dotmac_isp.shared.types import utcnow
 from tests.support.factories import access_token
 
@@ -57,3 +62,32 @@ def test_demo_seed_gives_devices_a_week_of_charts(session: Session, settings: Se
     before = _counts(session)
     demo.seed(session, settings)
     assert _counts(session) == before
+
+
+def test_demo_seed_leaves_months_of_billing(session: Session, settings: Settings) -> None:
+    demo.seed(session, settings)
+    tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
+    dash = build_dashboard(session, tenant, ALL_PERMISSIONS)
+    months_with_revenue = [m for m, amount in dash.revenue_by_month if amount > 0]
+    assert len(months_with_revenue) >= 5
+    assert dash.overdue_count > 5 and dash.overdue_amount > 0
+    today = billing.tenant_today(session, tenant.id)
+    month_start = today.replace(day=1)
+    aging = receivables_aging(session, tenant, today, today)
+    assert sum(row[1] for row in aging.rows[1:]) == dash.overdue_count
+    # every past month's invoice is paid or overdue: what is still due is all overdue
+    statuses = dict(session.execute(select(Invoice.status, func.count())
+                                    .where(Invoice.tenant_id == tenant.id)
+                                    .group_by(Invoice.status)).all())
+    assert statuses["paid"] > statuses["overdue"] > 0
+    due = session.scalar(select(func.sum(Invoice.total - Invoice.amount_paid
+                                         - Invoice.amount_credited))
+                         .where(Invoice.tenant_id == tenant.id, Invoice.issue_date < month_start))
+    assert due == dash.overdue_amount
+
+    before = session.scalar(select(func.count()).select_from(Invoice))
+    payments_before = session.scalar(select(func.count()).select_from(Payment))
+    again = demo.seed(session, settings)
+    assert again.created == []
+    assert session.scalar(select(func.count()).select_from(Invoice)) == before
+    assert session.scalar(select(func.count()).select_from(Payment)) == payments_before

@@ -129,6 +129,7 @@ def test_a_new_customer_activated_and_paid_moves_the_dashboard(seeded: Seeded) -
 
         page.goto(customer_url)
         page.click("dd >> text=Invoices")
+        page.wait_for_url("**/admin/invoices?customer_id=*")
         rows = page.locator("[data-testid=invoice-table] tbody tr")
         assert rows.count() == 1
         assert customer_number in rows.first.inner_text()
@@ -189,6 +190,7 @@ def test_bulk_suspend_three_subscriptions_after_one_confirmation(seeded: Seeded)
         assert sorted(n or "" for n in names) == sorted(chosen)
         for username in chosen:
             page.click(f"tr[data-username='{username}'] a")
+            page.wait_for_url(SUBSCRIPTION_PAGE)
             assert page.locator("h1 [data-status]").inner_text() == "suspended"
             assert "cable cut on Fibre Street" in \
                 page.locator("[data-testid=history-table]").inner_text()

@@ -28,6 +28,11 @@ class RadiusSettings(BaseModel):
     walled_garden_session_timeout: int = Field(3600, ge=60)
     default_simultaneous_use: int = Field(1, ge=0)  # 0: no limit
     juniper_service_profile: str = "dotmac-rate"
+    # MS-CHAP accepts carry MPPE keys, as FreeRADIUS's mschap module (use_mppe,
+    # require_encryption, require_strong); a plan's RADIUS attributes may set policy and types
+    mschap_use_mppe: bool = True
+    mschap_require_encryption: bool = False  # MS-MPPE-Encryption-Policy 2, else 1 (allowed)
+    mschap_require_strong: bool = False  # MS-MPPE-Encryption-Types 4 (128-bit), else 6
     refresh_seconds: float = Field(2.0, gt=0)
     full_reload_seconds: float = Field(900.0, gt=0)
     acct_batch_ms: float = Field(1.0, ge=0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dotmac_isp.config import RadiusSettings
-from dotmac_isp.modules.network.radius import mschap, policy
+from dotmac_isp.modules.network.radius import mschap, mschap_keys, policy
 from dotmac_isp.modules.network.radius.cache import PolicyCache
 from dotmac_isp.modules.network.radius.enums import PostAuthReply
 from dotmac_isp.modules.network.radius.policy import Decision, Profile
@@ -58,7 +58,7 @@ class Authenticator:
         decision, method, extra = self._decide(request, secret, nas, profile)
         if not decision.accept:
             reply = codec.response(codec.ACCESS_REJECT, request, secret,
-                                   self._reject(decision.reason), sign=True)
+                                   self._reject(decision.reason) + extra, sign=True)
             return AuthOutcome(reply, accepted=False, reason=decision.reason, method=method,
                                username=username, profile=profile)
         assert profile is not None
@@ -73,9 +73,12 @@ class Authenticator:
 
     def _decide(self, request: Request, secret: bytes, nas: NasEntry,
                 profile: Profile | None) -> tuple[Decision, str, bytes]:
-        method, extra = "", b""
+        """The decision, the method, and the attributes it adds to the reply (MS-CHAP's
+        success and MPPE keys on an accept, MS-CHAP-Error on a reject)."""
+        method, verified = "", None
+        ms = mschap.is_mschap(request)
         if profile is None:
-            return Decision(False, policy.REJECT_UNKNOWN), method, extra
+            return Decision(False, policy.REJECT_UNKNOWN), method, self._ms_error(request, ms)
         if codec.USER_PASSWORD in request.attrs:
             method = "pap"
             password = codec.pap_password(request, secret)
@@ -83,26 +86,55 @@ class Authenticator:
         elif codec.CHAP_PASSWORD in request.attrs:
             method = "chap"
             ok = codec.chap_ok(request, profile.password)
-        elif codec.MS_CHAP2_RESPONSE in request.attrs:
-            method = "mschapv2"
-            success = mschap.verify(request, profile.username, profile.password)
-            ok = success is not None
-            if success is not None:
-                extra = mschap.success_attributes(success, profile.password, request, secret)
+        elif ms:
+            method = mschap.method(request)
+            verified = mschap.verify(request, profile.password)
+            ok = verified is not None
         else:
-            return Decision(False, policy.REJECT_NO_CREDENTIALS), method, extra
+            return Decision(False, policy.REJECT_NO_CREDENTIALS), method, b""
         if not ok:
-            return Decision(False, policy.REJECT_PASSWORD), method, b""
+            return Decision(False, policy.REJECT_PASSWORD), method, self._ms_error(request, ms)
         refused = policy.status_decision(profile, self.settings)
         if refused is not None:
-            return refused, method, b""
+            return refused, method, self._ms_error(request, ms, mschap.ERROR_ACCOUNT_DISABLED)
         limit = policy.simultaneous_use(self.cache.plans.get(profile.plan_id), self.settings)
         if limit and self.cache.online.others(
                 profile.tenant_id, profile.username, nas.id,
                 request.text(codec.CALLING_STATION_ID)) >= limit:
-            return Decision(False, policy.REJECT_SIMULTANEOUS), method, b""
+            return Decision(False, policy.REJECT_SIMULTANEOUS), method, self._ms_error(
+                request, ms)
         reason = "walled garden" if profile.status == "suspended" else "active"
+        extra = b""
+        if verified is not None:
+            extra = mschap_keys.accept_attributes(verified, profile.password, secret,
+                                                  request.authenticator,
+                                                  self._mppe_choice(profile))
         return Decision(True, reason), method, extra
+
+    @staticmethod
+    def _ms_error(request: Request, ms: bool,
+                  code: int = mschap.ERROR_AUTHENTICATION_FAILURE) -> bytes:
+        return mschap.error_attribute(request, code) if ms else b""
+
+    def _mppe_choice(self, profile: Profile) -> mschap_keys.MppeChoice:
+        """FreeRADIUS's defaults (keys; encryption allowed, 40- or 128-bit), or what the
+        settings require; a plan whose RADIUS attributes carry the policy or types wins."""
+        settings = self.settings
+        if not settings.mschap_use_mppe:
+            return mschap_keys.MppeChoice(keys=False)
+        plan = self.cache.plans.get(profile.plan_id)
+        own = plan.radius_attributes if plan is not None and profile.status != "suspended" \
+            else {}
+        policy_value: int | None = (mschap_keys.POLICY_REQUIRED
+                                    if settings.mschap_require_encryption
+                                    else mschap_keys.POLICY_ALLOWED)
+        types: int | None = (mschap_keys.TYPES_128_BIT if settings.mschap_require_strong
+                             else mschap_keys.TYPES_40_OR_128_BIT)
+        if "MS-MPPE-Encryption-Policy" in own:
+            policy_value = None
+        if "MS-MPPE-Encryption-Types" in own or "MS-MPPE-Encryption-Type" in own:
+            types = None
+        return mschap_keys.MppeChoice(True, policy_value, types)
 
     def _accept_attributes(self, profile: Profile, vendor: str) -> bytes:
         """Encoded once per plan, vendor, status and cap, shared by every subscriber on the

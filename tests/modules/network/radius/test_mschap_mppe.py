@@ -142,7 +142,7 @@ def test_rejects_say_why_in_ms_chap_error_and_carry_no_keys(radius_db: Database,
     assert wrong.code == stranger.code == ended.code == 3
     error = wrong["MS-CHAP-Error"][0]
     assert error.startswith("\tE=691 R=0 C=")  # the ident, 9, leads
-    assert error.endswith("V=3 M=Authentication failed")
+    assert error.endswith("V=3 M=Authentication rejected")
     assert stranger["MS-CHAP-Error"][0][1:].startswith("E=691 R=0")
     assert ended["MS-CHAP-Error"][0][1:].startswith("E=647 R=0")
     assert ended["Reply-Message"] == ["Subscription terminated"]

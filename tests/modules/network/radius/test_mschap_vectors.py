@@ -11,6 +11,7 @@ from pyrad.packet import AuthPacket
 from dotmac_isp.modules.network.radius import mschap, mschap_keys
 from dotmac_isp.sdks.radius import codec
 from dotmac_isp.sdks.radius.dictionary import load_dictionary
+from tests.modules.network.radius.mschap_peer import lm_password_hash
 
 # RFC 2433 appendix B.2 (MS-CHAPv1)
 V1_PASSWORD = b"MyPw"
@@ -33,14 +34,14 @@ AUTHENTICATOR = bytes(range(16))
 def test_mschapv1_hashes_and_response_match_rfc_2433() -> None:
     password_hash = mschap.nt_password_hash(V1_PASSWORD)
     assert password_hash.hex().upper() == V1_NT_HASH
-    assert mschap_keys.lm_password_hash(V1_PASSWORD).hex().upper() == V1_LM_HASH
+    assert lm_password_hash(V1_PASSWORD).hex().upper() == V1_LM_HASH
     assert mschap.nt_response(V1_CHALLENGE, password_hash).hex().upper() == V1_NT_RESPONSE
 
 
-def test_lan_manager_hash_matches_rfc_3079() -> None:
+def test_the_peers_lan_manager_hash_matches_rfc_3079() -> None:
     # RFC 3079 2.5: LmPasswordHash of "clientPass"; upper-casing makes it case-blind
-    assert mschap_keys.lm_password_hash(PASSWORD).hex() == "76a152936096d7830e2390227404afd2"
-    assert mschap_keys.lm_password_hash(b"CLIENTPASS") == mschap_keys.lm_password_hash(PASSWORD)
+    assert lm_password_hash(PASSWORD).hex() == "76a152936096d7830e2390227404afd2"
+    assert lm_password_hash(b"CLIENTPASS") == lm_password_hash(PASSWORD)
 
 
 def test_mschapv2_master_and_start_keys_match_rfc_3079() -> None:
@@ -102,7 +103,10 @@ def test_error_attribute_carries_the_ident_and_no_retry() -> None:
     packet["MS-CHAP-Response"] = b"\x07\x01" + bytes(48)
     v1 = codec.decode(packet.RequestPacket())
     attribute = mschap.error_attribute(v1)
-    assert attribute[6:] == b"\x02\x0c\x07E=691 R=0"
+    assert attribute[6] == mschap.MS_CHAP_ERROR and attribute[7] == len(attribute) - 6
+    assert attribute[8:9] == b"\x07"  # the ident of the response
+    assert attribute[9:].decode().startswith("E=691 R=0 C=") and attribute.endswith(b" V=2")
+    assert len(attribute[9:].split(b" ")[2]) == 2 + 16
     del packet["MS-CHAP-Response"]
     packet["MS-CHAP2-Response"] = b"\x09\x00" + bytes(48)
     v2 = codec.decode(packet.RequestPacket())
@@ -119,3 +123,16 @@ def test_error_attribute_carries_the_ident_and_no_retry() -> None:
 ])
 def test_md4_matches_the_rfc_1320_test_suite(message: bytes, digest: str) -> None:
     assert mschap.md4(message).hex() == digest
+
+
+def test_a_password_that_could_not_be_read_never_matches() -> None:
+    """A stored password that fails to decrypt reads as empty; a client answering with the
+    empty password must not get in."""
+    packet = AuthPacket(code=codec.ACCESS_REQUEST, id=4, secret=SECRET, dict=load_dictionary())
+    packet["User-Name"] = "bob"
+    packet["MS-CHAP-Challenge"] = V1_CHALLENGE
+    packet["MS-CHAP-Response"] = b"\x01\x01" + bytes(24) + mschap.nt_response(
+        V1_CHALLENGE, mschap.nt_password_hash(b""))
+    request = codec.decode(packet.RequestPacket())
+    assert mschap.verify(request, b"") is None
+    assert mschap.verify(request, b"x") is None

@@ -106,8 +106,7 @@ class Authenticator:
         reason = "walled garden" if profile.status == "suspended" else "active"
         extra = b""
         if verified is not None:
-            extra = mschap_keys.accept_attributes(verified, profile.password, secret,
-                                                  request.authenticator,
+            extra = mschap_keys.accept_attributes(verified, secret, request.authenticator,
                                                   self._mppe_choice(profile))
         return Decision(True, reason), method, extra
 

@@ -26,7 +26,7 @@ MS_CHAP2_SUCCESS = 26
 ERROR_ACCOUNT_DISABLED = 647
 ERROR_AUTHENTICATION_FAILURE = 691
 _ERROR_TEXT = {ERROR_ACCOUNT_DISABLED: "Account disabled",
-               ERROR_AUTHENTICATION_FAILURE: "Authentication failed"}
+               ERROR_AUTHENTICATION_FAILURE: "Authentication rejected"}
 
 _MAGIC1 = b"Magic server to client signing constant"
 _MAGIC2 = b"Pad to make it do more than one iteration"
@@ -190,12 +190,14 @@ def success_attribute(verified: Verified) -> bytes:
 
 
 def error_attribute(request: Request, code: int = ERROR_AUTHENTICATION_FAILURE) -> bytes:
-    """MS-CHAP-Error for a reject, as RFC 2433 / RFC 2759 failure packets word it; no retry,
-    since a retry needs a new challenge from the NAS."""
+    """MS-CHAP-Error for a reject, worded as FreeRADIUS's mschap module words it (RFC 2433
+    5.3, RFC 2759 6), except that it offers no retry (R=0): the NAS asks again instead."""
     v2 = request.first(codec.MS_CHAP2_RESPONSE)
     response = v2 if v2 is not None else request.first(MS_CHAP_RESPONSE)
     ident = response[:1] if response else b"\x00"
-    text = f"E={code} R=0"
     if v2 is not None:
-        text += f" C={os.urandom(16).hex().upper()} V=3 M={_ERROR_TEXT.get(code, '')}"
+        text = (f"E={code} R=0 C={os.urandom(16).hex()} V=3 "
+                f"M={_ERROR_TEXT.get(code, 'Authentication rejected')}")
+    else:
+        text = f"E={code} R=0 C={os.urandom(8).hex()} V=2"
     return vendor_attribute(MS_CHAP_ERROR, ident + text.encode())

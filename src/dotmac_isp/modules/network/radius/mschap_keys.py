@@ -3,9 +3,9 @@
 MS-CHAPv2: RFC 3079 derives the master key from NtPasswordHashHash and the NT-Response and the
 NAS's send and receive start keys from it; they travel as MS-MPPE-Send-Key/-Recv-Key, salted
 and encrypted with the shared secret and the Request Authenticator (RFC 2548 2.4.2, 2.4.3).
-MS-CHAPv1: MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) carries the first 8 octets of the LAN Manager
-hash and NtPasswordHashHash, from which the NAS derives its keys (RFC 3079 section 2), hidden
-like a User-Password. Both come with MS-MPPE-Encryption-Policy and -Types.
+MS-CHAPv1: MS-CHAP-MPPE-Keys (RFC 2548 2.4.1) carries an (empty) LAN Manager key and
+NtPasswordHashHash, from which the NAS derives its keys (RFC 3079 section 2), hidden like a
+User-Password. Both come with MS-MPPE-Encryption-Policy and -Types.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from dotmac_isp.modules.network.radius.mschap import (
     Verified,
-    des_encrypt,
     success_attribute,
     vendor_attribute,
 )
@@ -32,7 +31,6 @@ POLICY_REQUIRED = 2
 TYPES_128_BIT = 4
 TYPES_40_OR_128_BIT = 6
 
-_LM_MAGIC = b"KGS!@#$%"
 _MASTER_MAGIC = b"This is the MPPE Master Key"
 _CLIENT_SEND_MAGIC = (b"On the client side, this is the send key; "
                       b"on the server side, it is the receive key.")
@@ -40,13 +38,6 @@ _CLIENT_RECEIVE_MAGIC = (b"On the client side, this is the receive key; "
                          b"on the server side, it is the send key.")
 _SHS_PAD1 = bytes(40)
 _SHS_PAD2 = b"\xf2" * 40
-
-
-def lm_password_hash(password: bytes) -> bytes:
-    """LmPasswordHash (RFC 2433 A.2): the password's first 14 octets, upper-cased, as two
-    DES keys over a constant."""
-    upper = password[:14].upper().ljust(14, b"\x00")
-    return des_encrypt(upper[:7], _LM_MAGIC) + des_encrypt(upper[7:], _LM_MAGIC)
 
 
 def master_key(hash_hash: bytes, nt_response: bytes) -> bytes:
@@ -131,8 +122,8 @@ class MppeChoice:
     types: int | None = TYPES_40_OR_128_BIT
 
 
-def accept_attributes(verified: Verified, password: bytes, secret: bytes,
-                      authenticator: bytes, choice: MppeChoice) -> bytes:
+def accept_attributes(verified: Verified, secret: bytes, authenticator: bytes,
+                      choice: MppeChoice) -> bytes:
     """MS-CHAP2-Success (version 2) and the MPPE attributes for an accept."""
     out = success_attribute(verified)
     if not choice.keys:
@@ -146,8 +137,9 @@ def accept_attributes(verified: Verified, password: bytes, secret: bytes,
                                 encrypt_key(send, secret, authenticator, send_salt))
     else:
         # RFC 2548 names the NT hash; NASes (pppd, Windows RRAS) expect its hash, as
-        # FreeRADIUS sends: the LM key, NtPasswordHashHash, zero padding to 32 octets.
-        plain = lm_password_hash(password)[:8] + verified.hash_hash + bytes(8)
+        # FreeRADIUS sends it. The LM key stays zero, as FreeRADIUS 3.2 leaves it: half a
+        # LAN Manager hash would hand the NAS the password's first seven characters.
+        plain = bytes(8) + verified.hash_hash + bytes(8)
         out += vendor_attribute(MS_CHAP_MPPE_KEYS, hide(plain, secret, authenticator))
     if choice.policy is not None:
         out += vendor_attribute(MS_MPPE_ENCRYPTION_POLICY, struct.pack("!I", choice.policy))

@@ -148,3 +148,20 @@ def test_rejects_say_why_in_ms_chap_error_and_carry_no_keys(radius_db: Database,
     assert ended["Reply-Message"] == ["Subscription terminated"]
     for reply in (wrong, stranger, ended):
         assert "MS-MPPE-Send-Key" not in reply and "MS-CHAP2-Success" not in reply
+
+
+def test_a_suspended_subscriber_in_the_walled_garden_still_gets_keys(
+        radius_db: Database, settings: Settings) -> None:
+    """The garden session must come up on a NAS that requires MPPE, or the subscriber never
+    sees the page that tells them to pay."""
+    isp = seed_isp(radius_db, settings, statuses={"sam": SubscriptionStatus.SUSPENDED},
+                   plan={"radius_attributes": {"MS-MPPE-Encryption-Policy": 2}})
+    password = isp.passwords["sam"]
+    with _client(radius_settings(settings), radius_db) as client:
+        packet, answer = _login(client, "sam", password)
+        accept = client.SendPacket(packet)
+    assert accept.code == 2
+    assert accept["Mikrotik-Address-List"] == ["walled-garden"]
+    assert accept["MS-MPPE-Send-Key"] == [_rfc_3079_keys(password, answer)[0]]
+    # the plan's attributes do not reach the garden, so the default policy is sent
+    assert accept["MS-MPPE-Encryption-Policy"] == ["Encryption-Allowed"]

@@ -10,6 +10,7 @@ User-Password. Both come with MS-MPPE-Encryption-Policy and -Types.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import struct
@@ -142,7 +143,12 @@ def accept_attributes(verified: Verified, secret: bytes, authenticator: bytes,
         plain = bytes(8) + verified.hash_hash + bytes(8)
         out += vendor_attribute(MS_CHAP_MPPE_KEYS, hide(plain, secret, authenticator))
     if choice.policy is not None:
-        out += vendor_attribute(MS_MPPE_ENCRYPTION_POLICY, struct.pack("!I", choice.policy))
+        out += _integer_attribute(MS_MPPE_ENCRYPTION_POLICY, choice.policy)
     if choice.types is not None:
-        out += vendor_attribute(MS_MPPE_ENCRYPTION_TYPES, struct.pack("!I", choice.types))
+        out += _integer_attribute(MS_MPPE_ENCRYPTION_TYPES, choice.types)
     return out
+
+
+@functools.cache
+def _integer_attribute(kind: int, value: int) -> bytes:
+    return vendor_attribute(kind, struct.pack("!I", value))

@@ -116,8 +116,6 @@ class Verified:
     """A response that proved the password: what the accept's MS-CHAP attributes need."""
 
     version: int  # 1 or 2
-    ident: int
-    password_hash: bytes  # NtPasswordHash
     hash_hash: bytes  # NtPasswordHashHash
     nt_response: bytes
     success: bytes = b""  # MS-CHAP2-Success value (version 2)
@@ -162,7 +160,7 @@ def _verify_v2(request: Request, challenge: bytes, password: bytes) -> Verified 
         return None
     hash_hash = md4(password_hash)
     success = response[:1] + _authenticator_response(hash_hash, answer, hashed)
-    return Verified(2, response[0], password_hash, hash_hash, answer, success)
+    return Verified(2, hash_hash, answer, success)
 
 
 def _verify_v1(request: Request, challenge: bytes, password: bytes) -> Verified | None:
@@ -175,7 +173,7 @@ def _verify_v1(request: Request, challenge: bytes, password: bytes) -> Verified 
     password_hash = nt_password_hash(password)
     if not hmac.compare_digest(nt_response(challenge, password_hash), answer):
         return None
-    return Verified(1, response[0], password_hash, md4(password_hash), answer)
+    return Verified(1, md4(password_hash), answer)
 
 
 def vendor_attribute(kind: int, value: bytes) -> bytes:

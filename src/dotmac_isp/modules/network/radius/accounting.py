@@ -94,7 +94,8 @@ def _row(record: AcctRecord) -> dict[str, Any]:
         "nasipaddress": record.nasipaddress, "acctstarttime": start,
         "acctupdatetime": record.event_time,
         "acctstoptime": record.event_time if record.status == AcctStatus.STOP else None,
-        "acctsessiontime": record.session_time,
+        # FreeRADIUS starts every session at 0 seconds
+        "acctsessiontime": 0 if record.status == AcctStatus.START else record.session_time,
         "acctinputoctets": record.input_octets, "acctoutputoctets": record.output_octets,
         "changed_at": utcnow(), "stop_inferred": False,
     }
@@ -118,7 +119,12 @@ def _keep_address(stmt: Any) -> dict[str, Any]:
 
 def _start_statement(dialect: str) -> Any:
     stmt = _insert(dialect)
-    updates = {name: stmt.excluded[name] for name in (*_UPDATE_ON_START, "changed_at")}
+    c, new = TABLE.c, stmt.excluded
+    updates = {name: new[name] for name in (*_UPDATE_ON_START, "changed_at")}
+    # the earliest start: a Start sent again later (no Event-Timestamp) does not move it
+    updates["acctstarttime"] = case(
+        (or_(c.acctstarttime.is_(None), new.acctstarttime < c.acctstarttime),
+         new.acctstarttime), else_=c.acctstarttime)
     updates.update(_keep_address(stmt))
     return stmt.on_conflict_do_update(index_elements=[TABLE.c.acctuniqueid], set_=updates,
                                       where=TABLE.c.acctstoptime.is_(None)

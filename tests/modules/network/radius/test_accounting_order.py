@@ -32,12 +32,13 @@ DEVICE, OTHER_DEVICE = "aa:bb:cc:00:00:01", "aa:bb:cc:00:00:99"
 T0 = int(time.time()) - 3600
 
 
-def _acct(status: str, session_id: str, user: str = "alice", **extra: Any) -> dict[str, Any]:
+def _acct(status: str, session_id: str, extra: dict[str, Any] | None = None, *,
+          user: str = "alice") -> dict[str, Any]:
     request: dict[str, Any] = {
         "Acct-Status-Type": status, "User-Name": user, "Acct-Session-Id": session_id,
         "NAS-IP-Address": "127.0.0.1", "NAS-Port-Id": f"ether1-{user}",
         "Calling-Station-Id": DEVICE, "Framed-IP-Address": "100.64.0.10"}
-    request.update(extra)
+    request.update(extra or {})
     return request
 
 
@@ -78,17 +79,17 @@ def test_a_late_interim_after_the_stop_keeps_it_stopped_and_lets_the_subscriber_
     isp = seed_isp(radius_db, settings)
     with running_server(radius_settings(settings), radius_db) as server:
         _send(server, _acct("Start", "L1"),
-              _acct("Interim-Update", "L1", **{"Acct-Session-Time": 300,
+              _acct("Interim-Update", "L1", {"Acct-Session-Time": 300,
                                                "Acct-Input-Gigawords": 2,
                                                "Acct-Input-Octets": 5}))
         assert _row(radius_db, isp, "L1").acctinputoctets == 8589934597
         assert _login(server, isp) == ("Access-Reject", REJECT_SIMULTANEOUS)
-        _send(server, _acct("Stop", "L1", **{"Acct-Session-Time": 600,
+        _send(server, _acct("Stop", "L1", {"Acct-Session-Time": 600,
                                              "Acct-Input-Gigawords": 2, "Acct-Input-Octets": 9,
                                              "Acct-Terminate-Cause": "User-Request"}))
         stopped = _row(radius_db, isp, "L1")
         # the NAS sends an Interim it had queued, no Acct-Delay-Time: it arrives after the Stop
-        _send(server, _acct("Interim-Update", "L1", **{"Acct-Session-Time": 610,
+        _send(server, _acct("Interim-Update", "L1", {"Acct-Session-Time": 610,
                                                        "Acct-Input-Octets": 1}))
         after = _row(radius_db, isp, "L1")
         assert after.acctstoptime == stopped.acctstoptime is not None
@@ -106,17 +107,16 @@ def test_accounting_on_closes_open_sessions_and_a_later_interim_reopens_only_tho
                                                   "bob": SubscriptionStatus.ACTIVE})
     with running_server(radius_settings(settings), radius_db) as server:
         _send(server, _acct("Start", "ON-A"), _acct("Start", "ON-B", user="bob"),
-              _acct("Stop", "ON-B", user="bob", **{"Acct-Session-Time": 60,
-                                                   "Acct-Terminate-Cause": "Lost-Carrier"}),
+              _acct("Stop", "ON-B", {"Acct-Session-Time": 60,
+                                     "Acct-Terminate-Cause": "Lost-Carrier"}, user="bob"),
               {"Acct-Status-Type": "Accounting-On", "NAS-IP-Address": "127.0.0.1"})
         closed = _row(radius_db, isp, "ON-A")
         assert closed.acctstoptime is not None and closed.acctterminatecause == "NAS-Reboot"
         assert _login(server, isp) == ("Access-Accept", None)
         # the NAS had not rebooted after all: both sessions send an Interim
-        _send(server, _acct("Interim-Update", "ON-A", **{"Acct-Session-Time": 900,
-                                                         "Acct-Output-Octets": 4000}),
-              _acct("Interim-Update", "ON-B", user="bob", **{"Acct-Session-Time": 900,
-                                                             "Acct-Output-Octets": 4000}))
+        interim = {"Acct-Session-Time": 900, "Acct-Output-Octets": 4000}
+        _send(server, _acct("Interim-Update", "ON-A", interim),
+              _acct("Interim-Update", "ON-B", interim, user="bob"))
         reopened, bob = _row(radius_db, isp, "ON-A"), _row(radius_db, isp, "ON-B")
         assert (reopened.acctstoptime, reopened.acctterminatecause) == (None, None)
         assert (reopened.acctsessiontime, reopened.acctoutputoctets) == (900, 4000)
@@ -133,15 +133,15 @@ def test_packets_sent_twice_change_nothing_the_second_time(radius_db: Database,
     require_radclient()
     isp = seed_isp(radius_db, settings)
     stamp = {"Event-Timestamp": T0}
-    interim = _acct("Interim-Update", "R1", **{"Event-Timestamp": T0 + 300,
+    interim = _acct("Interim-Update", "R1", {"Event-Timestamp": T0 + 300,
                                               "Acct-Session-Time": 300,
                                               "Acct-Output-Octets": 700})
-    stop = _acct("Stop", "R1", **{"Event-Timestamp": T0 + 600, "Acct-Session-Time": 600,
+    stop = _acct("Stop", "R1", {"Event-Timestamp": T0 + 600, "Acct-Session-Time": 600,
                                   "Acct-Output-Octets": 900,
                                   "Acct-Terminate-Cause": "User-Request"})
     seen = []
     with running_server(radius_settings(settings), radius_db) as server:
-        for packet in (_acct("Start", "R1", **stamp), interim, stop):
+        for packet in (_acct("Start", "R1", stamp), interim, stop):
             _send(server, packet)
             first = _row(radius_db, isp, "R1")
             _send(server, packet)  # a new radclient run: not caught as a duplicate datagram
@@ -167,10 +167,10 @@ def test_a_start_arriving_after_the_stop_does_not_reopen_the_session(
     require_radclient()
     isp = seed_isp(radius_db, settings)
     with running_server(radius_settings(settings), radius_db) as server:
-        _send(server, _acct("Stop", "RS1", **{"Event-Timestamp": T0 + 600,
+        _send(server, _acct("Stop", "RS1", {"Event-Timestamp": T0 + 600,
                                               "Acct-Session-Time": 600,
                                               "Acct-Terminate-Cause": "Idle-Timeout"}),
-              _acct("Start", "RS1", **{"Event-Timestamp": T0}))
+              _acct("Start", "RS1", {"Event-Timestamp": T0}))
         row = _row(radius_db, isp, "RS1")
         assert row.acctstoptime is not None and row.acctterminatecause == "Idle-Timeout"
         assert int(row.acctstarttime.timestamp()) == T0  # type: ignore[union-attr]
@@ -192,12 +192,12 @@ def test_the_nas_stop_replaces_a_stop_the_stale_session_job_inferred(
         tasks.close_stale_sessions(JobContext(radius_db, settings))  # every tenant's
         assert _row(radius_db, isp, "ST1").acctterminatecause == "Stale-Session"
         # its Stop was only late: the NAS's word replaces our guess, once
-        _send(server, _acct("Stop", "ST1", **{"Acct-Session-Time": 10800,
+        _send(server, _acct("Stop", "ST1", {"Acct-Session-Time": 10800,
                                               "Acct-Input-Octets": 123,
                                               "Acct-Terminate-Cause": "User-Request"}))
-        _send(server, _acct("Interim-Update", "ST1", **{"Acct-Session-Time": 10900,
+        _send(server, _acct("Interim-Update", "ST1", {"Acct-Session-Time": 10900,
                                                         "Acct-Input-Octets": 1}))
-        _send(server, _acct("Stop", "ST1", **{"Acct-Session-Time": 11000,
+        _send(server, _acct("Stop", "ST1", {"Acct-Session-Time": 11000,
                                               "Acct-Terminate-Cause": "Lost-Carrier"}))
         row = _row(radius_db, isp, "ST1")
         assert row.acctstoptime is not None and row.acctterminatecause == "User-Request"

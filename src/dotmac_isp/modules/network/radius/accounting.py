@@ -1,13 +1,17 @@
 """Accounting into radacct with FreeRADIUS semantics, written in batches.
 
 Each Accounting-Request becomes an AcctRecord; a batch of records is written in one
-transaction with one upsert statement per run of records of the same kind:
-- Start inserts the session (or completes a row an earlier Interim created).
-- Interim-Update inserts or updates counters; it ignores an update older than the stored one,
-  and reopens a session we closed by guessing (stale-session job, Accounting-On/Off) when it
-  proves the session was alive after that stop.
+transaction with one upsert statement per run of records of the same kind. Like the rlm_sql
+queries FreeRADIUS ships for PostgreSQL, a session the NAS stopped is never written again:
+- Start inserts the session (or completes a row an earlier Interim created); it never
+  reopens a stopped session.
+- Interim-Update inserts or updates counters; it ignores an update older than the stored one
+  (counters never go backwards), and a late one after the NAS's Stop changes nothing. Only a
+  session we closed by inference (stale-session job, Accounting-On/Off: stop_inferred) is
+  reopened, when the Interim proves the session was alive after that stop.
 - Stop records the final counters and the stop time, inserting the row if Start was lost.
-- Accounting-On/Off closes every open session of that NAS.
+  The first Stop stays; a Stop replaces only an inferred stop.
+- Accounting-On/Off closes the sessions of that NAS that were open and had started by then.
 Octet counters include the Gigawords: (gigawords << 32) + octets.
 """
 
@@ -90,9 +94,10 @@ def _row(record: AcctRecord) -> dict[str, Any]:
         "nasipaddress": record.nasipaddress, "acctstarttime": start,
         "acctupdatetime": record.event_time,
         "acctstoptime": record.event_time if record.status == AcctStatus.STOP else None,
-        "acctsessiontime": record.session_time,
+        # FreeRADIUS starts every session at 0 seconds
+        "acctsessiontime": 0 if record.status == AcctStatus.START else record.session_time,
         "acctinputoctets": record.input_octets, "acctoutputoctets": record.output_octets,
-        "changed_at": utcnow(),
+        "changed_at": utcnow(), "stop_inferred": False,
     }
     for name in ("realm", "nasportid", "nasporttype", "acctauthentic", "connectinfo_start",
                  "connectinfo_stop", "calledstationid", "callingstationid",
@@ -114,10 +119,16 @@ def _keep_address(stmt: Any) -> dict[str, Any]:
 
 def _start_statement(dialect: str) -> Any:
     stmt = _insert(dialect)
-    updates = {name: stmt.excluded[name] for name in (*_UPDATE_ON_START, "changed_at")}
+    c, new = TABLE.c, stmt.excluded
+    updates = {name: new[name] for name in (*_UPDATE_ON_START, "changed_at")}
+    # the earliest start: a Start sent again later (no Event-Timestamp) does not move it
+    updates["acctstarttime"] = case(
+        (or_(c.acctstarttime.is_(None), new.acctstarttime < c.acctstarttime),
+         new.acctstarttime), else_=c.acctstarttime)
     updates.update(_keep_address(stmt))
     return stmt.on_conflict_do_update(index_elements=[TABLE.c.acctuniqueid], set_=updates,
-                                      where=TABLE.c.acctstoptime.is_(None))
+                                      where=TABLE.c.acctstoptime.is_(None)
+                                      ).returning(TABLE.c.acctuniqueid)
 
 
 def _interim_statement(dialect: str) -> Any:
@@ -127,14 +138,18 @@ def _interim_statement(dialect: str) -> Any:
         "acctupdatetime": new.acctupdatetime, "acctsessiontime": new.acctsessiontime,
         "acctinputoctets": new.acctinputoctets, "acctoutputoctets": new.acctoutputoctets,
         "acctstoptime": None, "acctterminatecause": None, "connectinfo_stop": None,
+        "stop_inferred": False,
         "subscription_id": func.coalesce(new.subscription_id, c.subscription_id),
         "changed_at": new.changed_at, **_keep_address(stmt),
     }
     current = and_(c.acctstoptime.is_(None),
                    or_(c.acctupdatetime.is_(None), c.acctupdatetime <= new.acctupdatetime))
-    reopened = c.acctstoptime < new.acctupdatetime
+    # FreeRADIUS updates only rows without a stop time. We also reopen a stop we inferred
+    # ourselves, when this Interim shows the session was still alive after it.
+    reopened = and_(c.stop_inferred.is_(True), c.acctstoptime < new.acctupdatetime)
     return stmt.on_conflict_do_update(index_elements=[c.acctuniqueid], set_=updates,
-                                      where=or_(current, reopened))
+                                      where=or_(current, reopened)
+                                      ).returning(c.acctuniqueid)
 
 
 def _stop_statement(dialect: str) -> Any:
@@ -148,9 +163,13 @@ def _stop_statement(dialect: str) -> Any:
         "acctstarttime": case((c.acctstarttime.is_(None), new.acctstarttime),
                               else_=c.acctstarttime),
         "subscription_id": func.coalesce(new.subscription_id, c.subscription_id),
-        "changed_at": new.changed_at, **_keep_address(stmt),
+        "stop_inferred": False, "changed_at": new.changed_at, **_keep_address(stmt),
     }
-    return stmt.on_conflict_do_update(index_elements=[c.acctuniqueid], set_=updates)
+    # The NAS's first Stop stays (a retransmission or a second Stop changes nothing); its
+    # Stop replaces a stop we inferred, as FreeRADIUS's last stop query does.
+    return stmt.on_conflict_do_update(index_elements=[c.acctuniqueid], set_=updates,
+                                      where=or_(c.acctstoptime.is_(None),
+                                                c.stop_inferred.is_(True)))
 
 
 _STATEMENTS = {AcctStatus.START: _start_statement, AcctStatus.INTERIM: _interim_statement,
@@ -191,46 +210,84 @@ def _runs(records: list[AcctRecord]) -> list[list[AcctRecord]]:
 
 
 def _one_per_session(run: list[AcctRecord]) -> list[AcctRecord]:
-    # One statement cannot touch a row twice: keep the latest record of each session (the
-    # first for Start), which is what applying them one after the other would leave.
+    # One statement cannot touch a row twice: keep the latest Interim of each session, the
+    # first Start or Stop, which is what applying them one after the other would leave.
     chosen: dict[str, AcctRecord] = {}
     for record in run:
         prior = chosen.get(record.acctuniqueid)
-        if prior is None or (record.status != AcctStatus.START
+        if prior is None or (record.status == AcctStatus.INTERIM
                              and record.event_time >= prior.event_time):
             chosen[record.acctuniqueid] = record
     return list(chosen.values())
 
 
-def write_batch(session: Session, records: list[AcctRecord]) -> None:
+@dataclass(slots=True)
+class Written:
+    """How a batch left the sessions it touched: open (by the record that opened or updated
+    it) or closed. The servers' in-memory view of online sessions follows this, so it counts
+    for the simultaneous-use limit exactly the sessions radacct has open."""
+
+    opened: dict[str, AcctRecord] = field(default_factory=dict)
+    closed: set[str] = field(default_factory=set)
+
+    def open(self, record: AcctRecord) -> None:
+        self.opened[record.acctuniqueid] = record
+        self.closed.discard(record.acctuniqueid)
+
+    def close(self, acctuniqueid: str) -> None:
+        self.opened.pop(acctuniqueid, None)
+        self.closed.add(acctuniqueid)
+
+
+def write_batch(session: Session, records: list[AcctRecord]) -> Written:
     """Store a batch in the caller's transaction (flush, no commit)."""
+    written = Written()
     for run in _runs(records):
         kind = run[0].status
         if kind in _STATEMENTS:
             # a fixed order: concurrent batches then take row locks in the same order
-            rows = sorted((_row(r) for r in _one_per_session(run)),
-                          key=lambda row: row["acctuniqueid"])
+            chosen = sorted(_one_per_session(run), key=lambda r: r.acctuniqueid)
+            rows = [_row(r) for r in chosen]
             dialect = session.get_bind().dialect.name
             statement = _statement(kind, dialect)
             if dialect == "postgresql":
                 _stage(session, rows)
-                session.execute(statement)
+                result = session.execute(statement)
             else:
-                session.execute(statement, rows)
+                result = session.execute(statement, rows)
+            if kind == AcctStatus.STOP:
+                for record in chosen:
+                    written.close(record.acctuniqueid)
+            else:
+                # the rows the upsert inserted or updated: a Start or Interim that found
+                # its session stopped returns nothing and leaves it closed
+                by_id = {r.acctuniqueid: r for r in chosen}
+                for uid in result.scalars():
+                    written.open(by_id[uid])
         else:
             for record in run:
-                close_nas_sessions(session, record)
+                for uid in close_nas_sessions(session, record):
+                    written.close(uid)
+    return written
 
 
-def close_nas_sessions(session: Session, record: AcctRecord) -> int:
-    """Accounting-On/Off: the NAS (re)started, none of its sessions survived."""
+def close_nas_sessions(session: Session, record: AcctRecord) -> list[str]:
+    """Accounting-On/Off: the NAS (re)started, none of its sessions that had started by then
+    survived. Returns the acctuniqueids closed."""
     cause = record.columns.get("acctterminatecause") or "NAS-Reboot"
-    stmt = select(TABLE.c.radacctid, TABLE.c.acctstarttime).where(
-        TABLE.c.tenant_id == record.tenant_id, TABLE.c.nasipaddress == record.nasipaddress,
-        TABLE.c.acctstoptime.is_(None))
+    c = TABLE.c
+    stmt = select(c.radacctid, c.acctstarttime, c.acctuniqueid).where(
+        c.tenant_id == record.tenant_id, c.nasipaddress == record.nasipaddress,
+        c.acctstoptime.is_(None),
+        # a session that started after the reboot (its Start overtook the Accounting-On)
+        # stays open, as in FreeRADIUS's accounting-on query
+        or_(c.acctstarttime.is_(None), c.acctstarttime <= record.event_time))
     if record.nas_id is not None:
-        stmt = stmt.where(TABLE.c.nas_id == record.nas_id)
-    return close_sessions(session, list(session.execute(stmt)), record.event_time, cause)
+        stmt = stmt.where(c.nas_id == record.nas_id)
+    rows = list(session.execute(stmt))
+    close_sessions(session, [(rid, start) for rid, start, _uid in rows], record.event_time,
+                   cause)
+    return [uid for _rid, _start, uid in rows]
 
 
 def close_sessions(session: Session, rows: list[Any], when: datetime, cause: str) -> int:
@@ -240,7 +297,8 @@ def close_sessions(session: Session, rows: list[Any], when: datetime, cause: str
 
 def close_each(session: Session, rows: list[Any], cause: str) -> int:
     """Give open sessions each its own stop time, in one statement; rows are (radacctid,
-    acctstarttime, stop time)."""
+    acctstarttime, stop time). The stop is marked inferred: the NAS did not say so, and a
+    later Interim-Update from it reopens the session."""
     if not rows:
         return 0
     changed = utcnow()
@@ -251,6 +309,7 @@ def close_each(session: Session, rows: list[Any], cause: str) -> int:
                                 TABLE.c.acctstoptime.is_(None))
             .values(acctstoptime=bindparam("stop"), acctupdatetime=bindparam("stop"),
                     acctterminatecause=bindparam("cause"), changed_at=bindparam("changed"),
+                    stop_inferred=True,
                     acctsessiontime=func.coalesce(bindparam("seconds"),
                                                   TABLE.c.acctsessiontime)))
     session.connection().execute(stmt, values)

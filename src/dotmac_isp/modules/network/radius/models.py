@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -106,6 +107,10 @@ class RadAcct(TenantOwned, Base):
     # the usage roll-up reads only the sessions that changed since its last run.
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
                                                         default=utcnow, onupdate=utcnow)
+    # The stop time is our inference, not the NAS's word (not a FreeRADIUS column): set when
+    # the stale-session job or an Accounting-On/Off closed the session. Only such a stop may
+    # be undone by a later Interim-Update or replaced by the NAS's own Stop.
+    stop_inferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RadPostAuth(TenantOwned, Base):

@@ -24,7 +24,6 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius import accounting, coa, records, signals, telemetry
 from dotmac_isp.modules.network.radius.authn import Authenticator, postauth_row
 from dotmac_isp.modules.network.radius.cache import PolicyCache, Update
-from dotmac_isp.modules.network.radius.enums import AcctStatus
 from dotmac_isp.modules.network.radius.postauth import PostAuthLog
 from dotmac_isp.modules.network.radius.refresh import Refresher
 from dotmac_isp.modules.network.radius.store import OpenSession
@@ -229,7 +228,7 @@ class RadiusServer:
         loop = asyncio.get_running_loop()
         recs = [item.record for item in batch]
         try:
-            await loop.run_in_executor(self._writer, self._store, recs)
+            written = await loop.run_in_executor(self._writer, self._store, recs)
         except Exception:
             # Unanswered: the NAS retransmits and the next batch stores it.
             log.exception("accounting batch failed", extra={"records": len(batch)})
@@ -245,11 +244,11 @@ class RadiusServer:
             self.duplicates.put(item.key, item.reply)
         self.acct_counts.inc("stored", len(batch))
         self._observe_batch(batch)
-        self._track_sessions(recs)
+        self._track_sessions(written)
 
-    def _store(self, recs: list[accounting.AcctRecord]) -> None:
+    def _store(self, recs: list[accounting.AcctRecord]) -> accounting.Written:
         with self.database.unit_of_work() as session:
-            accounting.write_batch(session, recs)
+            return accounting.write_batch(session, recs)
 
     def _observe_batch(self, batch: list[Pending]) -> None:
         now, wall = time.perf_counter(), utcnow()
@@ -274,20 +273,17 @@ class RadiusServer:
         while self._batch:
             await self._write_batch()
 
-    def _track_sessions(self, recs: list[accounting.AcctRecord]) -> None:
+    def _track_sessions(self, written: accounting.Written) -> None:
+        """Follow what the batch did in radacct, not what the packets asked for: a late
+        Interim or a reordered Start on a stopped session leaves it offline."""
         online = self.cache.online
-        opened_or_closed = False
-        for r in recs:
-            if r.status in (AcctStatus.START, AcctStatus.INTERIM):
-                online.add(OpenSession(r.tenant_id, r.username.lower(), r.acctuniqueid,
-                                       r.nas_id, r.columns.get("callingstationid")))
-                opened_or_closed = opened_or_closed or r.status == AcctStatus.START
-            elif r.status == AcctStatus.STOP:
-                online.remove(r.acctuniqueid)
-                opened_or_closed = True
-            elif r.nas_id is not None:
-                online.close_nas(r.nas_id)
-                opened_or_closed = True
+        opened_or_closed = bool(written.closed)
+        for uid in written.closed:
+            online.remove(uid)
+        for uid, r in written.opened.items():
+            opened_or_closed = opened_or_closed or uid not in online.by_id
+            online.add(OpenSession(r.tenant_id, r.username.lower(), uid, r.nas_id,
+                                   r.columns.get("callingstationid")))
         if opened_or_closed and self.shared_sessions:
             signals.sessions_changed()
 

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius.models import RadPostAuth
+from dotmac_isp.modules.services.models import Subscription
+from dotmac_isp.shared import crypto
 from dotmac_isp.shared.db import Database
 from tests.modules.network.radius.support import (
     radclient,
@@ -159,3 +161,23 @@ def test_simultaneous_use_limit_allows_a_reconnect_from_the_same_device(
         ("Access-Reject", "Already online (simultaneous-use limit)")]
     assert [r.code for r in same_device] == ["Access-Accept"]
     assert [r.code for r in after_stop] == ["Access-Accept"]
+
+
+def test_a_stored_password_that_does_not_decrypt_matches_nothing(
+        radius_db: Database, settings: Settings) -> None:
+    """A password sealed under another key (a restored backup, a rotated secret) must not
+    turn into an empty password that an empty PAP or CHAP answer would match."""
+    require_radclient()
+    seed_isp(radius_db, settings)
+    with radius_db.unit_of_work() as session:
+        sub = session.scalars(select(Subscription).where(
+            Subscription.radius_username == "alice")).one()
+        sub.radius_password_encrypted = crypto.encrypt(
+            "another-secret-key-0123456789-abcdefghij", "alices-real-password")
+    with running_server(radius_settings(settings), radius_db) as server:
+        replies = radclient(server.auth_port, "auth", [
+            {"User-Name": "alice", "User-Password": ""},
+            {"User-Name": "alice", "CHAP-Password": ""},
+            {"User-Name": "alice", "User-Password": "alices-real-password"}], parallel=1)
+    assert [r.code for r in replies] == ["Access-Reject"] * 3
+    assert all(r.first("Reply-Message") == "Invalid username or password" for r in replies)

@@ -79,6 +79,10 @@ class Authenticator:
         ms = mschap.is_mschap(request)
         if profile is None:
             return Decision(False, policy.REJECT_UNKNOWN), method, self._ms_error(request, ms)
+        if not profile.password:
+            # no usable password (none stored, or it does not decrypt): an empty User-Password
+            # or a CHAP hash over an empty secret must not match it
+            return Decision(False, policy.REJECT_PASSWORD), method, self._ms_error(request, ms)
         if codec.USER_PASSWORD in request.attrs:
             method = "pap"
             password = codec.pap_password(request, secret)

@@ -168,10 +168,9 @@ def test_a_stored_password_that_does_not_decrypt_matches_nothing(
     """A password sealed under another key (a restored backup, a rotated secret) must not
     turn into an empty password that an empty PAP or CHAP answer would match."""
     require_radclient()
-    seed_isp(radius_db, settings)
+    isp = seed_isp(radius_db, settings)
     with radius_db.unit_of_work() as session:
-        sub = session.scalars(select(Subscription).where(
-            Subscription.radius_username == "alice")).one()
+        sub = session.get_one(Subscription, isp.subs["alice"].id)
         sub.radius_password_encrypted = crypto.encrypt(
             "another-secret-key-0123456789-abcdefghij", "alices-real-password")
     with running_server(radius_settings(settings), radius_db) as server:

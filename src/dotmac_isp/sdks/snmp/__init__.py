@@ -8,7 +8,8 @@ Net-SNMP lacks, always goes through pysnmp.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from dotmac_isp.sdks.core.exceptions import ConfigurationError
 from dotmac_isp.sdks.snmp import ezsnmp_backend
@@ -33,6 +34,7 @@ from dotmac_isp.sdks.snmp.pysnmp_backend import (
 )
 
 BACKENDS = ("ezsnmp", "pysnmp")
+T = TypeVar("T")
 
 __all__ = [
     "AUTH_PROTOCOLS", "BACKENDS", "OID_RE", "PRIV_PROTOCOLS", "EzsnmpClient", "PysnmpClient",
@@ -69,13 +71,29 @@ class SnmpClient:
     def _reader(self, target: SnmpTarget) -> SnmpReader:
         if self._fast is not None and self._fast.supports(target.credentials):
             return self._fast
+        return self._pure_client()
+
+    def _pure_client(self) -> PysnmpClient:
         if self._pure is None:
             self._pure = PysnmpClient()
         return self._pure
 
+    async def _checked(self, target: SnmpTarget,
+                       request: Callable[[SnmpReader], Awaitable[T]]) -> T:
+        reader = self._reader(target)
+        try:
+            return await request(reader)
+        except SnmpTimeout:
+            if reader is self._pure or target.credentials.version != "v3":
+                raise
+            # Net-SNMP now and then gives up on an SNMPv3 exchange that pysnmp completes
+            # (the engine discovery, or a refusal it reports as a timeout): the request is
+            # asked once more through pysnmp, which answers with the values or the real error.
+            return await request(self._pure_client())
+
     async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
         """GET scalars by numeric OID; absent objects come back as None."""
-        return await self._reader(target).get(target, oids)
+        return await self._checked(target, lambda reader: reader.get(target, oids))
 
     async def walk(self, target: SnmpTarget, columns: Sequence[str], *,
                    max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
@@ -83,8 +101,8 @@ class SnmpClient:
 
         Indexes are the single sub-identifier after the column (ifIndex and the like).
         """
-        return await self._reader(target).walk(target, columns,
-                                               max_repetitions=max_repetitions)
+        return await self._checked(target, lambda reader: reader.walk(
+            target, columns, max_repetitions=max_repetitions))
 
     def close(self) -> None:
         if self._fast is not None:

@@ -85,10 +85,10 @@ def convert(value: Any) -> Value:
     tag = value.tagSet
     if tag in _MISSING:
         return None
+    if isinstance(value, rfc1902.IpAddress):  # an OctetString subclass: checked first
+        return ".".join(str(b) for b in bytes(value))
     if isinstance(value, rfc1902.OctetString):
         return octets_value(bytes(value))
-    if isinstance(value, rfc1902.IpAddress):
-        return ".".join(str(b) for b in bytes(value))
     if isinstance(value, rfc1902.ObjectIdentifier):
         return str(value)
     try:

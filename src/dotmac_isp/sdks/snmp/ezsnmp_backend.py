@@ -56,9 +56,9 @@ def _missing(kind: str) -> bool:
     return kind in _MISSING or kind.startswith(_END_OF_MIB)
 
 
-def _value(result: Any) -> Value:
+def _value(result: Any, kind: str | None = None) -> Value:
     """An ezsnmp Result as the same plain int or str the pysnmp backend gives."""
-    kind = result.type
+    kind = result.type if kind is None else kind
     if kind in _INTEGERS:
         try:
             return int(result.value)
@@ -151,7 +151,8 @@ class EzsnmpClient:
                       max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
         """Walk columns side by side, one GETBULK after another, in this thread."""
         session = self._session(target, max(1, max_repetitions))
-        prefixes = ["." + column.strip(".") + "." for column in columns]
+        roots = ["." + column.strip(".") for column in columns]
+        prefixes = [root + "." for root in roots]
         cursors = [column.strip(".") for column in columns]
         last: list[tuple[int, ...]] = [() for _ in columns]
         found: dict[str, dict[int, Value]] = {column: {} for column in columns}
@@ -166,16 +167,23 @@ class EzsnmpClient:
                 column = active[position % width]
                 if column in finished:
                     continue
-                name = f"{result.oid}.{result.index}"
-                suffix = _suffix(name, prefixes[column])
-                if suffix is None or suffix <= last[column] or _missing(result.type):
+                oid, index, kind = result.oid, result.index, result.type
+                # ezsnmp splits off the last sub-identifier: a row of a table indexed by one
+                # integer (ifIndex) is its column plus that index
+                if oid == roots[column] and index.isdigit():
+                    suffix: tuple[int, ...] | None = (int(index),)
+                else:
+                    suffix = _suffix(f"{oid}.{index}", prefixes[column])
+                if suffix is None or suffix <= last[column] or _missing(kind):
                     finished.add(column)  # past the column, or an agent going backwards
                     continue
                 last[column] = suffix
-                cursors[column] = name[1:]
-                found[columns[column]][table_index(suffix)] = _value(result)
+                found[columns[column]][table_index(suffix)] = _value(result, kind)
             if not results:
                 finished.update(active)
+            for column in active:
+                if last[column]:
+                    cursors[column] = ".".join((roots[column][1:], *map(str, last[column])))
             active = [i for i in active if i not in finished]
         return found
 

@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload,no-any-return]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload]
 
 
 def start_snmpd(workdir: Path, port: int, prefix: list[str]) -> subprocess.Popen[bytes]:

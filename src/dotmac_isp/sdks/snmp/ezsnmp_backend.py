@@ -13,9 +13,11 @@ numerically (-Oe), OIDs lose their leading dot, absent objects are None.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 from dotmac_isp.sdks.core.exceptions import SNMPError
@@ -29,6 +31,11 @@ from dotmac_isp.sdks.snmp.common import (
     table_index,
     timeout_error,
 )
+
+# Net-SNMP reads snmp.conf files: only ours (an operator can still point elsewhere), so an
+# snmp.conf of the host cannot change how values are printed, which the parsing here relies
+# on, and no state files pile up under /var/lib/net-snmp.
+os.environ.setdefault("SNMPCONFPATH", str(Path(__file__).with_name("netsnmp")))
 
 try:
     import ezsnmp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,16 @@ class DevicesSettings(BaseSettings):
                     "recorded; longer than the slowest cycle, and when a poller dies its "
                     "devices are polled again after it")
     discovery_interval_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    snmp_backend: Literal["auto", "ezsnmp", "pysnmp"] = Field(
+        "auto", description="ezsnmp (Net-SNMP's C library, the fast path) or pysnmp (pure "
+                            "Python); auto: ezsnmp when it is installed")
+    snmp_max_repetitions: int = Field(
+        50, ge=1, le=200, description="rows asked per GETBULK of the interface table")
+    interface_status_interval_seconds: int = Field(
+        900, ge=0, le=86_400,
+        description="interfaces' admin/oper status is read at most this often (polls between "
+                    "read counters only); 0: every poll. A device not fully up, or whose "
+                    "agent restarted, has its status read at every poll")
     backup_timeout_seconds: float = Field(30.0, gt=0, le=600)
     backup_concurrency: int = Field(4, ge=1, le=64)
 

@@ -64,13 +64,15 @@ def _reading_state(interface: Interface, reading: InterfaceReading, now: datetim
                      description=(reading.description or "")[:255],
                      alias=(reading.alias or "")[:255], speed_mbps=reading.speed_mbps)
     speed_mbps = state.get("speed_mbps", interface.speed_mbps)
-    oper = _status(reading.oper_status)
+    # a counters-only poll says nothing of status: the last status read stands
+    admin = _status(reading.admin_status) if reading.status_read else interface.admin_status
+    oper = _status(reading.oper_status) if reading.status_read else interface.oper_status
     seconds = ((now - interface.last_counter_at).total_seconds()
                if interface.last_counter_at else 0.0)
     speed = speed_mbps * 1_000_000 if speed_mbps else None
     reset = restarted or interface.counter_bits != reading.counter_bits
     state.update(
-        admin_status=_status(reading.admin_status), oper_status=oper,
+        admin_status=admin, oper_status=oper,
         last_change_at=now if oper != interface.oper_status else interface.last_change_at,
         in_bps=rate_bps(interface.last_in_octets, reading.in_octets, seconds,
                         bits=reading.counter_bits, speed_bps=speed, restarted=reset),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
@@ -15,6 +15,7 @@ from dotmac_isp.modules.network.devices import credentials, events
 from dotmac_isp.modules.network.devices.enums import DeviceStatus, Reachability
 from dotmac_isp.modules.network.devices.models import Device, Interface
 from dotmac_isp.modules.network.devices.polling import export, recording
+from dotmac_isp.modules.network.devices.polling.cadence import status_due
 from dotmac_isp.modules.network.devices.polling.poller import (
     PollResult,
     PollSpec,
@@ -92,20 +93,38 @@ def snmp_target(settings: Settings, device: Device) -> SnmpTarget:
 
 
 def poll_spec(settings: Settings, device: Device, now: datetime,
-              discovery_every: timedelta) -> PollSpec:
+              discovery_every: timedelta, status_every: timedelta = timedelta(0),
+              interface_count: int | None = None) -> PollSpec:
     discovered = device.interfaces_discovered_at
+    discover = discovered is None or now - discovered >= discovery_every
     return PollSpec(device_id=device.id, target=snmp_target(settings, device),
-                    discover=discovered is None or now - discovered >= discovery_every,
-                    cpu_oid=device.cpu_oid, memory_oid=device.memory_oid)
+                    discover=discover,
+                    cpu_oid=device.cpu_oid, memory_oid=device.memory_oid,
+                    read_status=discover or status_due(device, now, status_every),
+                    uptime_seconds=device.sys_uptime_seconds,
+                    interface_count=interface_count)
+
+
+def interface_counts(session: Session, device_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
+                                                                                 int]:
+    """How many interfaces each device has, in one query."""
+    if not device_ids:
+        return {}
+    rows = session.execute(select(Interface.device_id, func.count()).where(
+        Interface.device_id.in_(list(device_ids))).group_by(Interface.device_id))
+    return {device_id: count for device_id, count in rows}
 
 
 def specs_for(settings: Settings, devices: Sequence[Device], now: datetime,
-              discovery_every: timedelta) -> tuple[list[PollSpec], list[PollResult]]:
+              discovery_every: timedelta, status_every: timedelta = timedelta(0),
+              counts: dict[uuid.UUID, int] | None = None,
+              ) -> tuple[list[PollSpec], list[PollResult]]:
     """Poll specs, and failed results for devices whose credentials cannot be read."""
     specs, failed = [], []
     for device in devices:
         try:
-            specs.append(poll_spec(settings, device, now, discovery_every))
+            specs.append(poll_spec(settings, device, now, discovery_every, status_every,
+                                   (counts or {}).get(device.id)))
         except ConfigurationError as exc:
             failed.append(PollResult(device.id, reachable=False, polled_at=now,
                                      error=exc.detail))

@@ -51,8 +51,10 @@ def claim(ctx: JobContext, now: datetime, limit: int) -> Claimed:
         slots = service.claim_slots(session, now, limit,
                                     timedelta(seconds=conf.poll_lease_seconds))
         devices = [device for device, _due in slots]
-        specs, failed = service.specs_for(ctx.settings, devices, now,
-                                          timedelta(minutes=conf.discovery_interval_minutes))
+        specs, failed = service.specs_for(
+            ctx.settings, devices, now, timedelta(minutes=conf.discovery_interval_minutes),
+            timedelta(seconds=conf.interface_status_interval_seconds),
+            service.interface_counts(session, [d.id for d in devices]))
         return Claimed(specs, failed, {d.id: d.tenant_id for d in devices},
                        {d.id: due for d, due in slots})
 

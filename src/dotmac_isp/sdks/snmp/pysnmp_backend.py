@@ -1,15 +1,14 @@
-"""An asyncio SNMP v2c/v3 client on pysnmp 7: GET of scalars and GETBULK walks of table
-columns, with numeric OIDs only (no MIB files are needed or loaded).
+"""The pure-Python backend: an asyncio SNMP v2c/v3 client on pysnmp 7, GET of scalars and
+GETBULK walks of table columns, with numeric OIDs only (no MIB files are needed or loaded).
 
-One SnmpClient holds one pysnmp engine; share it across the devices of a poll cycle and run
-their requests concurrently on one event loop.
+One PysnmpClient holds one pysnmp engine; share it across the devices of a poll cycle and run
+their requests concurrently on one event loop. It needs no C library, but decoding is slow
+(a few thousand values a second): the ezsnmp backend is the fast path.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -39,8 +38,16 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto import rfc1902, rfc1905
 
 from dotmac_isp.sdks.core.exceptions import SNMPError
-
-OID_RE = re.compile(r"^\.?[0-2](\.(0|[1-9][0-9]{0,9})){1,127}$")
+from dotmac_isp.sdks.snmp.common import (
+    MAX_WALK_REQUESTS,
+    SnmpAuthError,
+    SnmpCredentials,
+    SnmpTarget,
+    Value,
+    octets_value,
+    table_index,
+    timeout_error,
+)
 
 AUTH_PROTOCOLS: dict[str, Any] = {
     "none": usmNoAuthProtocol, "md5": usmHMACMD5AuthProtocol, "sha": usmHMACSHAAuthProtocol,
@@ -57,57 +64,6 @@ _AUTH_FAILURES = ("wrongdigest", "unknownusername", "unknownsecurityname", "decr
                   "unknownengineid")
 _MISSING = (rfc1905.NoSuchObject.tagSet, rfc1905.NoSuchInstance.tagSet,
             rfc1905.EndOfMibView.tagSet)
-Value = int | str | None
-
-
-class SnmpTimeout(SNMPError):
-    """The device did not answer SNMP in time."""
-
-    status_code = 504
-    code = "snmp_timeout"
-
-
-class SnmpAuthError(SNMPError):
-    """The device refused the SNMP credentials."""
-
-    code = "snmp_auth_failed"
-
-
-def is_numeric_oid(text: str) -> bool:
-    return bool(OID_RE.match(text))
-
-
-def normalize_oid(text: str) -> str:
-    """'.1.3.6.1.2.1.1.3.0' -> '1.3.6.1.2.1.1.3.0'; raises ValueError for anything else."""
-    text = text.strip()
-    if not is_numeric_oid(text):
-        raise ValueError(f"{text!r} is not a numeric OID (like 1.3.6.1.2.1.1.3.0)")
-    return text.lstrip(".")
-
-
-@dataclass(frozen=True)
-class SnmpCredentials:
-    version: str = "v2c"
-    community: str | None = None
-    username: str | None = None
-    auth_protocol: str = "none"
-    auth_key: str | None = None
-    priv_protocol: str = "none"
-    priv_key: str | None = None
-
-    def __repr__(self) -> str:  # secrets stay out of logs and tracebacks
-        return f"SnmpCredentials(version={self.version!r}, username={self.username!r})"
-
-
-@dataclass(frozen=True)
-class SnmpTarget:
-    host: str
-    port: int = 161
-    credentials: SnmpCredentials = SnmpCredentials(community="public")
-    timeout: float = 1.0
-    retries: int = 1
-
-
 def _auth_data(creds: SnmpCredentials) -> Any:
     if creds.version == "v2c":
         return CommunityData(creds.community or "", mpModel=1)
@@ -129,18 +85,10 @@ def convert(value: Any) -> Value:
     tag = value.tagSet
     if tag in _MISSING:
         return None
-    if isinstance(value, rfc1902.OctetString):
-        raw = bytes(value)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return raw.hex(":")
-        if text and not text.isprintable() and not text.replace("\r\n", "").replace(
-                "\n", "").isprintable():
-            return raw.hex(":")
-        return text
-    if isinstance(value, rfc1902.IpAddress):
+    if isinstance(value, rfc1902.IpAddress):  # an OctetString subclass: checked first
         return ".".join(str(b) for b in bytes(value))
+    if isinstance(value, rfc1902.OctetString):
+        return octets_value(bytes(value))
     if isinstance(value, rfc1902.ObjectIdentifier):
         return str(value)
     try:
@@ -149,8 +97,10 @@ def convert(value: Any) -> Value:
         return str(value.prettyPrint())
 
 
-class SnmpClient:
+class PysnmpClient:
     """GET and GETBULK walks against many targets from one engine."""
+
+    backend = "pysnmp"
 
     def __init__(self) -> None:
         self._engine = SnmpEngine()
@@ -173,9 +123,9 @@ class SnmpClient:
                error_index: Any, var_binds: Sequence[Any]) -> None:
         if error_indication:
             name = type(error_indication).__name__.lower()
-            where = f"{target.host}:{target.port}"
+            where = target.where
             if "timedout" in name or "timeout" in str(error_indication).lower():
-                raise SnmpTimeout(f"no SNMP answer from {where} within {target.timeout:g}s")
+                raise timeout_error(target)
             if any(word in name for word in _AUTH_FAILURES):
                 raise SnmpAuthError(f"{where} refused the SNMP credentials ({error_indication})")
             raise SNMPError(f"SNMP request to {where} failed: {error_indication}")
@@ -209,7 +159,7 @@ class SnmpClient:
         cursors = list(roots)
         found: dict[str, dict[int, Value]] = {c: {} for c in columns}
         active = list(range(len(columns)))
-        for _ in range(100_000):  # a hard bound: a broken agent cannot keep us here forever
+        for _ in range(MAX_WALK_REQUESTS):
             if not active:
                 break
             result = await bulk_cmd(
@@ -240,15 +190,9 @@ class SnmpClient:
             cursors[column] = name
             suffix = tuple(name)[len(root):]
             if suffix:
-                found[columns[column]][suffix[-1] if len(suffix) == 1 else _flat(suffix)] = \
-                    convert(value)
+                found[columns[column]][table_index(suffix)] = convert(value)
         return finished
 
     def close(self) -> None:
         self._engine.close_dispatcher()
 
-
-def _flat(suffix: Iterable[int]) -> int:
-    # Multi-part indexes are folded into their last part; the columns this client walks
-    # (IF-MIB, HOST-RESOURCES) are indexed by one integer.
-    return list(suffix)[-1]

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.services import schemas, service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.modules.services.repository import SubscriptionRepository
+from dotmac_isp.shared.list_pages import Walk
 
 SORTS: dict[str, Any] = {
     "username": Subscription.radius_username,
@@ -37,6 +38,14 @@ def subscription_query(session: Session, tenant_id: uuid.UUID, *, username: str 
     repo = SubscriptionRepository(session, tenant_id)
     stmt = repo.search(status=status, username=username, plan_id=plan_id)
     return stmt.join(Plan, Plan.id == Subscription.plan_id)
+
+
+def plan_walk(session: Session, tenant_id: uuid.UUID) -> Walk:
+    """The sort by plan as a walk over the tenant's plans in name order, each plan's
+    subscriptions read by id from one index: no sort of the subscriptions joined to plans."""
+    plans = session.execute(select(Plan.id, Plan.name).where(Plan.tenant_id == tenant_id)
+                            .order_by(Plan.name, Plan.id)).all()
+    return Walk(column=Subscription.plan_id, steps=[(p.id, p.name) for p in plans])
 
 
 def csv_cells(sub: Subscription) -> list[object]:

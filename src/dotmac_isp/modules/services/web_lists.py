@@ -18,7 +18,8 @@ from dotmac_isp.modules.services import listing
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import NotFound
-from dotmac_isp.shared.listing import ordered, sorted_page, stream_rows
+from dotmac_isp.shared.list_pages import keyset_page
+from dotmac_isp.shared.listing import ordered, stream_rows
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -40,19 +41,24 @@ BULK_ACTIONS = [("suspend", "Suspend"), ("restore", "Restore")]
 LABELS = dict(BULK_ACTIONS)
 
 
-def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+def _filtered(session: Session, user: User, state: ListState) -> Select[Any]:
     f = state.filters
-    stmt = listing.subscription_query(session, user.tenant_id, username=f["q"][:64] or None,
+    return listing.subscription_query(session, user.tenant_id, username=f["q"][:64] or None,
                                       status=f["status"] if f["status"] in STATUSES else None)
-    return ordered(stmt, listing.SORTS, state.sort, listing.TIE)
+
+
+def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+    return ordered(_filtered(session, user, state), listing.SORTS, state.sort, listing.TIE)
 
 
 @router.get("", response_class=HTMLResponse)
 def subscription_list(request: Request, session: DbSession,
                       user: User = page_permission(P.SERVICES_READ)) -> HTMLResponse:
     state = read_state(request, VIEW)
-    page = sorted_page(session, _query(session, user, state), limit=state.size,
-                       offset=state.offset)
+    walk = listing.plan_walk(session, user.tenant_id) if state.sort.key == "plan" else None
+    page = keyset_page(session, _filtered(session, user, state),
+                       key=listing.SORTS[state.sort.key], tie=listing.TIE, order=state.sort,
+                       limit=state.size, cursor=state.cursor, walk=walk)
     return render(request, "services/subscriptions.html", {
         "current_user": user, "page": page, "state": state, "statuses": STATUSES,
         "bulk_actions": BULK_ACTIONS,

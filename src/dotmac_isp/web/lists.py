@@ -8,8 +8,10 @@ import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
@@ -111,6 +113,26 @@ def read_state(request: Request, view: ListView) -> ListState:
                for name in view.filters}
     return ListState(view=view, sort=sort, size=size if size in PAGE_SIZES else PAGE_SIZES[0],
                      cursor=query.get("cursor", "").strip()[:MAX_CURSOR], filters=filters)
+
+
+def day(raw: str) -> date | None:
+    """A YYYY-MM-DD filter from the URL; anything else is no filter."""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def day_span(first: str, last: str, timezone: str) -> tuple[datetime, datetime] | None:
+    """The instants from the start of the first day to the end of the last, both in the
+    tenant's time zone; one side missing is open; None when neither is a date."""
+    start, end = day(first), day(last)
+    if start is None and end is None:
+        return None
+    zone = ZoneInfo(timezone)
+    begin = datetime.combine(start or date(1900, 1, 1), time(), zone)
+    until = datetime.combine((end or date(9999, 12, 30)) + timedelta(days=1), time(), zone)
+    return begin.astimezone(UTC), until.astimezone(UTC)
 
 
 def chosen_ids(values: Iterable[str]) -> list[uuid.UUID]:

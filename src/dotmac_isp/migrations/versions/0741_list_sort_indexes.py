@@ -1,4 +1,5 @@
-"""every sortable column of the customer and subscription lists read page by page from an index
+"""every sortable column of the customer and subscription lists read page by page from an
+index, and the subscriptions filtered by when they were activated or ended
 
 Revision ID: 0741
 Revises: 0711
@@ -31,6 +32,10 @@ INDEXES = (
     ("ix_subscriptions_tenant_status_id", "subscriptions", ["tenant_id", "status", "id"],
      ("ix_subscriptions_tenant_status", ["tenant_id", "status"])),
     ("ix_subscriptions_tenant_since", "subscriptions", ["tenant_id", "status_changed_at", "id"],
+     None),
+    # the list filtered to the month's new and ended subscriptions, as the dashboard links it
+    ("ix_subscriptions_tenant_activated", "subscriptions", ["tenant_id", "activated_at"], None),
+    ("ix_subscriptions_tenant_terminated", "subscriptions", ["tenant_id", "terminated_at"],
      None),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,6 +17,7 @@ from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.modules.services.repository import SubscriptionRepository
 from dotmac_isp.shared.list_pages import Walk
 
+Span = tuple[datetime, datetime]
 SORTS: dict[str, Any] = {
     "username": Subscription.radius_username,
     "plan": Plan.name,
@@ -33,10 +35,16 @@ BULK: dict[str, tuple[SubscriptionStatus, SubscriptionStatus]] = {
 
 
 def subscription_query(session: Session, tenant_id: uuid.UUID, *, username: str | None,
-                       status: str | None, plan_id: uuid.UUID | None = None) -> Select[Any]:
-    """The subscriptions the list shows (joined to the plan, which it can sort by)."""
+                       status: str | None, plan_id: uuid.UUID | None = None,
+                       activated: Span | None = None, ended: Span | None = None) -> Select[Any]:
+    """The subscriptions the list shows (joined to the plan, which it can sort by); a span
+    keeps those activated (or ended) from its start up to, not including, its end."""
     repo = SubscriptionRepository(session, tenant_id)
     stmt = repo.search(status=status, username=username, plan_id=plan_id)
+    for column, span in ((Subscription.activated_at, activated),
+                         (Subscription.terminated_at, ended)):
+        if span is not None:
+            stmt = stmt.where(column >= span[0], column < span[1])
     return stmt.join(Plan, Plan.id == Subscription.plan_id)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import DbSession, get_database, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
@@ -27,6 +28,8 @@ from dotmac_isp.web.lists import (
     chosen_ids,
     csv_lines,
     csv_response,
+    day,
+    day_span,
     read_state,
 )
 from dotmac_isp.web.templating import flash, render, verify_csrf
@@ -34,7 +37,9 @@ from dotmac_isp.web.templating import flash, render, verify_csrf
 router = APIRouter(prefix="/admin/subscriptions", include_in_schema=False)
 P = Permission
 STATUSES = [s.value for s in SubscriptionStatus]
-VIEW = ListView(base="/admin/subscriptions", default_sort="-created", filters=("q", "status"),
+DATES = ("activated_from", "activated_to", "ended_from", "ended_to")
+VIEW = ListView(base="/admin/subscriptions", default_sort="-created",
+                filters=("q", "status", *DATES),
                 columns={"username": "Username", "plan": "Plan", "status": "Status",
                          "since": "Since", "created": "Created"})
 BULK_ACTIONS = [("suspend", "Suspend"), ("restore", "Restore")]
@@ -43,8 +48,12 @@ LABELS = dict(BULK_ACTIONS)
 
 def _filtered(session: Session, user: User, state: ListState) -> Select[Any]:
     f = state.filters
-    return listing.subscription_query(session, user.tenant_id, username=f["q"][:64] or None,
-                                      status=f["status"] if f["status"] in STATUSES else None)
+    zone = identity_service.get_tenant(session, user.tenant_id).timezone
+    return listing.subscription_query(
+        session, user.tenant_id, username=f["q"][:64] or None,
+        status=f["status"] if f["status"] in STATUSES else None,
+        activated=day_span(f["activated_from"], f["activated_to"], zone),
+        ended=day_span(f["ended_from"], f["ended_to"], zone))
 
 
 def _query(session: Session, user: User, state: ListState) -> Select[Any]:
@@ -61,6 +70,7 @@ def subscription_list(request: Request, session: DbSession,
                        limit=state.size, cursor=state.cursor, walk=walk)
     return render(request, "services/subscriptions.html", {
         "current_user": user, "page": page, "state": state, "statuses": STATUSES,
+        "bad_dates": [k for k in DATES if state.filters[k] and day(state.filters[k]) is None],
         "bulk_actions": BULK_ACTIONS,
         "can_bulk": request.state.principal.has(P.SERVICES_WRITE)})
 

@@ -28,11 +28,15 @@ from dotmac_isp.config import Settings
 from dotmac_isp.main import create_app
 from dotmac_isp.modules.customers import listing as customer_listing
 from dotmac_isp.modules.customers.web_lists import VIEW as CUSTOMERS
+from dotmac_isp.modules.network.radius import health as radius_health
+from dotmac_isp.modules.network.radius import nas as nas_service
+from dotmac_isp.modules.network.radius import schemas as radius_schemas
 from dotmac_isp.modules.services import listing as sub_listing
 from dotmac_isp.modules.services.web_lists import VIEW as SUBSCRIPTIONS
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.list_pages import encode_cursor
 from dotmac_isp.shared.listing import SortOrder, ordered
+from dotmac_isp.shared.types import utcnow
 
 PLANS = ("Air 20", "Copper 10", "Fibre 500", "Fibre 1000")
 
@@ -62,6 +66,25 @@ def spread_plans(database: Database) -> None:
             "(ORDER BY name) - 1 AS n FROM plans WHERE tenant_id = :t) p "
             "WHERE p.n = abs(hashtext(s.id::text)) % 5"), {"t": tenant_id})
         conn.execute(text("ANALYZE"))
+
+
+def live_network(database: Database, settings: Settings) -> None:
+    """Four NAS; each subscription's newest session open and heard in the last five minutes
+    through one of the first three (the fourth is silent), as on a live network."""
+    with database.unit_of_work() as session:
+        tenant_id = session.execute(text("SELECT id FROM tenants")).scalar_one()
+        ids = [nas_service.create_nas(session, settings, tenant_id, radius_schemas.NasCreate(
+            name=f"bng-{n}", address=f"192.0.2.{n + 1}", secret="bench-secret"))[0].id
+            for n in range(4)]
+    with database.engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE radacct SET acctstoptime = NULL, nas_id = (:ids)[1 + "
+            "abs(hashtext(acctuniqueid)) % 3], acctupdatetime = now() - random() * "
+            "interval '5 minutes' WHERE acctsessionid LIKE 'S3-%'"), {"ids": ids})
+        conn.execute(text("UPDATE radacct SET changed_at = acctupdatetime "
+                          "WHERE acctstoptime IS NULL"))
+        conn.execute(text("UPDATE radius_nas_clients SET created_at = now() - interval '1 day'"))
+        conn.execute(text("ANALYZE radacct"))
 
 
 def cursor_at(database: Database, list_name: str, sort: str, row: int) -> str:
@@ -101,6 +124,7 @@ def main() -> None:
                 "SELECT framedipaddress, callingstationid, username FROM radacct "
                 "ORDER BY radacctid DESC LIMIT 1")).one()
         spread_plans(database)
+        live_network(database, settings)
         middle = args.customers // 2
         pages: dict[str, tuple[str, dict[str, object]]] = {
             "customers, first page (reference)": ("/admin/customers", {}),
@@ -133,6 +157,14 @@ def main() -> None:
         print(f"\n{'page':42} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7}")
         p50, p95, _p99, rate = summary(bare)
         print(f"{'bare SQL: search_text LIKE (reference)':42} {p50:8.1f} {p95:8.1f} {rate:7.0f}")
+        with database.unit_of_work(write=False) as session:
+            tenant_id = session.execute(text("SELECT id FROM tenants")).scalar_one()
+            health = timed(lambda: radius_health.nas_health(session, tenant_id, utcnow()),
+                           args.rounds)
+            down = sum(h.down for h in radius_health.nas_health(session, tenant_id, utcnow()))
+        p50, p95, _p99, rate = summary(health)
+        print(f"{f'dashboard NAS-down query ({down} of 4 down)':42} {p50:8.1f} {p95:8.1f} "
+              f"{rate:7.0f}")
         app = create_app(settings, database, configure_logs=False)
         with TestClient(app) as client:
             sign_in(client)

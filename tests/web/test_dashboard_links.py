@@ -40,7 +40,10 @@ def _nas(session: Session, settings: Settings, tenant: Tenant, name: str, addres
 
 
 def _heard(session: Session, nas: NasClient, *, acct: timedelta | None = None,
-           stopped: timedelta | None = None, auth: timedelta | None = None) -> None:
+           stopped: timedelta | None = None, auth: timedelta | None = None,
+           written: timedelta | None = None) -> None:
+    """Accounting `acct` ago (a session still open) or `stopped` ago, written when it came
+    in unless `written` says otherwise; an authentication `auth` ago."""
     now = utcnow()
     if acct is not None or stopped is not None:
         last = now - (acct if acct is not None else stopped)  # type: ignore[operator]
@@ -48,7 +51,8 @@ def _heard(session: Session, nas: NasClient, *, acct: timedelta | None = None,
                             acctuniqueid=uuid.uuid4().hex, username="u", nas_id=nas.id,
                             nasipaddress=nas.address.split("/")[0],
                             acctstarttime=last - timedelta(hours=1), acctupdatetime=last,
-                            acctstoptime=last if stopped is not None else None))
+                            acctstoptime=last if stopped is not None else None,
+                            changed_at=last if written is None else now - written))
     if auth is not None:
         session.add(RadPostAuth(tenant_id=nas.tenant_id, username="u", reply="Access-Accept",
                                 nas_id=nas.id, authdate=now - auth))
@@ -74,6 +78,9 @@ def test_nas_down_counts_silent_nas_and_nas_whose_device_is_down(
     _heard(session, closing, stopped=timedelta(minutes=10))
     silent = _nas(session, settings, tenant, "bng-silent", "198.51.100.4")
     _heard(session, silent, acct=timedelta(hours=2), auth=timedelta(minutes=45))
+    # its last session was closed just now by the stale-session job, not by the NAS
+    stale = _nas(session, settings, tenant, "bng-stale", "198.51.100.8")
+    _heard(session, stale, stopped=timedelta(hours=3), written=timedelta(minutes=1))
     boxed = _nas(session, settings, tenant, "bng-device", "198.51.100.5")
     _heard(session, boxed, acct=timedelta(minutes=1))
     make_device(session, settings, tenant, name="bng-device-box",
@@ -90,19 +97,19 @@ def test_nas_down_counts_silent_nas_and_nas_whose_device_is_down(
     session.flush()
 
     dash = build_dashboard(session, tenant, ALL_PERMISSIONS, now=utcnow())
-    assert (dash.nas_down, dash.nas_total) == (3, 7)
+    assert (dash.nas_down, dash.nas_total) == (4, 8)
 
     sign_in(client, admin.user.email, admin.password)
     value, href, title = _figure(client.get("/admin").text, "nas-down")
-    assert (value, href) == (3, "/admin/radius/nas?state=down")
+    assert (value, href) == (4, "/admin/radius/nas?state=down")
     assert title == DEFINITION and "30 minutes" in title and "Status-Server" in title
     listed = client.get(href).text
     assert re.findall(r'<tr data-nas="([^"]+)"', listed) == ["bng-device", "bng-silent",
-                                                             "pop-range"]
+                                                             "bng-stale", "pop-range"]
     text = visible(listed)
     assert "down: its device is down" in text and "down: nothing heard for 30 minutes" in text
     every = re.findall(r'<tr data-nas="([^"]+)"', client.get("/admin/radius/nas").text)
-    assert len(every) == 8 and "their-bng" not in every
+    assert len(every) == 9 and "their-bng" not in every
 
 
 def test_new_and_churned_figures_link_to_the_rows_they_count(

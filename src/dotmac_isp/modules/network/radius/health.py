@@ -71,13 +71,16 @@ def nas_health(session: Session, tenant_id: uuid.UUID, now: datetime) -> list[Na
     cutoff = now - SILENT_AFTER
     ids = [n.id for n in nas_list]
     heard: dict[uuid.UUID | None, datetime | None] = {}
-    for nas_id, updated, stopped in session.execute(
-            select(RadAcct.nas_id, func.max(RadAcct.acctupdatetime),
-                   func.max(RadAcct.acctstoptime))
-            .where(RadAcct.tenant_id == tenant_id, RadAcct.nas_id.in_(ids),
+    # Rows written in the window (changed_at, the server's clock, read from its index) whose
+    # own times are in it too: a session the stale-session job closed is written now, but
+    # with the stop time it was last heard at, and is not the NAS speaking.
+    for nas_id, written in session.execute(
+            select(RadAcct.nas_id, func.max(RadAcct.changed_at))
+            .where(RadAcct.changed_at >= cutoff, RadAcct.tenant_id == tenant_id,
+                   RadAcct.nas_id.in_(ids),
                    or_(RadAcct.acctupdatetime >= cutoff, RadAcct.acctstoptime >= cutoff))
             .group_by(RadAcct.nas_id)):
-        heard[nas_id] = _latest(updated, stopped)
+        heard[nas_id] = written
     for nas_id, authed in session.execute(
             select(RadPostAuth.nas_id, func.max(RadPostAuth.authdate))
             .where(RadPostAuth.tenant_id == tenant_id, RadPostAuth.authdate >= cutoff,

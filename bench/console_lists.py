@@ -163,7 +163,7 @@ def main() -> None:
                            args.rounds)
             down = sum(h.down for h in radius_health.nas_health(session, tenant_id, utcnow()))
         p50, p95, _p99, rate = summary(health)
-        print(f"{f'dashboard NAS-down query ({down} of 4 down)':42} {p50:8.1f} {p95:8.1f} "
+        print(f"{f'NAS list page: NAS-down query ({down} of 4)':42} {p50:8.1f} {p95:8.1f} "
               f"{rate:7.0f}")
         app = create_app(settings, database, configure_logs=False)
         with TestClient(app) as client:

@@ -163,16 +163,24 @@ def _network(session: Session, tenant_id: uuid.UUID, clock: Clock, dash: Dashboa
     online_at = [and_(RadAcct.acctstarttime <= h,
                       or_(RadAcct.acctstoptime.is_(None), RadAcct.acctstoptime > h))
                  for h in hours[:-1]]
-    row = session.execute(select(
-        _count_if(RadAcct.acctstoptime.is_(None)), *(_count_if(c) for c in online_at),
+    cutoff = clock.now - radius_health.SILENT_AFTER
+    # One pass over the day's sessions, per NAS: the sessions chart, and when each NAS was
+    # last heard (every row that can say so is in the window: a 30-minute one inside 24 h).
+    heard_at = func.max(case((radius_health.heard_in(cutoff), RadAcct.changed_at)))
+    per_nas = session.execute(select(
+        RadAcct.nas_id, heard_at, _count_if(RadAcct.acctstoptime.is_(None)),
+        *(_count_if(c) for c in online_at),
     ).where(RadAcct.tenant_id == tenant_id,
-            or_(RadAcct.acctstoptime.is_(None), RadAcct.acctstoptime > hours[0]))).one()
-    dash.sessions_online = int(row[0])
-    counts = [int(n) for n in row[1:]] + [dash.sessions_online]
+            or_(RadAcct.acctstoptime.is_(None), RadAcct.acctstoptime > hours[0]))
+        .group_by(RadAcct.nas_id)).all()
+    sums = [sum(int(r[i]) for r in per_nas) for i in range(2, 2 + len(hours))]
+    dash.sessions_online = sums[0]
+    counts = [*sums[1:], dash.sessions_online]
     dash.sessions_by_hour = [(clock.hour_label(h), n) for h, n in zip(hours, counts, strict=True)]
+    heard = {r[0]: r[1] for r in per_nas if r[0] is not None and r[1] is not None}
     dash.devices_down = int(session.scalar(select(func.count()).where(
         Device.tenant_id == tenant_id, Device.reachability == "down")) or 0)
-    nas = radius_health.nas_health(session, tenant_id, clock.now)
+    nas = radius_health.nas_health(session, tenant_id, clock.now, heard)
     dash.nas_total, dash.nas_down = len(nas), sum(1 for n in nas if n.down)
     pools = session.scalars(select(Pool).where(Pool.tenant_id == tenant_id)
                             .order_by(Pool.name)).all()

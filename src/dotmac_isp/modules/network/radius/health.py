@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.devices import service as devices_service
@@ -60,9 +60,28 @@ def _latest(*moments: datetime | None) -> datetime | None:
     return max(known) if known else None
 
 
-def nas_health(session: Session, tenant_id: uuid.UUID, now: datetime) -> list[NasHealth]:
+def heard_in(cutoff: datetime) -> ColumnElement[bool]:
+    """An accounting row that is the NAS speaking since the cutoff: written since (changed_at,
+    the server's clock, indexed) about a moment since. A session the stale-session job closed
+    is written now, but with the stop time it was last heard at, and does not count."""
+    return and_(RadAcct.changed_at >= cutoff,
+                or_(RadAcct.acctupdatetime >= cutoff, RadAcct.acctstoptime >= cutoff))
+
+
+def accounting_heard(session: Session, tenant_id: uuid.UUID, cutoff: datetime
+                     ) -> dict[uuid.UUID | None, datetime | None]:
+    """When each NAS's accounting was last written since the cutoff."""
+    return {nas_id: written for nas_id, written in session.execute(
+        select(RadAcct.nas_id, func.max(RadAcct.changed_at))
+        .where(RadAcct.tenant_id == tenant_id, RadAcct.nas_id.is_not(None), heard_in(cutoff))
+        .group_by(RadAcct.nas_id))}
+
+
+def nas_health(session: Session, tenant_id: uuid.UUID, now: datetime,
+               heard: dict[uuid.UUID | None, datetime | None] | None = None) -> list[NasHealth]:
     """Every active NAS of the tenant with whether it is down and why, in name order: a
-    fixed handful of aggregate queries however many sessions there are."""
+    fixed handful of aggregate queries however many sessions there are. `heard` is
+    accounting_heard() for now - SILENT_AFTER when the caller has read it already."""
     nas_list = list(session.scalars(select(NasClient).where(
         NasClient.tenant_id == tenant_id, NasClient.is_active.is_(True))
         .order_by(NasClient.name)))
@@ -70,17 +89,7 @@ def nas_health(session: Session, tenant_id: uuid.UUID, now: datetime) -> list[Na
         return []
     cutoff = now - SILENT_AFTER
     ids = [n.id for n in nas_list]
-    heard: dict[uuid.UUID | None, datetime | None] = {}
-    # Rows written in the window (changed_at, the server's clock, read from its index) whose
-    # own times are in it too: a session the stale-session job closed is written now, but
-    # with the stop time it was last heard at, and is not the NAS speaking.
-    for nas_id, written in session.execute(
-            select(RadAcct.nas_id, func.max(RadAcct.changed_at))
-            .where(RadAcct.changed_at >= cutoff, RadAcct.tenant_id == tenant_id,
-                   RadAcct.nas_id.in_(ids),
-                   or_(RadAcct.acctupdatetime >= cutoff, RadAcct.acctstoptime >= cutoff))
-            .group_by(RadAcct.nas_id)):
-        heard[nas_id] = written
+    heard = dict(accounting_heard(session, tenant_id, cutoff) if heard is None else heard)
     for nas_id, authed in session.execute(
             select(RadPostAuth.nas_id, func.max(RadPostAuth.authdate))
             .where(RadPostAuth.tenant_id == tenant_id, RadPostAuth.authdate >= cutoff,

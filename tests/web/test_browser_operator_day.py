@@ -121,6 +121,7 @@ def test_a_new_customer_activated_and_paid_moves_the_dashboard(seeded: Seeded) -
         assert page.locator("[data-testid=plan-name]").inner_text() == "Fibre 100"
         assert page.locator("h1 [data-status]").inner_text() == "pending"
 
+        subscription_path = "/admin/subscriptions/" + page.url.rsplit("/", 1)[1]
         page.click("[data-action=activate]")
         page.wait_for_url("**/confirm?action=activate")
         page.click(CONFIRM)
@@ -157,6 +158,18 @@ def test_a_new_customer_activated_and_paid_moves_the_dashboard(seeded: Seeded) -
         active_after, collected_after = figures(page)
         assert active_after == active_before + 1
         assert collected_after == collected_before + due
+
+        # "new this month" opens the subscriptions activated since the 1st: the one just
+        # activated among them, as many rows as the figure says
+        new_count = int(page.locator("[data-testid=fig-new-this-month] .figure-value")
+                        .inner_text())
+        page.click("[data-testid=fig-new-this-month]")
+        page.wait_for_url("**/admin/subscriptions?activated_from=*")
+        rows = page.locator("[data-testid=subscription-list] tbody tr[data-username]")
+        assert rows.count() == new_count >= 1
+        assert page.locator(f"[data-testid=subscription-list] a[href='{subscription_path}']"
+                            ).count() == 1
+        assert page.input_value("#activated_from").endswith("-01")
 
 
 def test_bulk_suspend_three_subscriptions_after_one_confirmation(seeded: Seeded) -> None:

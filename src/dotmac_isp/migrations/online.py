@@ -26,7 +26,8 @@ def _invalid(name: str) -> bool:
         "WHERE c.relname = :name"), {"name": name}).scalar())
 
 
-def create_index(name: str, table: str, columns: Sequence[str], **options: Any) -> None:
+def create_index(name: str, table: str, columns: Sequence[Any], **options: Any) -> None:
+    """Columns are names, or text() for an expression."""
     if not _postgres():
         op.create_index(name, table, list(columns), **options)
         return

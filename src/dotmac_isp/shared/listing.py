@@ -1,6 +1,6 @@
 """Sorted, filtered lists for the console: a whitelist of sort keys, a stable tie-break by id,
-capped offset pages that say whether there is more (no COUNT), and a chunked stream of every
-matching row for exports."""
+one NULL order on every database, and a chunked stream of every matching row for exports.
+Pages are read by key (shared/list_pages.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
-
-from dotmac_isp.shared.pagination import MAX_OFFSET, Page
 
 EXPORT_CHUNK = 500
 
@@ -37,21 +35,29 @@ class SortOrder:
         return f"-{self.key}" if self.descending else self.key
 
 
+def nullable(key: Any) -> bool:
+    """Whether a sort key is a column that may be NULL."""
+    try:
+        return bool(key.property.columns[0].nullable)
+    except (AttributeError, IndexError):
+        return False
+
+
+def direction(expr: Any, descending: bool, nulls: bool = False) -> Any:
+    """The ORDER BY term; NULLs sort as the largest value (last going up, first going down),
+    the order of a PostgreSQL b-tree index, on SQLite too."""
+    if not nulls:
+        return expr.desc() if descending else expr.asc()
+    return expr.desc().nulls_first() if descending else expr.asc().nulls_last()
+
+
 def ordered(stmt: Select[Any], sorts: Mapping[str, Any], order: SortOrder,
             tie: Any) -> Select[Any]:
     """The statement ordered by the chosen key, then by id the same way, so equal keys
     always come out in one order and pages neither repeat nor skip rows."""
     column = sorts[order.key]
-    direction = (lambda c: c.desc()) if order.descending else (lambda c: c.asc())
-    return stmt.order_by(None).order_by(direction(column), direction(tie))
-
-
-def sorted_page(session: Session, stmt: Select[Any], *, limit: int, offset: int) -> Page[Any]:
-    """One page of an ordered statement; the offset is capped and nothing is counted."""
-    offset = min(max(offset, 0), MAX_OFFSET)
-    rows = list(session.scalars(stmt.limit(limit + 1).offset(offset)).unique())
-    return Page(items=rows[:limit], total=None, limit=limit, offset=offset,
-                has_more=len(rows) > limit)
+    return stmt.order_by(None).order_by(direction(column, order.descending, nullable(column)),
+                                        direction(tie, order.descending))
 
 
 def stream_rows(session: Session, stmt: Select[Any]) -> Iterator[Any]:

@@ -70,7 +70,7 @@ def update_settings(session: Session, tenant_id: uuid.UUID, changes: dict[str, A
         changes["dunning"] = checked_dunning(
             {**DEFAULT_DUNNING, **settings.dunning, **changes["dunning"]})
     for key, value in changes.items():
-        if value is not None or key == "billing_day":
+        if value is not None or key in ("billing_day", "payment_confirm_above"):
             setattr(settings, key, value)
     session.flush()
     return settings

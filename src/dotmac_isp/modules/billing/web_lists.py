@@ -21,7 +21,8 @@ from dotmac_isp.modules.identity.deps import DbSession, get_database, page_permi
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.db import Database
-from dotmac_isp.shared.listing import EXPORT_CHUNK, ordered, sorted_page, stream_rows
+from dotmac_isp.shared.list_pages import keyset_page
+from dotmac_isp.shared.listing import EXPORT_CHUNK, ordered, stream_rows
 from dotmac_isp.web.lists import ListState, ListView, csv_lines, csv_response, read_state
 from dotmac_isp.web.templating import render
 
@@ -42,11 +43,14 @@ def _filters(session: Session, user: User, state: ListState) -> dict[str, Any]:
             "customer": customer}
 
 
-def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+def _filtered(session: Session, user: User, state: ListState) -> Select[Any]:
     chosen = _filters(session, user, state)
     chosen.pop("customer")
-    stmt = listing.invoice_query(session, user.tenant_id, **chosen)
-    return ordered(stmt, listing.SORTS, state.sort, listing.TIE)
+    return listing.invoice_query(session, user.tenant_id, **chosen)
+
+
+def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+    return ordered(_filtered(session, user, state), listing.SORTS, state.sort, listing.TIE)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -55,8 +59,9 @@ def invoice_list(request: Request, session: DbSession,
     state = read_state(request, VIEW)
     chosen = _filters(session, user, state)
     customer = chosen.pop("customer")
-    page = sorted_page(session, _query(session, user, state), limit=state.size,
-                       offset=state.offset)
+    page = keyset_page(session, _filtered(session, user, state),
+                       key=listing.SORTS[state.sort.key], tie=listing.TIE, order=state.sort,
+                       limit=state.size, cursor=state.cursor)
     figures = service.invoice_figures(session, user.tenant_id, **chosen)
     page = page.model_copy(update={"total": sum(f.count for f in figures)})  # counted anyway
     customers = customers_service.customers_by_id(

@@ -6,6 +6,7 @@ so every saved change lands in the audit log with who made it."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permis
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.errors import AppError
+from dotmac_isp.shared.money import parse_amount
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.forms import FormReader, all_or_nothing
 from dotmac_isp.web.templating import flash, render, verify_csrf
@@ -41,9 +43,12 @@ LABELS = {
     "rate": "Rate (%)", "compound": "Compound", "position": "Order",
     "company_address": "Address", "company_tax_id": "Tax id", "company_email": "Email",
     "company_phone": "Phone", "logo": "Logo",
+    "payment_confirm_above": "Confirm payments above",
 }
 MAX_DETAIL = {"company_address": 500, "company_tax_id": 64, "company_email": 254,
               "company_phone": 40}
+# Fields where an empty box means "none": sent as None rather than left out.
+NULLABLE = ("billing_day", "payment_confirm_above")
 SECTIONS = ("general", "billing", "numbering", "taxes")
 
 
@@ -56,8 +61,10 @@ def _page(request: Request, session: Session, user: User, *, section: str = "",
                               "timezone": tenant.timezone}
     stored |= {k: getattr(billing, k) for k in (
         *company.FIELDS, "logo_key", "mode", "billing_day", "payment_terms_days",
-        "min_invoice_amount",
+        "min_invoice_amount", "payment_confirm_above",
         "prices_include_tax", "number_reset", *TEMPLATES)}
+    if stored["payment_confirm_above"] is not None:  # as typed: 250.00, not 250 or 2.5E+2
+        stored["payment_confirm_above"] = f"{stored['payment_confirm_above']:.2f}"
     return render(request, "billing/tenant_settings.html", {
         "current_user": user, "labels": LABELS, "section": section, "errors": errors or [],
         "values": stored | (form or {}), "modes": [m.value for m in BillingMode],
@@ -116,8 +123,22 @@ async def save_billing(request: Request, session: DbSession,
                             "payment_terms_days": reader.whole("payment_terms_days",
                                                                required=True),
                             "min_invoice_amount": reader.amount("min_invoice_amount") or 0,
-                            "prices_include_tax": reader.checked("prices_include_tax")}
+                            "prices_include_tax": reader.checked("prices_include_tax"),
+                            "payment_confirm_above": _ceiling(session, user, reader)}
     return _save_settings(request, session, user, reader, data, "billing", "Billing settings")
+
+
+def _ceiling(session: Session, user: User, reader: FormReader) -> Decimal | None:
+    """The confirmation ceiling as typed (plain digits and a point); empty is no ceiling."""
+    typed = reader.raw("payment_confirm_above")
+    if not typed:
+        return None
+    currency = identity_service.get_tenant(session, user.tenant_id).currency
+    try:
+        return parse_amount(typed, currency=currency)
+    except ValueError as exc:
+        reader.fail("payment_confirm_above", str(exc))
+        return None
 
 
 @router.post("/numbering", response_class=HTMLResponse)
@@ -142,13 +163,14 @@ def _save_settings(request: Request, session: Session, user: User, reader: FormR
     bad = {e.split(":")[0] for e in reader.errors}
     try:
         checked = SettingsUpdate.model_validate(
-            {k: v for k, v in data.items() if v is not None or k == "billing_day"})
+            {k: v for k, v in data.items() if v is not None or k in NULLABLE})
     except ValidationError as exc:
         reader.add_validation(exc, skip={k for k, v in LABELS.items() if v in bad})
     if not reader.errors:
         changes = checked.model_dump(exclude_unset=True, mode="json")
-        if "min_invoice_amount" in changes:
-            changes["min_invoice_amount"] = checked.min_invoice_amount
+        for key in ("min_invoice_amount", "payment_confirm_above"):
+            if key in changes:  # the Decimal, not its JSON text
+                changes[key] = getattr(checked, key)
         try:
             settings = setup.billing_settings(session, user.tenant_id)
             all_or_nothing(session, lambda: setup.update_settings(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,14 +25,22 @@ from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPri
 from dotmac_isp.shared.trigram import trigram_index
 from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
+# How the list sorts customers by name (the company for a business, else the surname),
+# indexed as an expression; customers/listing.py builds the same expression. Laid out as
+# PostgreSQL prints it back, so the schema comparison sees the index it made.
+SORT_NAME_SQL = ("lower(\nCASE\n    WHEN kind = 'business' THEN company_name\n"
+                 "    ELSE last_name\nEND)")
+
 
 class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __tablename__ = "customers"
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),
-        Index("ix_customers_tenant_status", "tenant_id", "status"),
-        Index("ix_customers_tenant_email", "tenant_id", "email"),
+        # the list's sorts, each read by key on (column, id)
+        Index("ix_customers_tenant_status_id", "tenant_id", "status", "id"),
+        Index("ix_customers_tenant_email_id", "tenant_id", "email", "id"),
         Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_customers_tenant_sort_name", "tenant_id", text(SORT_NAME_SQL), "id"),
         trigram_index("ix_customers_search_trgm", "search_text"),
     )
     __audit_exclude__ = frozenset({"search_text"})

@@ -17,7 +17,8 @@ from dotmac_isp.modules.identity.deps import DbSession, get_database, page_permi
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.db import Database
-from dotmac_isp.shared.listing import ordered, sorted_page, stream_rows
+from dotmac_isp.shared.list_pages import keyset_page
+from dotmac_isp.shared.listing import ordered, stream_rows
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -38,20 +39,24 @@ VIEW = ListView(base="/admin/customers", default_sort="number", filters=("q", "s
 BULK_ACTIONS = [("tag", "Add a tag")]
 
 
-def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+def _filtered(session: Session, user: User, state: ListState) -> Select[Any]:
     f = state.filters
-    stmt = listing.customer_query(session, user.tenant_id, query=f["q"][:200] or None,
+    return listing.customer_query(session, user.tenant_id, query=f["q"][:200] or None,
                                   status=f["status"] if f["status"] in STATUSES else None,
                                   tag=f["tag"][:40].lower() or None)
-    return ordered(stmt, listing.SORTS, state.sort, listing.TIE)
+
+
+def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+    return ordered(_filtered(session, user, state), listing.SORTS, state.sort, listing.TIE)
 
 
 @router.get("", response_class=HTMLResponse)
 def customer_list(request: Request, session: DbSession,
                   user: User = page_permission(P.CUSTOMERS_READ)) -> HTMLResponse:
     state = read_state(request, VIEW)
-    page = sorted_page(session, _query(session, user, state), limit=state.size,
-                       offset=state.offset)
+    page = keyset_page(session, _filtered(session, user, state),
+                       key=listing.SORTS[state.sort.key], tie=listing.TIE, order=state.sort,
+                       limit=state.size, cursor=state.cursor)
     context = {"current_user": user, "page": page, "state": state, "statuses": STATUSES,
                "q": state.filters["q"], "status": state.filters["status"],
                "bulk_actions": BULK_ACTIONS,

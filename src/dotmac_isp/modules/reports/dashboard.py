@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.modules.network.ipam.models import Pool
 from dotmac_isp.modules.network.ipam.utilization import layout_of
+from dotmac_isp.modules.network.radius import health as radius_health
 from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.modules.reports.periods import Clock, add_months, month_label
 from dotmac_isp.modules.services.enums import BillingCycle
@@ -61,6 +62,8 @@ class Dashboard:
     subscribers_by_state: dict[str, int] = field(default_factory=dict)
     new_this_month: int = 0
     churned_this_month: int = 0
+    month_start: date | None = None  # the tenant's dates the month's figures run between
+    today: date | None = None
     mrr: Decimal = Decimal("0.00")
     mrr_last_month: Decimal = Decimal("0.00")
     collected_this_month: Decimal = Decimal("0.00")
@@ -70,6 +73,8 @@ class Dashboard:
     payments_today_amount: Decimal = Decimal("0.00")
     sessions_online: int = 0
     devices_down: int = 0
+    nas_down: int = 0
+    nas_total: int = 0
     tickets_open: int = 0
     tickets_by_sla: dict[str, int] = field(default_factory=dict)
     pools_near_full: list[PoolFill] = field(default_factory=list)
@@ -107,6 +112,7 @@ def _subscriptions(session: Session, tenant_id: uuid.UUID, clock: Clock, dash: D
         *(_count_if(_live_at(end)) for end in ends),
     ).where(Subscription.tenant_id == tenant_id)).one()
     dash.new_this_month, dash.churned_this_month = int(row[0]), int(row[1])
+    dash.month_start, dash.today = clock.month_start, clock.today
     dash.subscribers_by_month = [(month_label(m), int(n)) for m, n in
                                  zip(clock.months_back(CHART_MONTHS), row[2:], strict=True)]
 
@@ -157,15 +163,25 @@ def _network(session: Session, tenant_id: uuid.UUID, clock: Clock, dash: Dashboa
     online_at = [and_(RadAcct.acctstarttime <= h,
                       or_(RadAcct.acctstoptime.is_(None), RadAcct.acctstoptime > h))
                  for h in hours[:-1]]
-    row = session.execute(select(
-        _count_if(RadAcct.acctstoptime.is_(None)), *(_count_if(c) for c in online_at),
+    cutoff = clock.now - radius_health.SILENT_AFTER
+    # One pass over the day's sessions, per NAS: the sessions chart, and when each NAS was
+    # last heard (every row that can say so is in the window: a 30-minute one inside 24 h).
+    heard_at = func.max(case((radius_health.heard_in(cutoff), RadAcct.changed_at)))
+    per_nas = session.execute(select(
+        RadAcct.nas_id, heard_at, _count_if(RadAcct.acctstoptime.is_(None)),
+        *(_count_if(c) for c in online_at),
     ).where(RadAcct.tenant_id == tenant_id,
-            or_(RadAcct.acctstoptime.is_(None), RadAcct.acctstoptime > hours[0]))).one()
-    dash.sessions_online = int(row[0])
-    counts = [int(n) for n in row[1:]] + [dash.sessions_online]
+            or_(RadAcct.acctstoptime.is_(None), RadAcct.acctstoptime > hours[0]))
+        .group_by(RadAcct.nas_id)).all()
+    sums = [sum(int(r[i]) for r in per_nas) for i in range(2, 2 + len(hours))]
+    dash.sessions_online = sums[0]
+    counts = [*sums[1:], dash.sessions_online]
     dash.sessions_by_hour = [(clock.hour_label(h), n) for h, n in zip(hours, counts, strict=True)]
+    heard = {r[0]: r[1] for r in per_nas if r[0] is not None and r[1] is not None}
     dash.devices_down = int(session.scalar(select(func.count()).where(
         Device.tenant_id == tenant_id, Device.reachability == "down")) or 0)
+    nas = radius_health.nas_health(session, tenant_id, clock.now, heard)
+    dash.nas_total, dash.nas_down = len(nas), sum(1 for n in nas if n.down)
     pools = session.scalars(select(Pool).where(Pool.tenant_id == tenant_id)
                             .order_by(Pool.name)).all()
     fills = [(p, layout_of(p).capacity) for p in pools]

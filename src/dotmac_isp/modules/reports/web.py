@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import CurrentAdmin, DbSession
+from dotmac_isp.modules.network.radius import health as radius_health
 from dotmac_isp.modules.reports import dashboard
 from dotmac_isp.modules.reports.periods import Clock, add_months
 from dotmac_isp.modules.reports.tables import REPORTS, Table, run_report
@@ -27,7 +28,7 @@ def dashboard_page(request: Request, session: DbSession, user: CurrentAdmin) -> 
     dash = dashboard.build_dashboard(session, tenant, permissions)
     return render(request, "reports/dashboard.html", {
         "current_user": user, "tenant": tenant, "role": user.role, "dash": dash,
-        "can": permissions,
+        "can": permissions, "nas_definition": radius_health.DEFINITION,
     })
 
 

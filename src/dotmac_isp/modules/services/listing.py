@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.services import schemas, service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.modules.services.repository import SubscriptionRepository
+from dotmac_isp.shared.list_pages import Walk
 
+Span = tuple[datetime, datetime]
 SORTS: dict[str, Any] = {
     "username": Subscription.radius_username,
     "plan": Plan.name,
@@ -32,11 +35,25 @@ BULK: dict[str, tuple[SubscriptionStatus, SubscriptionStatus]] = {
 
 
 def subscription_query(session: Session, tenant_id: uuid.UUID, *, username: str | None,
-                       status: str | None, plan_id: uuid.UUID | None = None) -> Select[Any]:
-    """The subscriptions the list shows (joined to the plan, which it can sort by)."""
+                       status: str | None, plan_id: uuid.UUID | None = None,
+                       activated: Span | None = None, ended: Span | None = None) -> Select[Any]:
+    """The subscriptions the list shows (joined to the plan, which it can sort by); a span
+    keeps those activated (or ended) from its start up to, not including, its end."""
     repo = SubscriptionRepository(session, tenant_id)
     stmt = repo.search(status=status, username=username, plan_id=plan_id)
+    for column, span in ((Subscription.activated_at, activated),
+                         (Subscription.terminated_at, ended)):
+        if span is not None:
+            stmt = stmt.where(column >= span[0], column < span[1])
     return stmt.join(Plan, Plan.id == Subscription.plan_id)
+
+
+def plan_walk(session: Session, tenant_id: uuid.UUID) -> Walk:
+    """The sort by plan as a walk over the tenant's plans in name order, each plan's
+    subscriptions read by id from one index: no sort of the subscriptions joined to plans."""
+    plans = session.execute(select(Plan.id, Plan.name).where(Plan.tenant_id == tenant_id)
+                            .order_by(Plan.name, Plan.id)).all()
+    return Walk(column=Subscription.plan_id, steps=[(p.id, p.name) for p in plans])
 
 
 def csv_cells(sub: Subscription) -> list[object]:

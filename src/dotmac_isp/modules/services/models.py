@@ -81,8 +81,13 @@ class Subscription(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __tablename__ = "subscriptions"
     __table_args__ = (
         UniqueConstraint("tenant_id", "radius_username"),
-        Index("ix_subscriptions_tenant_status", "tenant_id", "status"),
+        # the list's sorts, each read by key on (column, id); by plan: plan by plan
+        Index("ix_subscriptions_tenant_status_id", "tenant_id", "status", "id"),
         Index("ix_subscriptions_tenant_created", "tenant_id", "created_at", "id"),
+        Index("ix_subscriptions_tenant_since", "tenant_id", "status_changed_at", "id"),
+        Index("ix_subscriptions_plan_id_id", "plan_id", "id"),
+        Index("ix_subscriptions_tenant_activated", "tenant_id", "activated_at"),
+        Index("ix_subscriptions_tenant_terminated", "tenant_id", "terminated_at"),
         trigram_index("ix_subscriptions_username_trgm", "radius_username"),
         Index("ix_subscriptions_bill_next", "tenant_id", "bill_next_on"),
     )

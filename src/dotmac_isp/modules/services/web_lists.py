@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import DbSession, get_database, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
@@ -18,7 +19,8 @@ from dotmac_isp.modules.services import listing
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import NotFound
-from dotmac_isp.shared.listing import ordered, sorted_page, stream_rows
+from dotmac_isp.shared.list_pages import keyset_page
+from dotmac_isp.shared.listing import ordered, stream_rows
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -26,6 +28,8 @@ from dotmac_isp.web.lists import (
     chosen_ids,
     csv_lines,
     csv_response,
+    day,
+    day_span,
     read_state,
 )
 from dotmac_isp.web.templating import flash, render, verify_csrf
@@ -33,28 +37,40 @@ from dotmac_isp.web.templating import flash, render, verify_csrf
 router = APIRouter(prefix="/admin/subscriptions", include_in_schema=False)
 P = Permission
 STATUSES = [s.value for s in SubscriptionStatus]
-VIEW = ListView(base="/admin/subscriptions", default_sort="-created", filters=("q", "status"),
+DATES = ("activated_from", "activated_to", "ended_from", "ended_to")
+VIEW = ListView(base="/admin/subscriptions", default_sort="-created",
+                filters=("q", "status", *DATES),
                 columns={"username": "Username", "plan": "Plan", "status": "Status",
                          "since": "Since", "created": "Created"})
 BULK_ACTIONS = [("suspend", "Suspend"), ("restore", "Restore")]
 LABELS = dict(BULK_ACTIONS)
 
 
-def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+def _filtered(session: Session, user: User, state: ListState) -> Select[Any]:
     f = state.filters
-    stmt = listing.subscription_query(session, user.tenant_id, username=f["q"][:64] or None,
-                                      status=f["status"] if f["status"] in STATUSES else None)
-    return ordered(stmt, listing.SORTS, state.sort, listing.TIE)
+    zone = identity_service.get_tenant(session, user.tenant_id).timezone
+    return listing.subscription_query(
+        session, user.tenant_id, username=f["q"][:64] or None,
+        status=f["status"] if f["status"] in STATUSES else None,
+        activated=day_span(f["activated_from"], f["activated_to"], zone),
+        ended=day_span(f["ended_from"], f["ended_to"], zone))
+
+
+def _query(session: Session, user: User, state: ListState) -> Select[Any]:
+    return ordered(_filtered(session, user, state), listing.SORTS, state.sort, listing.TIE)
 
 
 @router.get("", response_class=HTMLResponse)
 def subscription_list(request: Request, session: DbSession,
                       user: User = page_permission(P.SERVICES_READ)) -> HTMLResponse:
     state = read_state(request, VIEW)
-    page = sorted_page(session, _query(session, user, state), limit=state.size,
-                       offset=state.offset)
+    walk = listing.plan_walk(session, user.tenant_id) if state.sort.key == "plan" else None
+    page = keyset_page(session, _filtered(session, user, state),
+                       key=listing.SORTS[state.sort.key], tie=listing.TIE, order=state.sort,
+                       limit=state.size, cursor=state.cursor, walk=walk)
     return render(request, "services/subscriptions.html", {
         "current_user": user, "page": page, "state": state, "statuses": STATUSES,
+        "bad_dates": [k for k in DATES if state.filters[k] and day(state.filters[k]) is None],
         "bulk_actions": BULK_ACTIONS,
         "can_bulk": request.state.principal.has(P.SERVICES_WRITE)})
 

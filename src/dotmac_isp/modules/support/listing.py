@@ -13,6 +13,7 @@ from dotmac_isp.modules.support import schemas, service
 from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.repository import TicketRepository
 from dotmac_isp.shared.enums import Priority
+from dotmac_isp.shared.list_pages import Walk
 
 SORTS: dict[str, Any] = {
     "number": Ticket.number,
@@ -24,6 +25,8 @@ SORTS: dict[str, Any] = {
     "created": Ticket.created_at,
 }
 TIE = Ticket.id
+# The sort by priority walks the priorities in order, each a range of the tickets' index.
+PRIORITY_WALK = Walk(column=Ticket.priority, steps=[(p.value, n) for n, p in enumerate(Priority)])
 CSV_HEADER = ["number", "subject", "customer_number", "customer", "priority", "status",
               "assignee", "created_at"]
 

@@ -25,8 +25,9 @@ from dotmac_isp.modules.support.presenters import page_helpers
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.enums import Priority
 from dotmac_isp.shared.errors import AppError
-from dotmac_isp.shared.listing import EXPORT_CHUNK, ordered, sorted_page, stream_rows
-from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.shared.list_pages import keyset_page
+from dotmac_isp.shared.listing import EXPORT_CHUNK, ordered, stream_rows
+from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -68,6 +69,14 @@ def _query(session: Session, user: User, state: ListState) -> Select[Any]:
     return ordered(stmt, listing.SORTS, state.sort, listing.TIE)
 
 
+def _page(session: Session, user: User, state: ListState) -> Page[Any]:
+    walk = listing.PRIORITY_WALK if state.sort.key == "priority" else None
+    return keyset_page(session, listing.ticket_query(session, user.tenant_id,
+                                                     **_filters(user, state)),
+                       key=listing.SORTS[state.sort.key], tie=listing.TIE, order=state.sort,
+                       limit=state.size, cursor=state.cursor, walk=walk)
+
+
 def _people(session: Session, tenant_id: uuid.UUID, tickets: list[Ticket]) -> dict[str, Any]:
     customers = customers_service.customers_by_id(session, tenant_id,
                                                   list({t.customer_id for t in tickets}))
@@ -80,8 +89,7 @@ def _people(session: Session, tenant_id: uuid.UUID, tickets: list[Ticket]) -> di
 def queue(request: Request, session: DbSession,
           user: User = page_permission(P.SUPPORT_READ)) -> HTMLResponse:
     state = read_state(request, VIEW)
-    page = sorted_page(session, _query(session, user, state), limit=state.size,
-                       offset=state.offset)
+    page = _page(session, user, state)
     tenant = identity_service.get_tenant(session, user.tenant_id)
     f = state.filters
     context = {"current_user": user, "tenant": tenant, **page_helpers(tenant.timezone),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.devices import credentials, schemas
-from dotmac_isp.modules.network.devices.enums import SUBSCRIBER_DEVICE_TYPES
+from dotmac_isp.modules.network.devices.enums import SUBSCRIBER_DEVICE_TYPES, Reachability
 from dotmac_isp.modules.network.devices.models import Device, Interface, Site
 from dotmac_isp.modules.network.devices.polling import export
 from dotmac_isp.modules.network.devices.repository import (
@@ -297,3 +297,13 @@ def update_interface(session: Session, tenant_id: uuid.UUID, interface_id: uuid.
 
 def site_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Site | None:
     return SiteRepository(session, tenant_id).by_name(name)
+
+
+def down_addresses(session: Session, tenant_id: uuid.UUID,
+                   addresses: Collection[str]) -> set[str]:
+    """Which of the management addresses belong to a device of the tenant that is down."""
+    if not addresses:
+        return set()
+    repo = DeviceRepository(session, tenant_id)
+    return set(session.scalars(repo.select().with_only_columns(Device.management_ip).where(
+        Device.management_ip.in_(list(addresses)), Device.reachability == Reachability.DOWN)))

@@ -13,10 +13,12 @@ from pydantic import ValidationError
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.network.radius import health as radius_health
 from dotmac_isp.modules.network.radius import nas as nas_service
 from dotmac_isp.modules.network.radius import schemas, service
 from dotmac_isp.modules.network.radius.enums import NasVendor
 from dotmac_isp.shared.pagination import PageParams, web_page_params
+from dotmac_isp.shared.types import utcnow
 from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
 
 router = APIRouter(prefix="/admin/radius", include_in_schema=False)
@@ -98,17 +100,22 @@ def postauth_log(request: Request, session: DbSession, q: str = "", offset: int 
 
 
 @router.get("/nas", response_class=HTMLResponse)
-def nas_list(request: Request, session: DbSession,
+def nas_list(request: Request, session: DbSession, state: str = "",
              user: User = page_permission(P.NETWORK_READ)) -> HTMLResponse:
-    return _nas_page(request, session, user)
+    """The NAS clients; ?state=down keeps those the dashboard counts as down."""
+    return _nas_page(request, session, user, state=state)
 
 
-def _nas_page(request: Request, session: DbSession, user: User, *,
+def _nas_page(request: Request, session: DbSession, user: User, *, state: str = "",
               errors: list[str] | None = None, form: dict[str, str] | None = None,
               status_code: int = 200) -> HTMLResponse:
     page = nas_service.list_nas(session, user.tenant_id, PageParams(limit=200))
+    health = {h.nas.id: h for h in radius_health.nas_health(session, user.tenant_id, utcnow())}
+    shown = [n for n in page.items if state != "down" or (n.id in health and health[n.id].down)]
     return render(request, "radius/nas.html", {
-        "current_user": user, "nas_list": page.items, "vendors": [v.value for v in NasVendor],
+        "current_user": user, "nas_list": shown, "health": health,
+        "state": "down" if state == "down" else "", "definition": radius_health.DEFINITION,
+        "vendors": [v.value for v in NasVendor],
         "errors": errors or [], "form": form or {},
         "can_write": request.state.principal.has(P.NETWORK_WRITE)}, status_code=status_code)
 

@@ -1,9 +1,11 @@
 """SNMP v2c/v3 clients: GET of scalars and GETBULK walks of table columns, numeric OIDs only.
 
-Two backends give the same values: Net-SNMP's C library through ezsnmp (the fast path, used
-when it is installed) and pysnmp (pure Python). SnmpClient picks one by name, "ezsnmp",
-"pysnmp", or None for the fast one when it can be imported; SNMPv3 with 3DES privacy, which
-Net-SNMP lacks, always goes through pysnmp.
+Three backends give the same values: Net-SNMP's C library through easysnmp (v2c only, the
+fastest), through ezsnmp (v2c and v3) and pysnmp (pure Python). SnmpClient picks one by name,
+"easysnmp", "ezsnmp", "pysnmp", or None/"auto" for the fastest that can be imported. A device
+the chosen backend cannot serve goes to the next: with easysnmp, SNMPv3 devices are polled
+through ezsnmp (pysnmp without it); SNMPv3 with 3DES privacy, which Net-SNMP lacks, always
+goes through pysnmp.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from dotmac_isp.sdks.core.exceptions import ConfigurationError
-from dotmac_isp.sdks.snmp import ezsnmp_backend
+from dotmac_isp.sdks.snmp import easysnmp_backend, ezsnmp_backend
 from dotmac_isp.sdks.snmp.common import (
     OID_RE,
     SnmpAuthError,
@@ -25,6 +27,7 @@ from dotmac_isp.sdks.snmp.common import (
     normalize_oid,
     octets_value,
 )
+from dotmac_isp.sdks.snmp.easysnmp_backend import EasysnmpClient
 from dotmac_isp.sdks.snmp.ezsnmp_backend import EzsnmpClient
 from dotmac_isp.sdks.snmp.pysnmp_backend import (
     AUTH_PROTOCOLS,
@@ -33,11 +36,12 @@ from dotmac_isp.sdks.snmp.pysnmp_backend import (
     convert,
 )
 
-BACKENDS = ("ezsnmp", "pysnmp")
+BACKENDS = ("easysnmp", "ezsnmp", "pysnmp")
 T = TypeVar("T")
 
 __all__ = [
-    "AUTH_PROTOCOLS", "BACKENDS", "OID_RE", "PRIV_PROTOCOLS", "EzsnmpClient", "PysnmpClient",
+    "AUTH_PROTOCOLS", "BACKENDS", "OID_RE", "PRIV_PROTOCOLS", "EasysnmpClient", "EzsnmpClient",
+    "PysnmpClient",
     "SnmpAuthError", "SnmpClient", "SnmpCredentials", "SnmpReader", "SnmpTarget",
     "SnmpTimeout", "Value", "convert", "is_numeric_oid", "normalize_oid", "octets_value",
     "resolve_backend",
@@ -45,14 +49,17 @@ __all__ = [
 
 
 def resolve_backend(name: str | None) -> str:
-    """The backend to use: the one named, or for None/"auto" ezsnmp when importable."""
+    """The backend to use: the one named, or for None/"auto" the fastest importable."""
     if name in (None, "", "auto"):
+        if easysnmp_backend.AVAILABLE:
+            return "easysnmp"
         return "ezsnmp" if ezsnmp_backend.AVAILABLE else "pysnmp"
     if name not in BACKENDS:
         raise ConfigurationError(f"unknown SNMP backend {name!r}; use one of {BACKENDS}")
-    if name == "ezsnmp" and not ezsnmp_backend.AVAILABLE:
-        raise ConfigurationError("the ezsnmp SNMP backend is chosen but the ezsnmp package "
-                                 "is not installed")
+    for backend, module in (("easysnmp", easysnmp_backend), ("ezsnmp", ezsnmp_backend)):
+        if name == backend and not module.AVAILABLE:
+            raise ConfigurationError(f"the {backend} SNMP backend is chosen but the {backend} "
+                                     "package is not installed")
     return name
 
 
@@ -65,11 +72,19 @@ class SnmpClient:
 
     def __init__(self, backend: str | None = None, *, workers: int = 16) -> None:
         self.backend = resolve_backend(backend)
+        self._workers = workers
+        self._v2c = EasysnmpClient(workers=workers) if self.backend == "easysnmp" else None
         self._fast = EzsnmpClient(workers=workers) if self.backend == "ezsnmp" else None
         self._pure: PysnmpClient | None = None
 
     def _reader(self, target: SnmpTarget) -> SnmpReader:
-        if self._fast is not None and self._fast.supports(target.credentials):
+        credentials = target.credentials
+        if self._v2c is not None:
+            if self._v2c.supports(credentials, target.host):
+                return self._v2c
+            if self._fast is None and ezsnmp_backend.AVAILABLE:
+                self._fast = EzsnmpClient(workers=self._workers)
+        if self._fast is not None and self._fast.supports(credentials):
             return self._fast
         return self._pure_client()
 
@@ -105,6 +120,8 @@ class SnmpClient:
             target, columns, max_repetitions=max_repetitions))
 
     def close(self) -> None:
+        if self._v2c is not None:
+            self._v2c.close()
         if self._fast is not None:
             self._fast.close()
         if self._pure is not None:

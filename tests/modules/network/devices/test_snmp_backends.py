@@ -1,5 +1,5 @@
-"""The two SNMP backends (Net-SNMP's C library through ezsnmp, and pysnmp) read a real snmpd
-and hand back the same values, the same poll results and the same errors."""
+"""The SNMP backends (Net-SNMP's C library through easysnmp and through ezsnmp, and pysnmp) read
+a real snmpd and hand back the same values, the same poll results and the same errors."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from dotmac_isp.sdks.snmp import (
     SnmpTarget,
     SnmpTimeout,
     convert,
+    easysnmp_backend,
 )
 from dotmac_isp.sdks.snmp.ezsnmp_backend import EzsnmpClient, _value
 from tests.support.snmpd import (
@@ -37,7 +38,9 @@ from tests.support.snmpd import (
 )
 
 T = TypeVar("T")
-BACKENDS = ("ezsnmp", "pysnmp")
+# easysnmp builds from source (libsnmp-dev): where it is not installed its rows are left out
+BACKENDS = tuple(b for b in ("easysnmp", "ezsnmp", "pysnmp")
+                 if b != "easysnmp" or easysnmp_backend.AVAILABLE)
 SCALARS = ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.4.0", "1.3.6.1.2.1.1.5.0",
            "1.3.6.1.2.1.1.6.0", "1.3.6.1.2.1.1.7.0", CUSTOM_CPU_OID,
            "1.3.6.1.2.1.1.99.0",  # no such object
@@ -97,8 +100,8 @@ def test_scalars_and_columns_of_every_type_read_the_same(snmp_agent: SnmpAgent) 
                       _with(backend, lambda client: client.walk(target, COLUMNS,
                                                                 max_repetitions=7)))
             for backend in BACKENDS}
-    assert read["ezsnmp"] == read["pysnmp"]
-    scalars, columns = read["ezsnmp"]
+    assert all(values == read["pysnmp"] for values in read.values())
+    scalars, columns = read[BACKENDS[0]]
     assert scalars[oids.SYS_DESCR] == "DotMac test agent (net-snmp)"
     assert scalars["1.3.6.1.2.1.1.2.0"] == "1.3.6.1.4.1.8072.3.2.10"  # an OID, no dot
     assert scalars["1.3.6.1.2.1.1.99.0"] is None and scalars["1.3.6.1.2.1.1.5.1"] is None
@@ -118,11 +121,12 @@ def test_poll_results_are_identical(snmp_agent: SnmpAgent) -> None:
                  PollSpec(device_id, _target(snmp_agent), cpu_oid=CUSTOM_CPU_OID,
                           interface_count=1)):
         results = {backend: _poll(backend, spec) for backend in BACKENDS}
-        assert _comparable(results["ezsnmp"]) == _comparable(results["pysnmp"])
-        result = results["ezsnmp"]
+        expected = _comparable(results["pysnmp"])
+        assert all(_comparable(result) == expected for result in results.values())
+        result = results[BACKENDS[0]]
         assert result.reachable and result.interfaces[0].in_octets == 5_000_000
         assert result.counters_read == 2 * len(result.interfaces)
-        assert (results["ezsnmp"].cpu_pct is None) == (results["pysnmp"].cpu_pct is None)
+        assert len({r.cpu_pct is None for r in results.values()}) == 1
 
 
 def test_value_conversions_match_pysnmp() -> None:
@@ -191,14 +195,16 @@ def test_failures_map_to_the_same_errors(snmp_agent: SnmpAgent) -> None:
         errors = {backend: _error(backend, target) for backend in BACKENDS}
         assert all(type(error) is expected for error in errors.values()), errors
         if expected is SnmpTimeout:
-            assert str(errors["ezsnmp"]) == str(errors["pysnmp"])
+            assert len({str(error) for error in errors.values()}) == 1
             assert f"no SNMP answer from 127.0.0.1:{target.port} within" in str(
                 errors["ezsnmp"])
 
 
 def test_backend_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert DevicesSettings().snmp_backend == "auto"
-    assert SnmpClient(DevicesSettings().snmp_backend).backend == "ezsnmp"
+    client = SnmpClient(DevicesSettings().snmp_backend)
+    assert client.backend == BACKENDS[0]  # the fastest installed
+    client.close()
     monkeypatch.setenv("DOTMAC_DEVICES_SNMP_BACKEND", "pysnmp")
     client = SnmpClient(DevicesSettings().snmp_backend)
     assert client.backend == "pysnmp"

@@ -26,9 +26,10 @@ class DevicesSettings(BaseSettings):
                     "recorded; longer than the slowest cycle, and when a poller dies its "
                     "devices are polled again after it")
     discovery_interval_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
-    snmp_backend: Literal["auto", "ezsnmp", "pysnmp"] = Field(
-        "auto", description="ezsnmp (Net-SNMP's C library, the fast path) or pysnmp (pure "
-                            "Python); auto: ezsnmp when it is installed")
+    snmp_backend: Literal["auto", "easysnmp", "ezsnmp", "pysnmp"] = Field(
+        "auto", description="easysnmp (Net-SNMP's C library, v2c; SNMPv3 devices go through "
+                            "ezsnmp), ezsnmp (Net-SNMP's C library, v2c and v3) or pysnmp "
+                            "(pure Python); auto: the first of them that is installed")
     snmp_max_repetitions: int = Field(
         50, ge=1, le=200, description="rows asked per GETBULK of the interface table")
     interface_status_interval_seconds: int = Field(

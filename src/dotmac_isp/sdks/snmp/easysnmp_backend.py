@@ -6,8 +6,8 @@ easysnmp hands each value over raw (numbers as digits, OCTET STRINGs as their by
 times faster. It serves SNMP v2c; SNMPv3 stays on ezsnmp or pysnmp.
 
 Its calls block and release the GIL while they wait for the agent, so, as with ezsnmp, each
-runs in a thread of the client's pool with a session per thread, and a column walk runs whole
-in one thread. Values come back exactly as the other backends give them.
+runs in a thread of the client's pool on a session no other thread holds meanwhile, and a
+column walk runs whole in one thread. Values come back exactly as the other backends give them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,6 +48,8 @@ _INTEGERS = frozenset({"INTEGER", "INTEGER32", "COUNTER", "COUNTER64", "GAUGE", 
                        "UINTEGER", "UNSIGNED32"})
 _OCTETS = frozenset({"OCTETSTR", "OPAQUE"})
 _MISSING = frozenset({"NOSUCHOBJECT", "NOSUCHINSTANCE", "ENDOFMIBVIEW"})
+# sessions (sockets) kept open between requests, beyond those in use
+IDLE_SESSIONS = 256
 T = TypeVar("T")
 
 
@@ -82,29 +86,52 @@ class EasysnmpClient:
                             "(pip install easysnmp; it builds against libsnmp-dev)")
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers),
                                         thread_name_prefix="snmp-easysnmp")
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._idle: OrderedDict[SnmpTarget, list[Any]] = OrderedDict()
+        self._count = 0  # idle sessions
 
     @staticmethod
     def supports(credentials: SnmpCredentials, host: str = "") -> bool:
         # an IPv6 literal would be read as host:port by easysnmp
         return credentials.version == "v2c" and ":" not in host
 
-    def _session(self, target: SnmpTarget) -> Any:
-        sessions: dict[SnmpTarget, Any] | None = getattr(self._local, "sessions", None)
-        if sessions is None:
-            sessions = self._local.sessions = {}
-        session = sessions.get(target)
+    @contextmanager
+    def _session(self, target: SnmpTarget) -> Iterator[Any]:
+        """A session to the target that no other thread uses meanwhile.
+
+        Sessions are kept between requests (a socket each): at most IDLE_SESSIONS idle ones,
+        the least recently used closed first, so a cycle over thousands of devices does not
+        hold a socket per device and thread.
+        """
+        with self._lock:
+            idle = self._idle.get(target)
+            session = idle.pop() if idle else None
         if session is None:
-            try:
-                session = easysnmp.Session(
-                    hostname=target.host, remote_port=target.port, version=2,
-                    community=target.credentials.community or "", timeout=target.timeout,
-                    retries=target.retries, use_numeric=True, use_sprint_value=False,
-                    use_enums=False)
-            except easysnmp_errors.EasySNMPError as exc:
-                raise SNMPError(f"cannot reach {target.where}: {exc}") from exc
-            sessions[target] = session
-        return session
+            session = self._open(target)
+        try:
+            yield session
+        finally:
+            with self._lock:
+                self._idle.setdefault(target, []).append(session)
+                self._idle.move_to_end(target)
+                self._count += 1
+                while self._count > IDLE_SESSIONS:
+                    oldest = next(iter(self._idle))
+                    sessions = self._idle[oldest]
+                    sessions.pop(0)  # closed when collected
+                    self._count -= 1
+                    if not sessions:
+                        del self._idle[oldest]
+
+    def _open(self, target: SnmpTarget) -> Any:
+        try:
+            return easysnmp.Session(
+                hostname=target.host, remote_port=target.port, version=2,
+                community=target.credentials.community or "", timeout=target.timeout,
+                retries=target.retries, use_numeric=True, use_sprint_value=False,
+                use_enums=False)
+        except easysnmp_errors.EasySNMPError as exc:
+            raise SNMPError(f"cannot reach {target.where}: {exc}") from exc
 
     def _call(self, target: SnmpTarget, request: Callable[..., T], *args: Any) -> T:
         try:
@@ -119,9 +146,9 @@ class EasysnmpClient:
             raise SNMPError(f"SNMP request to {target.where} failed: {exc}") from exc
 
     def get_blocking(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
-        session = self._session(target)
         wanted = [oid.lstrip(".") for oid in oids]
-        results = self._call(target, session.get, wanted)
+        with self._session(target) as session:
+            results = self._call(target, session.get, wanted)
         values: dict[str, Value] = {oid: None for oid in oids}
         for asked, variable in zip(oids, results, strict=False):  # answered in order
             values[asked] = value_of(variable.snmp_type, variable.value)
@@ -130,7 +157,11 @@ class EasysnmpClient:
     def walk_blocking(self, target: SnmpTarget, columns: Sequence[str],
                       max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
         """Walk columns side by side, one GETBULK after another, in this thread."""
-        session = self._session(target)
+        with self._session(target) as session:
+            return self._walk(target, session, columns, max_repetitions)
+
+    def _walk(self, target: SnmpTarget, session: Any, columns: Sequence[str],
+              max_repetitions: int) -> dict[str, dict[int, Value]]:
         reps = max(1, max_repetitions)
         roots = [column.strip(".") for column in columns]
         prefixes = [root + "." for root in roots]
@@ -178,6 +209,9 @@ class EasysnmpClient:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        with self._lock:
+            self._idle.clear()
+            self._count = 0
 
 
 def _suffix(name: str, prefix: str) -> tuple[int, ...] | None:

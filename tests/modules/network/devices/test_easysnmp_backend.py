@@ -5,6 +5,7 @@ device that did not answer, not a crash."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import uuid
@@ -168,3 +169,34 @@ def test_garbage_replies_read_as_no_answer(hostile_agent: tuple[int, list[bytes]
     asyncio.run(read())
     result = asyncio.run(poll_many([PollSpec(uuid.uuid4(), target)], backend="easysnmp"))[0]
     assert not result.reachable and "no SNMP answer" in (result.error or "")
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_a_cycle_over_many_devices_keeps_few_sockets_open(
+        snmp_agent: SnmpAgent, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(easysnmp_backend, "IDLE_SESSIONS", 4)
+    # 40 "devices": the same agent under 40 targets, each a session of its own
+    targets = [SnmpTarget(snmp_agent.host, snmp_agent.port,
+                          SnmpCredentials(community=snmp_agent.community),
+                          timeout=2 + i / 100) for i in range(40)]
+
+    async def cycle(client: EasysnmpClient) -> list[dict[str, dict[int, Value]]]:
+        return list(await asyncio.gather(*(client.walk(t, [oids.IF_NAME]) for t in targets)))
+
+    async def run() -> tuple[list[dict[str, dict[int, Value]]], int]:
+        client = EasysnmpClient(workers=8)
+        try:
+            walked = await cycle(client)
+            walked += await cycle(client)
+            return walked, _open_files()
+        finally:
+            client.close()
+
+    before = _open_files()
+    walked, during = asyncio.run(run())
+    assert all(w == walked[0] and w[oids.IF_NAME] for w in walked)
+    assert during - before <= 4 + 8 + 4  # idle sessions, one per worker, the loop's own

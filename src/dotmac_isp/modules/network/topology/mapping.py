@@ -130,6 +130,9 @@ class SeenLink:
     b_address: str | None = None
     b_description: str = ""
     b_is_reporter: bool = False  # end b is the device that was read, not its neighbour
+    # the neighbour as the reading named it: an earlier link from the same port to the same
+    # chassis, kept while it was not ours, is this link now that it is
+    reporter_port: tuple[uuid.UUID, str, str] | None = None
 
 
 def seen_link(device_id: uuid.UUID, local: KnownInterface | None, neighbour: Neighbour,
@@ -145,12 +148,15 @@ def seen_link(device_id: uuid.UUID, local: KnownInterface | None, neighbour: Nei
         a_port=neighbour.local_port, b_device_id=remote_device,
         b_interface_id=remote.id if remote else None, b_port=neighbour.port,
         b_chassis_id=neighbour.chassis_id, b_name=neighbour.sys_name, b_address=address,
-        b_description=neighbour.description[:255])
+        b_description=neighbour.description[:255],
+        reporter_port=(device_id, neighbour.local_port.strip().lower(),
+                       neighbour.chassis_id.lower()) if remote_device else None)
     if remote_device is not None and remote_key < local_key:
         # both managed: end a is the one whose key sorts first, so both readings agree
         link = SeenLink(
             key=link.key, protocol=link.protocol, a_device_id=remote_device,
             a_interface_id=link.b_interface_id, a_port=link.b_port, b_device_id=device_id,
             b_interface_id=link.a_interface_id, b_port=link.a_port,
-            b_chassis_id=reporter_chassis, b_name=reporter_name, b_is_reporter=True)
+            b_chassis_id=reporter_chassis, b_name=reporter_name, b_is_reporter=True,
+            reporter_port=link.reporter_port)
     return link

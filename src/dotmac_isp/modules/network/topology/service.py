@@ -135,8 +135,25 @@ def _merge(earlier: SeenLink, later: SeenLink) -> SeenLink:
     return kept
 
 
+def _supersede_unmanaged(session: Session, tenant_id: uuid.UUID, seen: list[SeenLink]) -> None:
+    """A neighbour kept as unmanaged that is now one of our devices: its old link goes."""
+    ports = {s.reporter_port for s in seen if s.reporter_port}
+    reporters = {port[0] for port in ports}
+    if not reporters:
+        return
+    repo = LinkRepository(session, tenant_id)
+    for chunk in chunks(reporters):
+        for link in session.scalars(repo.select().where(Link.b_device_id.is_(None),
+                                                        Link.a_device_id.in_(chunk))):
+            if (link.a_device_id, link.a_port.strip().lower(),
+                    link.b_chassis_id.lower()) in ports:
+                session.delete(link)
+    session.flush()
+
+
 def _store(session: Session, tenant_id: uuid.UUID, seen: list[SeenLink],
            now: datetime) -> int:
+    _supersede_unmanaged(session, tenant_id, seen)
     repo = LinkRepository(session, tenant_id)
     existing = repo.by_keys(s.key for s in seen)
     new = 0

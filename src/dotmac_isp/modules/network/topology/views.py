@@ -46,7 +46,7 @@ def neighbours(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID,
     others = {link.other_end(device_id)[0] for link in links} - {None}
     repo = DeviceRepository(session, tenant_id)
     names: dict[uuid.UUID | None, str] = dict(session.execute(repo.select(
-        Device.id, Device.name).where(Device.id.in_(list(others))))) if others else {}
+        Device.id, Device.name).where(Device.id.in_(list(others)))).all()) if others else {}
     rows = []
     for link in links:
         other, _interface, port = link.other_end(device_id)

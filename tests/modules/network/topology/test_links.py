@@ -24,8 +24,8 @@ DAY = timedelta(hours=24)
 
 def _switch(session: Session, settings: Settings, tenant: Tenant, name: str, ip: str,
             *peers: str, **overrides: object) -> Device:
-    device = make_device(session, settings, tenant, name, device_type="switch",
-                         management_ip=ip, **overrides)
+    options: dict[str, object] = {"device_type": "switch", **overrides}
+    device = make_device(session, settings, tenant, name, management_ip=ip, **options)
     for number, peer in enumerate(peers, start=2):
         make_interface(session, device, number, f"{name}-{peer}")
     return device

@@ -78,6 +78,7 @@ def _graph_rows(session: Session, tenant_id: uuid.UUID) -> tuple[Graph, list[Lin
 def devices_behind(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID,
                    ) -> list[Device]:
     """The device and every device behind it (see impact), the device first."""
+    DeviceRepository(session, tenant_id).get(device_id)
     graph, _links = _graph_rows(session, tenant_id)
     behind = graph.behind(device_id)
     repo = DeviceRepository(session, tenant_id)

@@ -24,8 +24,10 @@
       (neighbours[e.source] = neighbours[e.source] || []).push(e.target);
       (neighbours[e.target] = neighbours[e.target] || []).push(e.source);
     });
-    var pos = {}, widest = 0;
-    Object.keys(rows).map(Number).sort(function (a, b) { return a - b; }).forEach(function (row) {
+    var order = Object.keys(rows).map(Number).sort(function (a, b) { return a - b; });
+    var widest = Math.max.apply(null, order.map(function (r) { return rows[r].length; }));
+    var pos = {};
+    order.forEach(function (row, level) {
       var list = rows[row];
       // order a row by where its neighbours above stand, so fewer lines cross
       list.forEach(function (n) {
@@ -34,11 +36,13 @@
         n._order = xs.length ? xs.reduce(function (a, b) { return a + b; }, 0) / xs.length : 1e9;
       });
       list.sort(function (a, b) { return a._order - b._order || a.name.localeCompare(b.name); });
-      list.forEach(function (n, i) { pos[n.id] = {x: PAD + i * GAP_X, y: PAD + row * GAP_Y}; });
-      widest = Math.max(widest, list.length);
+      var indent = (widest - list.length) * GAP_X / 2;  // rows centred under the widest
+      list.forEach(function (n, i) {
+        pos[n.id] = {x: PAD + indent + i * GAP_X, y: PAD + level * GAP_Y};
+      });
     });
     return {pos: pos, width: PAD * 2 + Math.max(0, widest - 1) * GAP_X,
-            height: PAD * 2 + (deepest + 1) * GAP_Y};
+            height: PAD * 2 + Math.max(0, order.length - 1) * GAP_Y + 30};
   }
 
   function draw(box, graph) {

@@ -153,5 +153,5 @@ def test_recording_does_not_query_per_neighbour(
         return len(statements)
 
     small, large = count(10), count(100)
-    assert large <= small + 2, (small, large)  # new rows go in one batch, not a query each
+    assert large <= small + 2, (small, large, statements)  # new rows go in one batch
     assert len(views.neighbours(session, tenant.id, hub.id)) == 100

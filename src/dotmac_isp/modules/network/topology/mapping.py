@@ -114,6 +114,16 @@ def link_key(first: str, second: str) -> str:
 
 
 @dataclass
+class Announced:
+    """What an end announced of itself: its chassis id, name, an address, a description."""
+
+    chassis_id: str = ""
+    name: str = ""
+    address: str | None = None
+    description: str = ""
+
+
+@dataclass
 class SeenLink:
     """A link as one reading saw it, with end a the managed end that sorts first."""
 
@@ -125,14 +135,13 @@ class SeenLink:
     b_device_id: uuid.UUID | None
     b_interface_id: uuid.UUID | None
     b_port: str
-    b_chassis_id: str = ""
-    b_name: str = ""
-    b_address: str | None = None
-    b_description: str = ""
-    b_is_reporter: bool = False  # end b is the device that was read, not its neighbour
+    heard: Announced  # the neighbour, as the reporter heard it
+    reporter: Announced  # the device that was read, as it says it is
+    reporter_is_a: bool = True
     # the neighbour as the reading named it: an earlier link from the same port to the same
     # chassis, kept while it was not ours, is this link now that it is
     reporter_port: tuple[uuid.UUID, str, str] | None = None
+    merged: SeenLink | None = None  # the other end's reading of the same link
 
 
 def seen_link(device_id: uuid.UUID, local: KnownInterface | None, neighbour: Neighbour,
@@ -142,21 +151,18 @@ def seen_link(device_id: uuid.UUID, local: KnownInterface | None, neighbour: Nei
     remote_key = end_key(remote_device, neighbour.chassis_id, neighbour.port)
     address = next((a for a in neighbour.addresses if ":" not in a), None) or \
         next(iter(neighbour.addresses), None)
-    link = SeenLink(
-        key=link_key(local_key, remote_key), protocol=neighbour.protocol,
-        a_device_id=device_id, a_interface_id=local.id if local else None,
-        a_port=neighbour.local_port, b_device_id=remote_device,
-        b_interface_id=remote.id if remote else None, b_port=neighbour.port,
-        b_chassis_id=neighbour.chassis_id, b_name=neighbour.sys_name, b_address=address,
-        b_description=neighbour.description[:255],
-        reporter_port=(device_id, neighbour.local_port.strip().lower(),
-                       neighbour.chassis_id.lower()) if remote_device else None)
+    heard = Announced(neighbour.chassis_id, neighbour.sys_name, address,
+                      neighbour.description[:255])
+    reporter = Announced(reporter_chassis, reporter_name)
+    key = link_key(local_key, remote_key)
+    reporter_port = (device_id, neighbour.local_port.strip().lower(),
+                     neighbour.chassis_id.lower()) if remote_device else None
     if remote_device is not None and remote_key < local_key:
         # both managed: end a is the one whose key sorts first, so both readings agree
-        link = SeenLink(
-            key=link.key, protocol=link.protocol, a_device_id=remote_device,
-            a_interface_id=link.b_interface_id, a_port=link.b_port, b_device_id=device_id,
-            b_interface_id=link.a_interface_id, b_port=link.a_port,
-            b_chassis_id=reporter_chassis, b_name=reporter_name, b_is_reporter=True,
-            reporter_port=link.reporter_port)
-    return link
+        return SeenLink(key, neighbour.protocol, remote_device, remote.id if remote else None,
+                        neighbour.port, device_id, local.id if local else None,
+                        neighbour.local_port, heard, reporter, reporter_is_a=False,
+                        reporter_port=reporter_port)
+    return SeenLink(key, neighbour.protocol, device_id, local.id if local else None,
+                    neighbour.local_port, remote_device, remote.id if remote else None,
+                    neighbour.port, heard, reporter, reporter_port=reporter_port)

@@ -52,12 +52,17 @@ class Link(UUIDPrimaryKey, TenantOwned, Base):
     a_interface_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("network_interfaces.id", ondelete="SET NULL"), nullable=True)
     a_port: Mapped[str] = mapped_column(String(255), default="")
+    # What end a announced of itself (filled from its own reading or its neighbour's)
+    a_chassis_id: Mapped[str] = mapped_column(String(255), default="")
+    a_name: Mapped[str] = mapped_column(String(255), default="")
+    a_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    a_description: Mapped[str] = mapped_column(String(255), default="")
     b_device_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("network_devices.id", ondelete="CASCADE"), nullable=True, index=True)
     b_interface_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("network_interfaces.id", ondelete="SET NULL"), nullable=True)
     b_port: Mapped[str] = mapped_column(String(255), default="")
-    # What end b announced (kept for unmanaged neighbours, shown for managed ones)
+    # What end b announced: all there is to know of a neighbour we do not manage
     b_chassis_id: Mapped[str] = mapped_column(String(255), default="")
     b_name: Mapped[str] = mapped_column(String(255), default="")
     b_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
@@ -70,6 +75,13 @@ class Link(UUIDPrimaryKey, TenantOwned, Base):
         if self.a_device_id == device_id:
             return self.b_device_id, self.b_interface_id, self.b_port
         return self.a_device_id, self.a_interface_id, self.a_port
+
+    def announced_by_other(self, device_id: uuid.UUID) -> tuple[str, str, str | None, str]:
+        """(chassis id, name, address, description) the end that is not this device
+        announced."""
+        if self.a_device_id == device_id:
+            return self.b_chassis_id, self.b_name, self.b_address, self.b_description
+        return self.a_chassis_id, self.a_name, self.a_address, self.a_description
 
     def own_end(self, device_id: uuid.UUID) -> tuple[uuid.UUID | None, str]:
         """(interface, port) of this device's end."""

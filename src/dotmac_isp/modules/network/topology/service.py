@@ -127,12 +127,11 @@ def links_of_readings(session: Session, tenant_id: uuid.UUID,
 
 
 def _merge(earlier: SeenLink, later: SeenLink) -> SeenLink:
-    """Both ends reported the link: keep the names a neighbour announced, and every port the
-    two readings placed."""
-    kept = later if earlier.b_is_reporter else earlier
-    kept.a_interface_id = earlier.a_interface_id or later.a_interface_id
-    kept.b_interface_id = earlier.b_interface_id or later.b_interface_id
-    return kept
+    """Both ends reported the link: keep every port either reading placed."""
+    later.a_interface_id = later.a_interface_id or earlier.a_interface_id
+    later.b_interface_id = later.b_interface_id or earlier.b_interface_id
+    later.merged = earlier
+    return later
 
 
 def _supersede_unmanaged(session: Session, tenant_id: uuid.UUID, seen: list[SeenLink]) -> None:
@@ -168,12 +167,26 @@ def _store(session: Session, tenant_id: uuid.UUID, seen: list[SeenLink],
         row.b_device_id, row.b_port = link.b_device_id, link.b_port
         row.a_interface_id = link.a_interface_id or row.a_interface_id
         row.b_interface_id = link.b_interface_id or row.b_interface_id
-        if not link.b_is_reporter or not row.b_name:
-            row.b_chassis_id, row.b_name = link.b_chassis_id, link.b_name
-            row.b_address = link.b_address or row.b_address
-            row.b_description = link.b_description or row.b_description or ""
+        for view in (link.merged, link) if link.merged else (link,):
+            _announce(row, view)
     session.flush()
     return new
+
+
+def _announce(row: Link, link: SeenLink) -> None:
+    """Write what each end announced: the neighbour as heard, the reporter as it says (every
+    column every time, so new rows share one INSERT batch)."""
+    for end, said, own in (("a", link.reporter if link.reporter_is_a else link.heard,
+                            link.reporter_is_a),
+                           ("b", link.heard if link.reporter_is_a else link.reporter,
+                            not link.reporter_is_a)):
+        keep = own and not (said.chassis_id or said.name)  # a reporter that said nothing
+        for field in ("chassis_id", "name"):
+            value = getattr(row, f"{end}_{field}") if keep else getattr(said, field)
+            setattr(row, f"{end}_{field}", value or "")
+        setattr(row, f"{end}_address", said.address or getattr(row, f"{end}_address"))
+        setattr(row, f"{end}_description",
+                said.description or getattr(row, f"{end}_description") or "")
 
 
 def record_readings(session: Session, tenant_id: uuid.UUID,

@@ -51,14 +51,12 @@ def neighbours(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID,
     for link in links:
         other, _interface, port = link.other_end(device_id)
         local_interface, local_port = link.own_end(device_id)
+        chassis, name, address, description = link.announced_by_other(device_id)
         rows.append(NeighbourRow(
             link_id=link.id, protocol=link.protocol, local_port=local_port,
             local_interface_id=local_interface, device_id=other,
-            device_name=names.get(other, "") if other else link.b_name or link.b_chassis_id,
-            port=port, chassis_id=link.b_chassis_id if other is None or
-            link.b_device_id == other else "",
-            address=link.b_address if link.b_device_id == other else None,
-            description=link.b_description if link.b_device_id == other else "",
+            device_name=names.get(other, "") if other else name or chassis, port=port,
+            chassis_id=chassis, address=address, description=description,
             discovered_at=link.discovered_at, last_seen_at=link.last_seen_at))
     return sorted(rows, key=lambda r: (r.local_port, r.device_name))
 

@@ -71,7 +71,7 @@ def test_marked_core_sets_the_direction(
     # with the OLT marked as the core, the router is what hangs off the aggregation switch
     service.set_core(session, tenant.id, net["olt"].id, True)
     behind = views.devices_behind(session, tenant.id, net["agg"].id)
-    assert [d.name for d in behind] == ["agg-1", "core-1"]
+    assert [d.id for d in behind] == [net["agg"].id, net["core"].id]
     assert subscription not in {d.subscription_id for d in behind}
 
 
@@ -82,8 +82,8 @@ def test_unmanaged_switch_in_the_path_carries_the_path() -> None:
          GraphDevice(cpe, olt, "cpe")],
         [(core, None, "00:00:5e:00:53:aa", "dumb-switch"),
          (olt, None, "00:00:5e:00:53:AA", "dumb-switch")])
-    assert graph.roots() == {f"d:{core}"}  # routers without an uplink, not the OLT
-    assert graph.reach()[f"d:{cpe}"] == 3  # core, the unmanaged switch, the OLT, the CPE
+    assert graph.roots() == {core}  # routers without an uplink, not the OLT
+    assert graph.reach()[cpe] == 3  # core, the unmanaged switch, the OLT, the CPE
     assert graph.behind(olt) == {olt, cpe}
     assert graph.behind(core) == {core, olt, cpe}
     assert graph.behind(cpe) == {cpe}

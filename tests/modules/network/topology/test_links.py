@@ -153,5 +153,14 @@ def test_recording_does_not_query_per_neighbour(
         return len(statements)
 
     small, large = count(10), count(100)
-    assert large <= small + 2, (small, large, statements)  # new rows go in one batch
+    assert large <= small + 2, (small, large)  # new rows go in one batch, not a query each
     assert len(views.neighbours(session, tenant.id, hub.id)) == 100
+
+    def count_readers(n: int) -> int:  # n devices read at once, each hearing the hub
+        statements.clear()
+        service.record_readings(session, tenant.id, {
+            s.id: reading(s.name, heard(s.name, 1, "hub")) for s in spokes[:n]}, now, DAY)
+        return len(statements)
+
+    small, large = count_readers(10), count_readers(100)
+    assert large <= small + 2, (small, large)

@@ -20,15 +20,20 @@ from dataclasses import dataclass, field
 
 from dotmac_isp.modules.network.devices.enums import DeviceType
 
-Node = str  # "d:<device id>" for managed devices, "c:<chassis>" for unmanaged neighbours
+Node = uuid.UUID | str  # a managed device's id, or "c:<chassis>" for an unmanaged neighbour
 
 
 def managed(device_id: uuid.UUID) -> Node:
-    return f"d:{device_id}"
+    return device_id
 
 
 def unmanaged(chassis_id: str, name: str) -> Node:
     return f"c:{(chassis_id or name).lower()}"
+
+
+def key(node: Node) -> str:
+    """A node's name in the drawn graph."""
+    return f"d:{node}" if isinstance(node, uuid.UUID) else node
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class GraphDevice:
     parent_id: uuid.UUID | None
     device_type: str
     is_core: bool = False
+    subscription_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -102,6 +108,6 @@ class Graph:
         """The device and every managed device that loses its path to the core with it."""
         node = managed(device_id)
         with_it, without_it = self.reach(), self.reach(without=node)
-        candidates = {uuid.UUID(n[2:]) for n in with_it if n.startswith("d:")}
+        candidates = {n for n in with_it if isinstance(n, uuid.UUID)}
         candidates |= self.configured_below(device_id)
-        return {device_id} | {d for d in candidates if managed(d) not in without_it}
+        return {device_id} | {d for d in candidates if d not in without_it}

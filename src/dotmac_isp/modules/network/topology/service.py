@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from dotmac_isp.config import Settings
@@ -150,43 +150,53 @@ def _supersede_unmanaged(session: Session, tenant_id: uuid.UUID, seen: list[Seen
     session.flush()
 
 
+ANNOUNCED = tuple(f"{end}_{field}" for end in "ab"
+                  for field in ("chassis_id", "name", "address", "description"))
+
+
 def _store(session: Session, tenant_id: uuid.UUID, seen: list[SeenLink],
            now: datetime) -> int:
+    """Insert new links and update seen ones, each as one bulk statement."""
     _supersede_unmanaged(session, tenant_id, seen)
-    repo = LinkRepository(session, tenant_id)
-    existing = repo.by_keys(s.key for s in seen)
-    new = 0
+    existing = LinkRepository(session, tenant_id).by_keys(s.key for s in seen)
+    inserts, updates = [], []
     for link in seen:
         row = existing.get(link.key)
-        if row is None:
-            row = Link(tenant_id=tenant_id, link_key=link.key, discovered_at=now)
-            session.add(row)
-            new += 1
-        row.protocol, row.last_seen_at = link.protocol, now
-        row.a_device_id, row.a_port = link.a_device_id, link.a_port
-        row.b_device_id, row.b_port = link.b_device_id, link.b_port
-        row.a_interface_id = link.a_interface_id or row.a_interface_id
-        row.b_interface_id = link.b_interface_id or row.b_interface_id
+        values: dict[str, Any] = {
+            "protocol": link.protocol, "last_seen_at": now,
+            "a_device_id": link.a_device_id, "a_port": link.a_port,
+            "b_device_id": link.b_device_id, "b_port": link.b_port,
+            "a_interface_id": link.a_interface_id or (row.a_interface_id if row else None),
+            "b_interface_id": link.b_interface_id or (row.b_interface_id if row else None),
+            **{column: getattr(row, column) if row else None for column in ANNOUNCED}}
         for view in (link.merged, link) if link.merged else (link,):
-            _announce(row, view)
-    session.flush()
-    return new
+            _announce(values, view)
+        if row is None:
+            inserts.append({**values, "id": uuid.uuid4(), "tenant_id": tenant_id,
+                            "link_key": link.key, "discovered_at": now})
+        else:
+            updates.append({**values, "id": row.id})
+            session.expire(row)  # the bulk UPDATE below does not refresh loaded rows
+    if inserts:
+        session.execute(insert(Link), inserts)
+    if updates:
+        session.execute(update(Link), updates)
+    return len(inserts)
 
 
-def _announce(row: Link, link: SeenLink) -> None:
-    """Write what each end announced: the neighbour as heard, the reporter as it says (every
-    column every time, so new rows share one INSERT batch)."""
+def _announce(values: dict[str, Any], link: SeenLink) -> None:
+    """What each end announced: the neighbour as heard, the reporter as it says."""
     for end, said, own in (("a", link.reporter if link.reporter_is_a else link.heard,
                             link.reporter_is_a),
                            ("b", link.heard if link.reporter_is_a else link.reporter,
                             not link.reporter_is_a)):
         keep = own and not (said.chassis_id or said.name)  # a reporter that said nothing
         for field in ("chassis_id", "name"):
-            value = getattr(row, f"{end}_{field}") if keep else getattr(said, field)
-            setattr(row, f"{end}_{field}", value or "")
-        setattr(row, f"{end}_address", said.address or getattr(row, f"{end}_address"))
-        setattr(row, f"{end}_description",
-                said.description or getattr(row, f"{end}_description") or "")
+            value = values[f"{end}_{field}"] if keep else getattr(said, field)
+            values[f"{end}_{field}"] = value or ""
+        values[f"{end}_address"] = said.address or values[f"{end}_address"]
+        values[f"{end}_description"] = (said.description or values[f"{end}_description"]
+                                        or "")
 
 
 def record_readings(session: Session, tenant_id: uuid.UUID,
@@ -204,7 +214,12 @@ def record_readings(session: Session, tenant_id: uuid.UUID,
     repo = NodeRepository(session, tenant_id)
     nodes = repo.of_devices(readings)
     for device_id, reading in readings.items():
-        node = nodes.get(device_id) or repo.add(TopologyNode(device_id=device_id))
+        node = nodes.get(device_id)
+        if node is None:  # added here, flushed once below with the rest
+            node = TopologyNode(tenant_id=tenant_id, device_id=device_id, is_core=False,
+                                chassis_id="", sys_name="", neighbours_seen=0,
+                                last_success_at=None)
+            session.add(node)
         node.last_scan_at, node.last_error = now, reading.error
         if reading.error is None:
             node.last_success_at, node.neighbours_seen = now, len(reading.neighbours)

@@ -17,7 +17,7 @@ from dotmac_isp.modules.network.devices.repository import DeviceRepository
 from dotmac_isp.modules.network.topology import impact
 from dotmac_isp.modules.network.topology.impact import Graph, GraphDevice
 from dotmac_isp.modules.network.topology.models import Link, TopologyNode
-from dotmac_isp.modules.network.topology.repository import LinkRepository, NodeRepository, chunks
+from dotmac_isp.modules.network.topology.repository import LinkRepository, NodeRepository
 
 MAX_GRAPH_NODES = 2000  # the page draws the network's backbone, not every CPE
 
@@ -64,9 +64,11 @@ def neighbours(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID,
 def _graph_rows(session: Session, tenant_id: uuid.UUID) -> tuple[Graph, list[Link]]:
     cores = set(session.scalars(NodeRepository(session, tenant_id).select(
         TopologyNode.device_id).where(TopologyNode.is_core.is_(True))))
-    devices = [GraphDevice(i, parent, kind, i in cores) for i, parent, kind in session.execute(
-        DeviceRepository(session, tenant_id).select(Device.id, Device.parent_device_id,
-                                                    Device.device_type))]
+    devices = [GraphDevice(i, parent, kind, i in cores, subscription)
+               for i, parent, kind, subscription in session.execute(
+                   DeviceRepository(session, tenant_id).select(
+                       Device.id, Device.parent_device_id, Device.device_type,
+                       Device.subscription_id))]
     links = list(session.scalars(LinkRepository(session, tenant_id).select()))
     graph = Graph.build(devices, [(k.a_device_id, k.b_device_id, k.b_chassis_id, k.b_name)
                                   for k in links])
@@ -74,16 +76,13 @@ def _graph_rows(session: Session, tenant_id: uuid.UUID) -> tuple[Graph, list[Lin
 
 
 def devices_behind(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID,
-                   ) -> list[Device]:
+                   ) -> list[GraphDevice]:
     """The device and every device behind it (see impact), the device first."""
     DeviceRepository(session, tenant_id).get(device_id)
     graph, _links = _graph_rows(session, tenant_id)
     behind = graph.behind(device_id)
-    repo = DeviceRepository(session, tenant_id)
-    found: list[Device] = []
-    for chunk in chunks(behind):
-        found.extend(session.scalars(repo.select().where(Device.id.in_(chunk))))
-    return sorted(found, key=lambda d: (d.id != device_id, d.name))
+    others = sorted((graph.devices[d] for d in behind if d != device_id), key=lambda d: str(d.id))
+    return [graph.devices[device_id], *others]
 
 
 def topology_graph(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
@@ -93,34 +92,36 @@ def topology_graph(session: Session, tenant_id: uuid.UUID) -> dict[str, Any]:
     shown = [d for d in graph.devices.values()
              if d.device_type not in {t.value for t in SUBSCRIBER_DEVICE_TYPES}]
     truncated = len(shown) > MAX_GRAPH_NODES
-    shown = sorted(shown, key=lambda d: depth.get(impact.managed(d.id), 10**6))[:MAX_GRAPH_NODES]
+    shown = sorted(shown, key=lambda d: depth.get(d.id, 10**6))[:MAX_GRAPH_NODES]
     ids = {d.id for d in shown}
     info = {i: (name, reach) for i, name, reach in session.execute(
         select(Device.id, Device.name, Device.reachability).where(
             Device.tenant_id == tenant_id, Device.id.in_(list(ids))))} if ids else {}
     nodes: dict[str, dict[str, Any]] = {}
     for d in shown:
-        key = impact.managed(d.id)
+        key = impact.key(d.id)
         name, reach = info.get(d.id, ("", "unknown"))
         nodes[key] = {"id": key, "device_id": str(d.id), "name": name, "type": d.device_type,
                       "reachability": reach, "core": d.is_core, "managed": True,
-                      "depth": depth.get(key)}
+                      "depth": depth.get(d.id)}
     edges = []
     for d in shown:
         if d.parent_id in ids:
-            edges.append({"source": impact.managed(d.parent_id), "target": impact.managed(d.id),
+            edges.append({"source": impact.key(d.parent_id), "target": impact.key(d.id),
                           "kind": "uplink", "label": ""})
     for link in links:
         if link.a_device_id not in ids:
             continue
-        far = impact.managed(link.b_device_id) if link.b_device_id is not None else \
+        far: impact.Node = link.b_device_id if link.b_device_id is not None else \
             impact.unmanaged(link.b_chassis_id, link.b_name)
         if link.b_device_id is not None and link.b_device_id not in ids:
             continue
-        if far not in nodes:
-            nodes[far] = {"id": far, "device_id": None, "name": link.b_name or link.b_chassis_id,
-                          "type": "unmanaged", "reachability": "unknown", "core": False,
-                          "managed": False, "depth": depth.get(far)}
-        edges.append({"source": impact.managed(link.a_device_id), "target": far,
+        if impact.key(far) not in nodes:
+            nodes[impact.key(far)] = {
+                "id": impact.key(far), "device_id": None,
+                "name": link.b_name or link.b_chassis_id, "type": "unmanaged",
+                "reachability": "unknown", "core": False, "managed": False,
+                "depth": depth.get(far)}
+        edges.append({"source": impact.key(link.a_device_id), "target": impact.key(far),
                       "kind": link.protocol, "label": f"{link.a_port} to {link.b_port}"})
     return {"nodes": list(nodes.values()), "edges": edges, "truncated": truncated}

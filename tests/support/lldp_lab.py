@@ -59,6 +59,17 @@ class Switch:
             env={**os.environ, "PYTHONPATH": str(SRC)})
         return dict(json.loads(out.stdout))
 
+    def wait_heard(self, count: int, seconds: float = 30) -> None:
+        """Until lldpd hears exactly `count` neighbours (they come with the first frame and
+        go when their TTL, four transmit intervals, runs out)."""
+        deadline = time.monotonic() + seconds
+        while self.lldpcli_neighbours() != count:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{self.name} heard {self.lldpcli_neighbours()} neighbours, not "
+                            f"{count}, within {seconds:g} s: "
+                            f"{(self.workdir / 'lldpd.log').read_text()[-600:]}")
+            time.sleep(0.2)
+
     def lldpcli_neighbours(self) -> int:
         out = subprocess.run(
             ["ip", "netns", "exec", self.netns, "lldpcli", "-u",
@@ -163,14 +174,8 @@ def lldp_lab(names: list[str], cables: list[tuple[str, str]]) -> Iterator[dict[s
                 side.ip("link", "set", side.ports[peer], "up")
         for switch in switches.values():
             _daemons(switch)
-        deadline = time.monotonic() + 30
         for switch in switches.values():
-            while switch.lldpcli_neighbours() < len(switch.ports):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{switch.name} heard {switch.lldpcli_neighbours()} of "
-                                f"{len(switch.ports)} neighbours within 30 s: "
-                                f"{(switch.workdir / 'lldpd.log').read_text()[-600:]}")
-                time.sleep(0.2)
+            switch.wait_heard(len(switch.ports))
         yield switches
     finally:
         for switch in switches.values():

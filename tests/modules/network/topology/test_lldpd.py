@@ -1,12 +1,15 @@
-"""Topology discovered from real lldpd: four network namespaces cabled core - agg - olt - edge,
-each with lldpd as an AgentX subagent of its own snmpd. The reader, run inside each namespace
-against its agent, finds exactly the cables the test laid; the links recorded from those
-readings, and an outage's impact, follow them."""
+"""Topology discovered from real lldpd: four network namespaces, a triangle core - agg - olt
+with edge hanging off the OLT, each with lldpd as an AgentX subagent of its own snmpd. The
+reader, run inside each namespace against its agent, finds exactly the cables the test laid;
+the links recorded from those readings follow them, and so does an outage's impact, before
+and after a cable is cut."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -19,12 +22,11 @@ from dotmac_isp.modules.network.topology import reader, service, views
 from dotmac_isp.sdks.snmp import SnmpCredentials, SnmpTarget
 from dotmac_isp.shared.types import utcnow
 from tests.modules.network.devices.factories import make_device, make_interface
-from tests.modules.network.topology.test_links import DAY
 from tests.support.customers import make_subscription
 from tests.support.lldp_lab import Switch, lldp_lab
 
 pytestmark = pytest.mark.slow
-CABLES = [("core", "agg"), ("agg", "olt"), ("olt", "edge")]
+CABLES = [("core", "agg"), ("agg", "olt"), ("core", "olt"), ("olt", "edge")]
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +35,8 @@ def lab() -> Iterator[dict[str, Switch]]:
         yield switches
 
 
-@pytest.fixture(scope="module")
-def readings(lab: dict[str, Switch]) -> dict[str, dict]:  # type: ignore[type-arg]
-    return {name: switch.read_neighbours() for name, switch in lab.items()}
-
-
-def test_each_agent_reports_exactly_the_cables_laid(
-        lab: dict[str, Switch], readings: dict[str, dict]) -> None:  # type: ignore[type-arg]
+def test_each_agent_reports_exactly_the_cables_laid(lab: dict[str, Switch]) -> None:
+    readings = {name: switch.read_neighbours() for name, switch in lab.items()}
     for name, switch in lab.items():
         reading = readings[name]
         assert reading["error"] is None and reading["sys_name"] == name
@@ -63,13 +60,22 @@ def _device(session: Session, settings: Settings, tenant: Tenant, switch: Switch
     return device
 
 
-def test_recorded_links_match_the_cables_and_impact_follows_them(
-        session: Session, settings: Settings, tenant: Tenant, lab: dict[str, Switch],
-        readings: dict[str, dict]) -> None:  # type: ignore[type-arg]
-    # core is known by its address (its only one), agg by its name, the OLT only by the
-    # chassis id it reports itself; edge is not ours: an unmanaged neighbour.
-    core = _device(session, settings, tenant, lab["core"], "core-r1", "router",
-                   lab["core"].addresses["agg"])
+def _found(session: Session, tenant: Tenant, names: dict[uuid.UUID, str]) -> set[Any]:
+    found = set()
+    for device_id, name in names.items():
+        for row in views.neighbours(session, tenant.id, device_id):
+            far = names[row.device_id] if row.device_id else f"unmanaged {row.device_name}"
+            found.add((name, row.local_port, far, row.port, row.local_interface_id is not None))
+    return found
+
+
+def test_links_and_impact_follow_the_cables_and_a_cut_one(
+        session: Session, settings: Settings, tenant: Tenant,
+        lab: dict[str, Switch]) -> None:
+    # agg is known by its name, the OLT only by the chassis id it reports itself; core by
+    # its system name too (lldpd announces the first address, which one is not ours to
+    # pick); edge is not ours: an unmanaged neighbour.
+    core = _device(session, settings, tenant, lab["core"], "core", "router", "192.0.2.1")
     agg = _device(session, settings, tenant, lab["agg"], "agg", "switch", "192.0.2.2")
     olt = _device(session, settings, tenant, lab["olt"], "olt-7", "olt", "192.0.2.3")
     subscription = make_subscription(session, settings, tenant).id
@@ -77,30 +83,43 @@ def test_recorded_links_match_the_cables_and_impact_follows_them(
                       parent_device_id=olt.id, subscription_id=subscription,
                       monitoring_enabled=False)
     ours = {core.id: "core", agg.id: "agg", olt.id: "olt"}
-    outcome = service.record_readings(
-        session, tenant.id, {d: reader.from_json(readings[n]) for d, n in ours.items()},
-        utcnow(), DAY)
-    assert (outcome.links_seen, outcome.links_new, outcome.failed) == (3, 3, 0)
 
+    def read_and_record(at: Any) -> service.Recorded:
+        readings = {d: reader.from_json(lab[n].read_neighbours()) for d, n in ours.items()}
+        return service.record_readings(session, tenant.id, readings, at, timedelta(hours=1))
+
+    start = utcnow()
+    outcome = read_and_record(start)
+    assert (outcome.links_seen, outcome.links_new, outcome.failed) == (4, 4, 0)
     names = {core.id: "core", agg.id: "agg", olt.id: "olt"}
-    found = set()
-    for device_id, name in names.items():
-        for row in views.neighbours(session, tenant.id, device_id):
-            far = names.get(row.device_id, row.device_name) if row.device_id else \
-                f"unmanaged {row.device_name}"
-            found.add((name, row.local_port, far, row.port, row.local_interface_id is not None))
-    assert found == {
+    assert _found(session, tenant, names) == {
         ("core", "core-agg", "agg", "agg-core", True),
         ("agg", "agg-core", "core", "core-agg", True),
         ("agg", "agg-olt", "olt", "olt-agg", True), ("olt", "olt-agg", "agg", "agg-olt", True),
+        ("core", "core-olt", "olt", "olt-core", True),
+        ("olt", "olt-core", "core", "core-olt", True),
         ("olt", "olt-edge", "unmanaged edge", "edge-olt", True)}
+    # the OLT has its own cable to the core: agg going down cuts nothing off
+    assert alerts.open_incident(session, agg, start, "down").affected_device_ids == [
+        str(agg.id)]
+    alerts.resolve_incidents_of(session, agg, start)
+    depth = {n["name"]: n["depth"] for n in views.topology_graph(session, tenant.id)["nodes"]}
+    assert depth == {"core": 0, "agg": 1, "olt-7": 1, "edge": 2}
 
-    incident = alerts.open_incident(session, agg, utcnow(), "no SNMP answer")
-    assert sorted(incident.affected_device_ids) == sorted(str(d.id) for d in (agg, olt, onu))
-    assert incident.affected_subscription_ids == [str(subscription)]
-    graph = views.topology_graph(session, tenant.id)
-    depth = {n["name"]: n["depth"] for n in graph["nodes"]}
-    assert depth == {"core-r1": 0, "agg": 1, "olt-7": 2, "edge": 3}
+    lab["core"].ip("link", "set", lab["core"].ports["olt"], "down")  # cut core - olt
+    try:
+        lab["core"].wait_heard(1)
+        lab["olt"].wait_heard(2)
+        later = read_and_record(start + timedelta(hours=2))
+        assert (later.links_seen, later.links_new, later.links_dropped) == (3, 0, 1)
+        incident = alerts.open_incident(session, agg, start + timedelta(hours=2), "down")
+        assert sorted(incident.affected_device_ids) == sorted(
+            str(d.id) for d in (agg, olt, onu))
+        assert incident.affected_subscription_ids == [str(subscription)]
+    finally:
+        lab["core"].ip("link", "set", lab["core"].ports["olt"], "up")
+        lab["core"].wait_heard(2)
+        lab["olt"].wait_heard(3)
 
 
 def test_reader_reports_an_agent_that_does_not_answer() -> None:

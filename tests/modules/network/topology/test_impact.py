@@ -87,3 +87,21 @@ def test_unmanaged_switch_in_the_path_carries_the_path() -> None:
     assert graph.behind(olt) == {olt, cpe}
     assert graph.behind(core) == {core, olt, cpe}
     assert graph.behind(cpe) == {cpe}
+
+
+def test_devices_down_together_share_one_graph_which_follows_changes(
+        session: Session, settings: Settings, tenant: Tenant, statements: list[str]) -> None:
+    net, _subscription = _network(session, settings, tenant)
+    statements.clear()
+    alerts.open_incident(session, net["agg"], utcnow(), "no SNMP answer")
+    alerts.open_incident(session, net["olt"], utcnow(), "no SNMP answer")
+    # a CPE-like device with nothing below it and no links: no graph at all
+    assert [d.id for d in views.devices_behind(session, tenant.id, net["onu"].id)] == [
+        net["onu"].id]
+    graph_reads = [s for s in statements if "network_links.link_key" in s]
+    assert len(graph_reads) == 1
+    # a device added below the OLT in the same transaction is behind it at once
+    extra = _switch(session, settings, tenant, "onu-2", "10.0.1.2", device_type="onu",
+                    parent_device_id=net["olt"].id)
+    behind = {d.id for d in views.devices_behind(session, tenant.id, net["olt"].id)}
+    assert behind == {net["olt"].id, net["onu"].id, extra.id}

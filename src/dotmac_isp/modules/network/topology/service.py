@@ -15,7 +15,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.devices.models import Device, Interface
 from dotmac_isp.modules.network.devices.polling import service as polling
 from dotmac_isp.modules.network.devices.repository import DeviceRepository, InterfaceRepository
-from dotmac_isp.modules.network.topology import mapping, reader
+from dotmac_isp.modules.network.topology import mapping, reader, views
 from dotmac_isp.modules.network.topology.mapping import KnownDevice, KnownInterface, SeenLink
 from dotmac_isp.modules.network.topology.models import Link, TopologyNode
 from dotmac_isp.modules.network.topology.parsing import NeighbourReading
@@ -226,6 +226,7 @@ def record_readings(session: Session, tenant_id: uuid.UUID,
             node.chassis_id, node.sys_name = reading.chassis_id, reading.sys_name
     session.flush()
     outcome.links_dropped = prune_links(session, tenant_id, now - max_age)
+    views.forget_graphs(session)  # links were written in bulk, past the flush listener
     return outcome
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.network.devices.enums import SUBSCRIBER_DEVICE_TYPES
@@ -75,11 +75,56 @@ def _graph_rows(session: Session, tenant_id: uuid.UUID) -> tuple[Graph, list[Lin
     return graph, links
 
 
+def _graph(session: Session, tenant_id: uuid.UUID) -> Graph:
+    """The tenant's graph, built once per transaction: when many devices go down together
+    (a recorded poll batch), each incident reuses it. A flush that changes the graph's rows
+    forgets it (see _forget_changed); bulk writes call forget_graphs."""
+    graphs: dict[uuid.UUID, Graph] = session.info.setdefault(_GRAPHS, {})
+    if tenant_id not in graphs:
+        graphs[tenant_id] = _graph_rows(session, tenant_id)[0]
+    return graphs[tenant_id]
+
+
+def forget_graphs(session: Session) -> None:
+    session.info.pop(_GRAPHS, None)
+
+
+_GRAPHS = "topology_graphs"
+_GRAPH_COLUMNS = ("parent_device_id", "device_type", "subscription_id")
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_changed(session: Session, _context: Any, _instances: Any) -> None:
+    if _GRAPHS not in session.info:
+        return
+    kinds = (Device, Link, TopologyNode)
+    changed = any(isinstance(o, kinds) for o in (*session.new, *session.deleted)) or any(
+        (isinstance(o, (Link, TopologyNode)) and session.is_modified(o))
+        or (isinstance(o, Device) and any(inspect(o).attrs[c].history.has_changes()
+                                          for c in _GRAPH_COLUMNS))
+        for o in session.dirty)
+    if changed:
+        forget_graphs(session)
+
+
+def _is_isolated(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID) -> bool:
+    """No configured children and no discovered links: nothing can be behind the device
+    (a CPE, mostly), which two indexed lookups tell without building the graph."""
+    children = DeviceRepository(session, tenant_id).select(Device.id).where(
+        Device.parent_device_id == device_id).limit(1)
+    links = LinkRepository(session, tenant_id).select(Link.id).where(
+        or_(Link.a_device_id == device_id, Link.b_device_id == device_id)).limit(1)
+    return session.scalar(children) is None and session.scalar(links) is None
+
+
 def devices_behind(session: Session, tenant_id: uuid.UUID, device_id: uuid.UUID,
                    ) -> list[GraphDevice]:
     """The device and every device behind it (see impact), the device first."""
-    DeviceRepository(session, tenant_id).get(device_id)
-    graph, _links = _graph_rows(session, tenant_id)
+    device = DeviceRepository(session, tenant_id).get(device_id)
+    if _is_isolated(session, tenant_id, device_id):
+        return [GraphDevice(device.id, device.parent_device_id, device.device_type,
+                            subscription_id=device.subscription_id)]
+    graph = _graph(session, tenant_id)
     behind = graph.behind(device_id)
     others = sorted((graph.devices[d] for d in behind if d != device_id), key=lambda d: str(d.id))
     return [graph.devices[device_id], *others]

@@ -8,10 +8,11 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from dotmac_isp import demo_network
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.devices.models import Device
-from dotmac_isp.modules.network.topology import service
+from dotmac_isp.modules.network.topology import service, views
 from dotmac_isp.shared.types import utcnow
 from tests.modules.network.topology.lab import heard, reading
 from tests.modules.network.topology.test_links import DAY, _switch
@@ -107,3 +108,14 @@ def test_changes_need_network_write(
                           data={"csrf_token": _csrf(page.text), "is_core": "1"})
     assert refused.status_code == 403
     assert service.node_state(session, tenant.id, core.id).is_core is False
+
+
+def test_demo_network_comes_with_its_links(session: Session, settings: Settings,
+                                           tenant: Tenant) -> None:
+    created: list[str] = []
+    demo_network.seed(session, settings, tenant, created)
+    graph = views.topology_graph(session, tenant.id)
+    depth = {n["name"]: n["depth"] for n in graph["nodes"]}
+    assert depth == {"core-1": 0, "bng-1": 1, "switch-1": 1, "olt-1": 2,
+                     "transit-gw.example.net": 1}
+    assert len(graph["edges"]) == 4 and "their links" in created[0]

@@ -72,10 +72,13 @@ def _found(session: Session, tenant: Tenant, names: dict[uuid.UUID, str]) -> set
 def test_links_and_impact_follow_the_cables_and_a_cut_one(
         session: Session, settings: Settings, tenant: Tenant,
         lab: dict[str, Switch]) -> None:
-    # agg is known by its name, the OLT only by the chassis id it reports itself; core by
-    # its system name too (lldpd announces the first address, which one is not ours to
-    # pick); edge is not ours: an unmanaged neighbour.
-    core = _device(session, settings, tenant, lab["core"], "core", "router", "192.0.2.1")
+    # core is known by the management address it announces (we record it as its IP), agg
+    # by its name, the OLT only by the chassis id it reports itself; edge is not ours: an
+    # unmanaged neighbour.
+    announced = next(n["addresses"] for n in lab["agg"].read_neighbours()["neighbours"]
+                     if n["sys_name"] == "core")
+    core_ip = next(a for a in announced if "." in a)
+    core = _device(session, settings, tenant, lab["core"], "core-r1", "router", core_ip)
     agg = _device(session, settings, tenant, lab["agg"], "agg", "switch", "192.0.2.2")
     olt = _device(session, settings, tenant, lab["olt"], "olt-7", "olt", "192.0.2.3")
     subscription = make_subscription(session, settings, tenant).id
@@ -92,6 +95,7 @@ def test_links_and_impact_follow_the_cables_and_a_cut_one(
     outcome = read_and_record(start)
     assert (outcome.links_seen, outcome.links_new, outcome.failed) == (4, 4, 0)
     names = {core.id: "core", agg.id: "agg", olt.id: "olt"}
+    assert core_ip in lab["core"].addresses.values()
     assert _found(session, tenant, names) == {
         ("core", "core-agg", "agg", "agg-core", True),
         ("agg", "agg-core", "core", "core-agg", True),
@@ -104,7 +108,7 @@ def test_links_and_impact_follow_the_cables_and_a_cut_one(
         str(agg.id)]
     alerts.resolve_incidents_of(session, agg, start)
     depth = {n["name"]: n["depth"] for n in views.topology_graph(session, tenant.id)["nodes"]}
-    assert depth == {"core": 0, "agg": 1, "olt-7": 1, "edge": 2}
+    assert depth == {"core-r1": 0, "agg": 1, "olt-7": 1, "edge": 2}
 
     lab["core"].ip("link", "set", lab["core"].ports["olt"], "down")  # cut core - olt
     try:

@@ -88,6 +88,17 @@ class IPAMSettings(BaseModel):
     release_hold_hours: int = Field(24, ge=0, le=24 * 365)  # after a subscription ends
 
 
+class TopologySettings(BaseModel):
+    """Neighbour discovery over LLDP/CDP (DOTMAC_TOPOLOGY__*)."""
+
+    discovery_interval_minutes: int = Field(60, ge=1, le=7 * 24 * 60)  # per device
+    # A link no reading has shown for this long is dropped, once one of its managed ends
+    # has been read since without it (a device that cannot be read keeps its last links).
+    link_max_age_hours: int = Field(24, ge=1, le=24 * 365)
+    concurrency: int = Field(16, ge=1, le=256)  # devices read at once
+    batch_limit: int = Field(500, ge=1, le=100_000)  # devices read per job run
+
+
 class RetentionSettings(BaseModel):
     """How long history is kept (DOTMAC_RETENTION__*); the jobs delete in batches."""
 
@@ -159,6 +170,7 @@ class Settings(BaseSettings):
     ipam: IPAMSettings = Field(default_factory=IPAMSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    topology: TopologySettings = Field(default_factory=TopologySettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
 
     @model_validator(mode="after")

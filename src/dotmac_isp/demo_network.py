@@ -13,6 +13,7 @@ from dotmac_isp.modules.network.devices import schemas as device_schemas
 from dotmac_isp.modules.network.devices import service as devices
 from dotmac_isp.modules.network.radius import nas as radius_nas
 from dotmac_isp.modules.network.radius import schemas as radius_schemas
+from dotmac_isp.modules.network.topology import demo as topology_demo
 
 NAS_SECRET = "demo-radius-secret"
 DEVICES = (
@@ -30,12 +31,13 @@ def seed(session: Session, settings: Settings, tenant: Tenant, created: list[str
     site = devices.create_site(session, tenant.id, device_schemas.SiteCreate(
         name="Lagos POP", address="12 Marina Road, Lagos", latitude=Decimal("6.4541"),
         longitude=Decimal("3.3947")))
-    for name, kind, vendor, model, ip in DEVICES:
-        devices.create_device(session, settings, tenant.id, device_schemas.DeviceCreate(
-            name=name, device_type=kind, vendor=vendor, model=model,
-            management_ip=ip, site_id=site.id, monitoring_enabled=False))
+    made = {name: devices.create_device(session, settings, tenant.id, device_schemas.DeviceCreate(
+        name=name, device_type=kind, vendor=vendor, model=model,
+        management_ip=ip, site_id=site.id, monitoring_enabled=False)).id
+        for name, kind, vendor, model, ip in DEVICES}
+    topology_demo.seed(session, tenant.id, made)
     radius_nas.create_nas(session, settings, tenant.id, radius_schemas.NasCreate(
         name="Demo BNG (this machine)", address="127.0.0.1", secret=NAS_SECRET,
         vendor="mikrotik",
         description="radtest/radclient from this machine can try the demo subscribers"))
-    created.append(f"1 site, {len(DEVICES)} devices, 1 NAS")
+    created.append(f"1 site, {len(DEVICES)} devices and their links, 1 NAS")

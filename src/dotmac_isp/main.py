@@ -48,6 +48,8 @@ from dotmac_isp.modules.network.ipam import api as ipam_api
 from dotmac_isp.modules.network.ipam import web as ipam_web
 from dotmac_isp.modules.network.radius import api as radius_api
 from dotmac_isp.modules.network.radius import web as radius_web
+from dotmac_isp.modules.network.topology import api as topology_api
+from dotmac_isp.modules.network.topology import web as topology_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.reports import web as reports_web
 from dotmac_isp.modules.services import api as services_api
@@ -136,6 +138,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(devices_api.router, prefix=API_PREFIX)
     app.include_router(backups_api.router, prefix=API_PREFIX)
     app.include_router(alerts_api.router, prefix=API_PREFIX)
+    app.include_router(topology_api.router, prefix=API_PREFIX)
+    app.include_router(topology_web.router)
     app.include_router(devices_edit_web.router)  # before /devices/{id}: it owns /devices/new
     app.include_router(devices_web.router)
     app.include_router(support_lists.router)  # before /admin/support/tickets/{id}

@@ -2,7 +2,7 @@
 index, and the subscriptions filtered by when they were activated or ended
 
 Revision ID: 0741
-Revises: 0721
+Revises: 0731
 Create Date: 2026-12-08 12:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dotmac_isp.migrations import online
 
 revision: str = "0741"
-down_revision: str | None = "0721"
+down_revision: str | None = "0731"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

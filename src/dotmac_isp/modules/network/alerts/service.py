@@ -21,6 +21,7 @@ from dotmac_isp.modules.network.alerts.repository import (
 )
 from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.network.devices.models import Device
+from dotmac_isp.modules.network.topology import views as topology
 from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
 from dotmac_isp.shared.events import publish
@@ -184,13 +185,15 @@ def _next_reference(session: Session, tenant_id: uuid.UUID) -> str:
 
 
 def open_incident(session: Session, device: Device, now: datetime, reason: str) -> Incident:
-    """An outage of this device, with the devices and subscriptions behind it."""
+    """An outage of this device, with the devices and subscriptions behind it: below it by
+    configured uplinks, or cut off from the core by it over discovered links (see
+    topology.impact for the direction)."""
     repo = IncidentRepository(session, device.tenant_id)
     existing = session.scalars(repo.select().where(
         Incident.device_id == device.id, Incident.status == IncidentStatus.OPEN.value)).first()
     if existing is not None:
         return existing
-    tree = devices_service.device_subtree(session, device.tenant_id, device.id)
+    tree = topology.devices_behind(session, device.tenant_id, device.id)
     subscriptions = sorted({str(d.subscription_id) for d in tree if d.subscription_id})
     incident = repo.add(Incident(
         reference=_next_reference(session, device.tenant_id),

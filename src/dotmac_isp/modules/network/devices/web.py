@@ -21,6 +21,8 @@ from dotmac_isp.modules.network.devices.enums import Reachability
 from dotmac_isp.modules.network.devices.polling import series
 from dotmac_isp.modules.network.devices.polling import service as polling
 from dotmac_isp.modules.network.devices.settings import get_devices_settings
+from dotmac_isp.modules.network.topology import service as topology
+from dotmac_isp.modules.network.topology import views as topology_views
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.shared.types import utcnow
@@ -119,6 +121,8 @@ def device_detail(request: Request, device_id: str, session: DbSession, user: Cu
         "current_user": user, "device": device, "interfaces": interfaces, "charts": charts,
         "health": health, "alerts": alerts, "versions": versions, "range": range,
         "ranges": list(RANGES), "format_bps": chart.format_bps,
+        "neighbours": topology_views.neighbours(session, user.tenant_id, device.id),
+        "topology_node": topology.node_state(session, user.tenant_id, device.id),
         "can_write": Permission.NETWORK_WRITE in user.role.permissions})
 
 

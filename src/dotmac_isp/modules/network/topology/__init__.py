@@ -1,0 +1,1 @@
+"""Network topology discovered from LLDP and CDP neighbour tables."""

@@ -36,9 +36,10 @@ from tests.support.snmpd import (
 
 
 def _target(agent: SnmpAgent, **creds: str) -> SnmpTarget:
+    # the agent answers; a generous timeout keeps a busy machine from looking like a dead agent
     credentials = SnmpCredentials(**creds) if creds else SnmpCredentials(
         community=agent.community)
-    return SnmpTarget(agent.host, agent.port, credentials, timeout=2, retries=1)
+    return SnmpTarget(agent.host, agent.port, credentials, timeout=5, retries=1)
 
 
 def _get(agent: SnmpAgent, *oid_list: str, **creds: str) -> dict:  # type: ignore[type-arg]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from dotmac_isp.modules.network.radius.accounting import AcctRecord, counter, unique_id
@@ -29,11 +29,19 @@ _TEXT = {
 _MAX_TEXT = 253
 
 
-@cache
-def value_name(attribute: str, raw: bytes) -> str:
+@lru_cache(maxsize=len(_NAMED))
+def _value_names(attribute: str) -> dict[bytes, str]:
+    """The dictionary's names of an enumerated attribute's values, by their encoded value."""
     values = load_dictionary().attributes[attribute].values
-    if values.HasBackward(raw):
-        return str(values.GetBackward(raw))
+    return {bytes(raw): str(name) for raw, name in values.backward.items()}
+
+
+def value_name(attribute: str, raw: bytes) -> str:
+    """A value's name, or its number when the dictionary has none. Nothing is remembered
+    per value: a NAS chooses the values, and a memo of them would grow with every new one."""
+    name = _value_names(attribute).get(raw)
+    if name is not None:
+        return name
     return str(int.from_bytes(raw, "big")) if len(raw) == 4 else raw.hex()
 
 

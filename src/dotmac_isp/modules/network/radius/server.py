@@ -60,7 +60,8 @@ class RadiusServer:
         self.cache = PolicyCache(database, settings)
         self.authenticator = Authenticator(self.cache, self.radius)
         self.auth_counts, self.acct_counts = Counters("auth"), Counters("acct")
-        self.duplicates = DuplicateCache(self.radius.duplicate_cache_seconds)
+        self.duplicates = DuplicateCache(self.radius.duplicate_cache_seconds,
+                                         self.radius.duplicate_cache_entries)
         self.postauth = PostAuthLog(database, enabled=self.radius.postauth_log)
         self.telemetry = telemetry.Telemetry(self.radius.trace_sample_ratio, tracer_provider)
         self.refresher = Refresher(self.cache, settings, self.load, self.shared_sessions)
@@ -188,6 +189,9 @@ class RadiusServer:
             if cached:
                 self.acct_transport.sendto(cached, addr)  # type: ignore[union-attr]
             return
+        if len(self._batch) >= self.radius.acct_queue_limit:
+            counts.inc("overloaded")  # unanswered: the NAS sends it again later
+            return
         try:
             request = codec.decode(data)
             if request.code != codec.ACCOUNTING_REQUEST:
@@ -279,6 +283,8 @@ class RadiusServer:
         opened_or_closed = False
         for r in recs:
             if r.status in (AcctStatus.START, AcctStatus.INTERIM):
+                if r.subscription_id is None:
+                    continue  # not a subscriber of ours: nothing to limit (see cache.apply)
                 online.add(OpenSession(r.tenant_id, r.username.lower(), r.acctuniqueid,
                                        r.nas_id, r.columns.get("callingstationid")))
                 opened_or_closed = opened_or_closed or r.status == AcctStatus.START

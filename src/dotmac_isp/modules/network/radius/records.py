@@ -46,7 +46,10 @@ def value_name(attribute: str, raw: bytes) -> str:
 
 
 def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")[:_MAX_TEXT]
+    # NUL is valid UTF-8 but no PostgreSQL text may hold it, and binary values (a Class from
+    # some NASes) carry it: it becomes U+FFFD like any octet that is not UTF-8, so one such
+    # value cannot fail the batch it is written in.
+    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")[:_MAX_TEXT]
 
 
 def _ipv6_prefix(raw: bytes) -> str | None:
@@ -115,7 +118,7 @@ def from_request(request: Request, tenant_id: uuid.UUID, nas_id: uuid.UUID | Non
         if raw is not None:
             columns[column] = _ipv6_prefix(raw)
     raw = request.first(codec.FRAMED_INTERFACE_ID)
-    if raw is not None:
+    if raw is not None and len(raw) == 8:  # RFC 3162 2.2; longer would not fit the column
         columns["framedinterfaceid"] = raw.hex(":", 2)
     record.session_time = request.integer(codec.ACCT_SESSION_TIME)
     record.input_octets = counter(request.integer(codec.ACCT_INPUT_OCTETS),

@@ -35,7 +35,7 @@ class RadiusSettings(BaseModel):
     acct_writers: int = Field(8, ge=1, le=32)  # batches committing at the same time
     duplicate_cache_seconds: float = Field(30.0, ge=0)
     # Replies kept for retransmissions; past this many the oldest go first. Enough for
-    # duplicate_cache_seconds of the peak request rate (about 250 bytes each).
+    # duplicate_cache_seconds of the peak request rate (250-400 bytes each).
     duplicate_cache_entries: int = Field(200_000, ge=1000)
     # Accounting-Requests waiting for a commit; past this the NAS is not answered and resends
     # (a stalled database then costs a bounded amount of memory).

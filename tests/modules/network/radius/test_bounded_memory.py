@@ -1,6 +1,7 @@
 """Memory on the packet path stays level however many new values NASes send: every cache and
-table keyed by what a datagram carries (source address, attribute values, user names, session
-ids, retransmission keys) holds at most its configured number of entries."""
+table keyed by what a datagram carries on the accounting or the authentication port (source
+address, attribute values, user names, session ids, retransmission keys) holds at most its
+configured number of entries."""
 
 from __future__ import annotations
 
@@ -58,6 +59,18 @@ def accounting_request(n: int, username: str, status: int = INTERIM) -> bytes:
     return header + authenticator + attributes
 
 
+def access_request(n: int, username: str) -> bytes:
+    """An Access-Request from a user name and station the server has not seen."""
+    attributes = b"".join((
+        _attr(codec.USER_NAME, username.encode()),
+        _attr(codec.USER_PASSWORD, hashlib.md5(str(n).encode()).digest()),
+        _attr(codec.CALLING_STATION_ID, f"cpe-{n}".encode()),
+        _attr(codec.NAS_PORT_TYPE, (1000 + n).to_bytes(4, "big")),
+    ))
+    header = struct.pack("!BBH", codec.ACCESS_REQUEST, n & 255, 20 + len(attributes))
+    return header + hashlib.md5(b"auth-%d" % n).digest() + attributes
+
+
 def source(n: int) -> tuple[str, int]:
     """A different address of the NAS's range for every packet (a spoofing sender's view)."""
     return f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 40_000 + n % 1000
@@ -83,7 +96,7 @@ def server(settings: Settings) -> Any:
     """The server's packet path with a NAS range 10.0.0.0/8 and one subscriber, alice; the
     commit is left out (nothing here depends on the database)."""
     limits = radius_settings(settings, duplicate_cache_entries=1000, acct_queue_limit=500,
-                             sessions_per_subscriber=8)
+                             sessions_per_subscriber=8, postauth_log=False)
     database = Database.from_url("sqlite://")
     server = RadiusServer(limits, database)
     server._store = lambda recs: None  # type: ignore[method-assign]
@@ -92,6 +105,7 @@ def server(settings: Settings) -> Any:
     alice = Profile(TENANT, uuid.uuid4(), "alice", "", "active", uuid.uuid4())
     server.cache.apply(Update(full=True, nas=[nas], profiles=[alice], sessions=[]))
     server.acct_transport = Transport()  # type: ignore[assignment]
+    server.auth_transport = Transport()  # type: ignore[assignment]
     yield server
     server._writer.shutdown(wait=True)
     server._loader.shutdown(wait=False)
@@ -105,6 +119,7 @@ def _send(server: RadiusServer, first: int, count: int) -> None:
         for n in range(first, first + count):
             user = "alice" if n % 2 else f"roamer-{n}"  # a subscriber, and names we never had
             server._on_acct(accounting_request(n, user), source(n))
+            server._on_auth(access_request(n, user), source(n))  # a wrong password, or none
             if len(server._batch) >= server.radius.acct_batch_max:
                 await server._write_batch()
         await server._drain_batch()
@@ -128,6 +143,7 @@ def test_twenty_thousand_packets_of_new_values_leave_every_cache_at_its_bound(
 
     assert _count("stored") - stored == PACKETS_SENT  # every packet went the whole way
     assert server.acct_transport.sent == PACKETS_SENT  # type: ignore[union-attr]
+    assert server.auth_transport.sent == PACKETS_SENT  # type: ignore[union-attr]
     assert len(server.duplicates) <= 1000
     assert server.cache.nas.in_range.cache_info().currsize == 2000
     assert records._value_names.cache_info().currsize <= len(records._NAMED)

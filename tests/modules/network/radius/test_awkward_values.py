@@ -1,6 +1,7 @@
 """Values a NAS may send that no column can hold as they are (a binary Class with NUL octets,
 an over-long Framed-Interface-Id, a User-Name with a NUL) are stored in a form that fits, and
-never cost the other records written with them their answer."""
+a record the database still refuses never costs the other records written with it their
+answer."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import hashlib
 import socket
 import struct
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius.models import RadAcct, RadPostAuth
+from dotmac_isp.modules.services.models import Subscription
 from dotmac_isp.sdks.radius import codec
 from dotmac_isp.shared.db import Database
 from tests.modules.network.radius.support import (
     SECRET,
+    S,
     radius_settings,
     running_server,
     seed_isp,
@@ -25,9 +29,10 @@ BINARY_CLASS = b"\x00\x01ms-nps\x00\x00\x07"
 
 
 def _accounting(ident: int, session_id: str, *extra: tuple[int, bytes]) -> bytes:
+    given = {kind for kind, _value in extra}
     attributes = b"".join(codec.encode_raw(kind, value) for kind, value in (
         (codec.ACCT_STATUS_TYPE, (1).to_bytes(4, "big")),
-        (codec.USER_NAME, b"alice"),
+        *(() if codec.USER_NAME in given else ((codec.USER_NAME, b"alice"),)),
         (codec.ACCT_SESSION_ID, session_id.encode()),
         *extra,
     ))
@@ -79,3 +84,28 @@ def test_a_user_name_with_a_nul_still_leaves_the_authentication_log_written(
             RadPostAuth.tenant_id == isp.tenant.id)))
     # PostgreSQL cannot keep the NUL (SQLite can): the row is there either way
     assert {name.replace("\x00", "\ufffd") for name in names} == {"mallory\ufffdadmin", "alice"}
+
+
+def test_a_record_the_database_refuses_costs_the_others_in_its_batch_nothing(
+        radius_db: Database, settings: Settings) -> None:
+    # ghost's subscription is deleted behind the server's back (no change logged): the
+    # server still has the profile, and the database refuses its subscription id
+    isp = seed_isp(radius_db, settings, statuses={"alice": S.ACTIVE, "ghost": S.PENDING})
+    with running_server(radius_settings(settings, acct_batch_ms=50.0), radius_db) as server, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with radius_db.unit_of_work() as session:
+            session.connection().execute(delete(Subscription).where(
+                Subscription.id == isp.subs["ghost"].id))
+        sock.settimeout(1.0)
+        for ident, name in ((1, b"ghost"), (2, b"alice")):  # sent together: one batch
+            sock.sendto(_accounting(ident, f"{name.decode()}-session",
+                                    (codec.USER_NAME, name)),
+                        ("127.0.0.1", server.acct_port))
+        answered = [sock.recv(4096)[1]]
+        with pytest.raises(TimeoutError):
+            answered.append(sock.recv(4096)[1])
+    assert answered == [2]  # alice's; ghost's is left for the NAS to send again
+    with radius_db.unit_of_work(write=False) as session:
+        stored = set(session.scalars(select(RadAcct.acctsessionid).where(
+            RadAcct.tenant_id == isp.tenant.id)))
+    assert stored == {"alice-session"}

@@ -12,13 +12,16 @@ import asyncio
 import gc
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import exc as sa_exc
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius import accounting, coa, records, signals, telemetry
@@ -44,6 +47,10 @@ from dotmac_isp.shared.types import utcnow
 log = logging.getLogger(__name__)
 __all__ = ["PACKETS", "DuplicateCache", "RadiusServer"]
 PENDING = b""  # dedup marker: an accounting request whose batch has not committed yet
+# What the database says of a value it will not store (not of a lost connection): the COPY
+# into PostgreSQL raises the driver's own errors, the statements SQLAlchemy's.
+REFUSED = (sa_exc.DataError, sa_exc.IntegrityError, psycopg.DataError, psycopg.IntegrityError,
+           sqlite3.DataError, sqlite3.IntegrityError)
 
 
 class RadiusServer:
@@ -230,18 +237,29 @@ class RadiusServer:
             self._batch_ready.clear()
         if not batch:
             return
+        error = await self._commit(batch)
+        if error is None:
+            return
+        if len(batch) > 1 and isinstance(error, REFUSED):
+            # A value the database refuses must not cost the batch's other records their
+            # answer: the NAS would resend them all, into batches that fail the same way.
+            log.warning("accounting batch refused; storing its records one by one",
+                        extra={"records": len(batch), "error": str(error)})
+            for item in batch:
+                refused = await self._commit([item])
+                if refused is not None:
+                    self._failed([item], refused)
+            return
+        self._failed(batch, error)
+
+    async def _commit(self, batch: list[Pending]) -> BaseException | None:
+        """Store and answer a batch; the error, if it could not be stored."""
         loop = asyncio.get_running_loop()
         recs = [item.record for item in batch]
         try:
             await loop.run_in_executor(self._writer, self._store, recs)
-        except Exception:
-            # Unanswered: the NAS retransmits and the next batch stores it.
-            log.exception("accounting batch failed", extra={"records": len(batch)})
-            for item in batch:
-                self.duplicates.forget(item.key)
-            self.acct_counts.inc("store_failed", len(batch))
-            self._trace_batch(batch, "store_failed")
-            return
+        except Exception as exc:
+            return exc
         transport = self.acct_transport
         for item in batch:
             if transport is not None and not transport.is_closing():
@@ -250,6 +268,15 @@ class RadiusServer:
         self.acct_counts.inc("stored", len(batch))
         self._observe_batch(batch)
         self._track_sessions(recs)
+        return None
+
+    def _failed(self, batch: list[Pending], error: BaseException) -> None:
+        # Unanswered: the NAS retransmits and a later batch stores it.
+        log.error("accounting batch failed", exc_info=error, extra={"records": len(batch)})
+        for item in batch:
+            self.duplicates.forget(item.key)
+        self.acct_counts.inc("store_failed", len(batch))
+        self._trace_batch(batch, "store_failed")
 
     def _store(self, recs: list[accounting.AcctRecord]) -> None:
         with self.database.unit_of_work() as session:

@@ -2,6 +2,7 @@
 flat users file, in one run, with the same subscribers and the same load generator.
 
     .venv/bin/python bench/radius.py [--subscribers 10000] [--requests 20000] [--two-process]
+        [--only compare,memory,sqlite] [--memory-packets 100000]
 
 --two-process adds our server with two worker processes on the same ports (`radius serve
 --processes 2`, each with its own database pool and cache, sharing a NAS's requests by RADIUS
@@ -14,6 +15,13 @@ every subscriber's session, twice, then the stored rows are checked: each sessio
 its second update. Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and the Debian
 packages freeradius, freeradius-utils, freeradius-postgresql. Prints figures and ratios;
 exits 0 (also when something is missing, saying what).
+
+memory: our server's resident memory (VmRSS in /proc/PID/status) through a long run of
+Accounting-Stops whose values are all new (session id, Class, station ids, Connect-Info,
+enumerated values), read every 10,000 packets; printed as the growth per 10,000 after a
+warm-up that fills the bounded caches (the duplicate cache is set to 10,000 replies for it).
+sqlite: durable Interim-Updates per second on SQLite with synchronous=NORMAL against FULL
+(the default), two servers taking turns on the same files, as a ratio; needs radclient only.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.radius_durable import CHUNK, memory_run, seed_sqlite, stored_sqlite
 from bench.radius_kit import (
     ADMIN_URL,
     LIGHT,
@@ -61,17 +70,33 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--two-process", action="store_true",
                         help="also our server with two worker processes")
+    parser.add_argument("--only", default="compare,memory,sqlite",
+                        help="parts to run, of compare, memory and sqlite")
+    parser.add_argument("--memory-packets", type=int, default=100_000)
     args = parser.parse_args()
+    parts = {part.strip() for part in args.only.split(",")}
     missing = [tool for tool in ("radclient", "freeradius", "timeout") if not shutil.which(tool)]
     if missing:
         say(f"skipped: {', '.join(missing)} not installed (apt-get install freeradius "
             "freeradius-utils freeradius-postgresql)")
         return 0
-    try:
-        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        say(f"skipped: no PostgreSQL at {ADMIN_URL}: {exc}")
-        return 0
+    if "sqlite" in parts:
+        sqlite_durability(args)
+    if parts & {"compare", "memory"}:
+        try:
+            psycopg.connect(ADMIN_URL, connect_timeout=3).close()
+        except psycopg.Error as exc:
+            say(f"skipped compare and memory: no PostgreSQL at {ADMIN_URL}: {exc}")
+            return 0
+    if "memory" in parts:
+        memory(args)
+    if "compare" in parts:
+        compare(args)
+    return 0
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Our server against FreeRADIUS + SQL and FreeRADIUS with a flat file."""
     subs, total, parallel = args.subscribers, args.requests, args.parallel
     ours = {"ours": 1, "ours_2": 2} if args.two_process else {"ours": 1}
     say(f"RADIUS bench: {subs} subscribers; per server and round {total} Access-Requests "
@@ -126,7 +151,67 @@ def main() -> int:
             best = max(acct_runs[key], key=lambda r: r.rate)
             acct[key] = (best, *count_stored(dbs[key], "radacct", final))
     report(results, acct, subs)
-    return 0
+
+
+def memory(args: argparse.Namespace) -> None:
+    """RSS of our server (PostgreSQL) through warm-up + memory_packets fresh-valued Stops."""
+    subs, warmup = args.subscribers, 2 * CHUNK
+    with tempfile.TemporaryDirectory(prefix="radius-memory-") as tmp, \
+            scratch_db("bench_memory") as database:
+        work = Path(tmp)
+        seed_ours(database, subs)
+        auth, acct = free_port(), free_port()
+        with our_server(database, auth, acct, 1, work / "memory.log", settings={
+                "DOTMAC_RADIUS__DUPLICATE_CACHE_ENTRIES": str(CHUNK)}) as process:
+            run = memory_run(work, acct, process.pid, subs, warmup, args.memory_packets,
+                             args.parallel)
+    say(f"\nMemory: {warmup} + {args.memory_packets} Accounting-Stops, every value new; "
+        f"RSS of the server process (pid {process.pid}) after each {CHUNK}")
+    say("  " + "  ".join(f"{n // 1000}k: {rss:.1f}" for n, rss in run.points) + " (MiB)")
+    say(f"  growth per {CHUNK} packets after the warm-up: {run.growth_per_chunk():+.2f} MiB "
+        f"(goal: about 0); {run.points[-1][0] / run.seconds:.0f} acct/s, lost {run.lost}")
+
+
+def sqlite_durability(args: argparse.Namespace) -> None:
+    """Durable Interim-Updates per second on SQLite, synchronous=NORMAL against FULL."""
+    subs, levels = args.subscribers, [args.parallel, LIGHT]
+    modes = {"NORMAL": "?synchronous=NORMAL", "FULL": ""}  # FULL: the default
+    with tempfile.TemporaryDirectory(prefix="radius-sqlite-") as tmp:
+        work = Path(tmp)
+        paths = {mode: work / f"acct-{mode.lower()}.db" for mode in modes}
+        for path in paths.values():
+            seed_sqlite(f"sqlite:///{path}", subs)
+        files = [work / f"interim{k}.txt" for k in range(2 * args.rounds * len(levels))]
+        for k, path in enumerate(files):
+            interim_file(path, subs, 300 * (k + 1))
+        best: dict[tuple[str, int], Run] = {}
+        with ExitStack() as stack:
+            ports = {mode: (free_port(), free_port()) for mode in modes}
+            for mode, query in modes.items():
+                stack.enter_context(our_server(f"sqlite:///{paths[mode]}{query}",
+                                               *ports[mode], 1, work / f"{mode}.log"))
+            pairs = iter(zip(files[::2], files[1::2], strict=True))
+            for level in levels:
+                for _round in range(args.rounds):
+                    pair = next(pairs)
+                    for mode in modes:
+                        run = _merge([radclient(path, ports[mode][1], "acct", subs, level)
+                                      for path in pair])
+                        if (mode, level) not in best or run.rate > best[mode, level].rate:
+                            best[mode, level] = run
+        stored = {mode: stored_sqlite(paths[mode], 300 * len(files)) for mode in modes}
+    say(f"\nDurable accounting on SQLite: {2 * subs} Interim-Updates a round, answered after "
+        f"their commit; best of {args.rounds} rounds; NORMAL survives a killed process, FULL "
+        "also a power loss")
+    say(f"  {'radclient':10} {'NORMAL acct/s':>14} {'FULL acct/s':>12} {'FULL/NORMAL':>12}")
+    for level in levels:
+        normal, full = best["NORMAL", level], best["FULL", level]
+        say(f"  {'-p ' + str(level):10} {normal.rate:>14.0f} {full.rate:>12.0f} "
+            f"{full.rate / normal.rate:>11.2f}x")
+    for mode in modes:
+        lost = sum(run.sent - run.answered for (m, _), run in best.items() if m == mode)
+        say(f"  {mode}: lost {lost} in the best rounds; sessions holding the last update "
+            f"after the servers stopped: {stored[mode][1]}/{subs}")
 
 
 def _mkdir(path: Path) -> Path:

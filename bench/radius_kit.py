@@ -202,11 +202,16 @@ def freeradius(raddb: Path) -> Iterator[None]:
 
 @contextmanager
 def our_server(database: str, auth_port: int, acct_port: int, processes: int = 1,
-               log: Path | None = None) -> Iterator[None]:
+               log: Path | None = None, settings: dict[str, str] | None = None,
+               ) -> Iterator[subprocess.Popen[str]]:
     """`dotmac-isp radius serve`, with --processes when more than one; ready when every
-    worker serves its /metrics and the port answers."""
+    worker serves its /metrics and the port answers. database: a scratch database's name, or
+    a URL; settings: more DOTMAC_ variables. Yields the process (with one worker, the one
+    that serves)."""
     metrics = free_tcp_ports(processes)
-    env = {**os.environ, "DOTMAC_DATABASE_URL": dsn(database), "DOTMAC_SECRET_KEY": SECRET_KEY,
+    url = database if "://" in database else dsn(database)
+    env = {**os.environ, **(settings or {}), "DOTMAC_DATABASE_URL": url,
+           "DOTMAC_SECRET_KEY": SECRET_KEY,
            "DOTMAC_LOG_LEVEL": "WARNING", "DOTMAC_RADIUS__HOST": "127.0.0.1",
            "DOTMAC_RADIUS__AUTH_PORT": str(auth_port),
            "DOTMAC_RADIUS__ACCT_PORT": str(acct_port),
@@ -214,11 +219,15 @@ def our_server(database: str, auth_port: int, acct_port: int, processes: int = 1
            "DOTMAC_RADIUS__METRICS_PORT": str(metrics)}
     with (log.open("w") if log else open(os.devnull, "w")) as out:
         process = subprocess.Popen([sys.executable, "-m", "dotmac_isp.cli", "radius", "serve"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+                                   env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
         try:
-            wait_for(lambda: all(_serves_metrics(metrics + n) for n in range(processes))
-                     and probe_once(auth_port, 0) is not None, process, 120)
-            yield
+            try:
+                wait_for(lambda: all(_serves_metrics(metrics + n) for n in range(processes))
+                         and probe_once(auth_port, 0) is not None, process, 120)
+            except RuntimeError as exc:
+                said = log.read_text(errors="replace")[-2000:] if log else ""
+                raise RuntimeError(f"our server did not start:\n{said}") from exc
+            yield process
         finally:
             stop(process)
 

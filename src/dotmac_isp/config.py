@@ -39,6 +39,15 @@ class RadiusSettings(BaseModel):
     acct_batch_max: int = Field(200, ge=1)
     acct_writers: int = Field(8, ge=1, le=32)  # batches committing at the same time
     duplicate_cache_seconds: float = Field(30.0, ge=0)
+    # Replies kept for retransmissions; past this many the oldest go first. Enough for
+    # duplicate_cache_seconds of the peak request rate (250-400 bytes each).
+    duplicate_cache_entries: int = Field(200_000, ge=1000)
+    # Accounting-Requests waiting for a commit; past this the NAS is not answered and resends
+    # (a stalled database then costs a bounded amount of memory).
+    acct_queue_limit: int = Field(20_000, ge=1)
+    # Open sessions remembered per subscriber for Simultaneous-Use; keep it above the highest
+    # limit a plan sets.
+    sessions_per_subscriber: int = Field(64, ge=1)
     receive_buffer_bytes: int = Field(8 * 1024 * 1024, ge=65536)
     postauth_log: bool = True
     stale_session_minutes: int = Field(30, ge=1)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache, partial
 
 from sqlalchemy import select
 
@@ -40,13 +41,23 @@ LOOKBACK = timedelta(seconds=60)
 SESSION_LOOKBACK = timedelta(seconds=10)
 # Past this long without a poll (a stalled process) the log may have been pruned: load all.
 MAX_GAP = timedelta(hours=1)
-_MEMO_LIMIT = 65536
+# Source addresses whose NAS range was looked up: whoever sends the datagrams chooses them
+# (spoofed sources included), so only the most recently seen are remembered.
+RANGE_MEMO_ENTRIES = 65536
+
+
+def _find_range(ranges: list[NasEntry], address: str) -> NasEntry | None:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return next((e for e in ranges if ip in e.network), None)
 
 
 class NasTable:
     """Source address -> NAS. Exact addresses first, then ranges, longest prefix first."""
 
-    def __init__(self, entries: Iterable[NasEntry] = ()):
+    def __init__(self, entries: Iterable[NasEntry] = (), memo_entries: int | None = None):
         self.exact: dict[str, NasEntry] = {}
         self.ranges: list[NasEntry] = []
         self.by_id: dict[uuid.UUID, NasEntry] = {}
@@ -57,32 +68,29 @@ class NasTable:
             else:
                 self.ranges.append(entry)
         self.ranges.sort(key=lambda e: e.network.prefixlen, reverse=True)
-        self._memo: dict[str, NasEntry | None] = {}
+        # an LRU over the ranges list, not over self: no reference cycle, so a replaced table
+        # is freed at once even when gc.freeze() has taken it out of the collector's sight
+        self.in_range = lru_cache(maxsize=memo_entries or RANGE_MEMO_ENTRIES)(
+            partial(_find_range, self.ranges))
 
     def lookup(self, address: str) -> NasEntry | None:
         entry = self.exact.get(address)
         if entry is not None or not self.ranges:
             return entry
-        if address in self._memo:
-            return self._memo[address]
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return None
-        found = next((e for e in self.ranges if ip in e.network), None)
-        if len(self._memo) >= _MEMO_LIMIT:
-            self._memo.clear()  # spoofed sources must not grow memory without bound
-        self._memo[address] = found
-        return found
+        return self.in_range(address)
 
     def __len__(self) -> int:
         return len(self.by_id)
 
 
 class OnlineSessions:
-    """Open sessions per subscriber, for the simultaneous-use limit."""
+    """Open sessions per subscriber, for the simultaneous-use limit.
 
-    def __init__(self) -> None:
+    At most per_user sessions are kept for each subscriber, the most recently updated: the
+    NAS chooses the session ids, and a limit is only ever compared with a handful of them."""
+
+    def __init__(self, per_user: int = 64) -> None:
+        self.per_user = per_user
         self.by_user: dict[tuple[uuid.UUID, str], dict[str, OpenSession]] = {}
         self.by_id: dict[str, OpenSession] = {}
 
@@ -93,8 +101,11 @@ class OnlineSessions:
             self.add(s)
 
     def add(self, s: OpenSession) -> None:
-        self.by_id[s.acctuniqueid] = s
-        self.by_user.setdefault((s.tenant_id, s.username), {})[s.acctuniqueid] = s
+        uid = s.acctuniqueid
+        user = self.by_user.setdefault((s.tenant_id, s.username), {})
+        if user.pop(uid, None) is None and len(user) >= self.per_user:
+            self.by_id.pop(user.pop(next(iter(user))).acctuniqueid, None)
+        self.by_id[uid] = user[uid] = s  # last in the user's dict: the most recent
 
     def remove(self, acctuniqueid: str) -> None:
         s = self.by_id.pop(acctuniqueid, None)
@@ -104,10 +115,6 @@ class OnlineSessions:
                 user.pop(acctuniqueid, None)
                 if not user:
                     del self.by_user[(s.tenant_id, s.username)]
-
-    def close_nas(self, nas_id: uuid.UUID) -> None:
-        for uid in [uid for uid, s in self.by_id.items() if s.nas_id == nas_id]:
-            self.remove(uid)
 
     def others(self, tenant_id: uuid.UUID, username: str, nas_id: uuid.UUID,
                calling: str | None) -> int:
@@ -145,7 +152,7 @@ class PolicyCache:
         self.plans: dict[uuid.UUID, PlanSnapshot] = {}
         self.profiles: dict[tuple[uuid.UUID, str], Profile] = {}
         self.by_subscription: dict[uuid.UUID, Profile] = {}
-        self.online = OnlineSessions()
+        self.online = OnlineSessions(settings.radius.sessions_per_subscriber)
         self.loaded_at = 0.0
         self.plans_version = 0  # changes whenever a plan may have changed
         self._seen: dict[int, datetime] = {}
@@ -278,12 +285,18 @@ class PolicyCache:
             self._drop(profile.subscription_id)
             self.profiles[(profile.tenant_id, profile.username)] = profile
             self.by_subscription[profile.subscription_id] = profile
+        # Only subscribers the server knows are counted: sessions of other user names (a NAS
+        # may send any) would take memory and never be asked about. A profile added later
+        # gets its sessions with the next resync of open sessions.
+        known = self.profiles
         if update.sessions is not None:
-            self.online.replace(update.sessions)
+            self.online.replace(s for s in update.sessions
+                                if (s.tenant_id, s.username) in known)
         for uid in update.closed:
             self.online.remove(uid)
         for s in update.opened:
-            self.online.add(s)
+            if (s.tenant_id, s.username) in known:
+                self.online.add(s)
         self.loaded_at = time.monotonic()
 
     def _drop(self, subscription_id: uuid.UUID) -> None:

@@ -25,7 +25,9 @@ _COPY = f"COPY radpostauth ({', '.join(_COLUMNS)}) FROM STDIN"
 BUFFER_LIMIT = 100_000
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# NUL cannot be in PostgreSQL text at all (a User-Name may carry one): U+FFFD instead.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r",
+                          "\x00": "\ufffd"})
 
 
 def copy_line(values: list[Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from dotmac_isp.modules.network.radius.accounting import AcctRecord, counter, unique_id
@@ -29,16 +29,27 @@ _TEXT = {
 _MAX_TEXT = 253
 
 
-@cache
-def value_name(attribute: str, raw: bytes) -> str:
+@lru_cache(maxsize=len(_NAMED))
+def _value_names(attribute: str) -> dict[bytes, str]:
+    """The dictionary's names of an enumerated attribute's values, by their encoded value."""
     values = load_dictionary().attributes[attribute].values
-    if values.HasBackward(raw):
-        return str(values.GetBackward(raw))
+    return {bytes(raw): str(name) for raw, name in values.backward.items()}
+
+
+def value_name(attribute: str, raw: bytes) -> str:
+    """A value's name, or its number when the dictionary has none. Nothing is remembered
+    per value: a NAS chooses the values, and a memo of them would grow with every new one."""
+    name = _value_names(attribute).get(raw)
+    if name is not None:
+        return name
     return str(int.from_bytes(raw, "big")) if len(raw) == 4 else raw.hex()
 
 
 def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")[:_MAX_TEXT]
+    # NUL is valid UTF-8 but no PostgreSQL text may hold it, and binary values (a Class from
+    # some NASes) carry it: it becomes U+FFFD like any octet that is not UTF-8, so one such
+    # value cannot fail the batch it is written in.
+    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")[:_MAX_TEXT]
 
 
 def _ipv6_prefix(raw: bytes) -> str | None:
@@ -107,7 +118,7 @@ def from_request(request: Request, tenant_id: uuid.UUID, nas_id: uuid.UUID | Non
         if raw is not None:
             columns[column] = _ipv6_prefix(raw)
     raw = request.first(codec.FRAMED_INTERFACE_ID)
-    if raw is not None:
+    if raw is not None and len(raw) == 8:  # RFC 3162 2.2; longer would not fit the column
         columns["framedinterfaceid"] = raw.hex(":", 2)
     record.session_time = request.integer(codec.ACCT_SESSION_TIME)
     record.input_octets = counter(request.integer(codec.ACCT_INPUT_OCTETS),

@@ -12,13 +12,16 @@ import asyncio
 import gc
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import exc as sa_exc
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius import accounting, coa, records, signals, telemetry
@@ -43,6 +46,10 @@ from dotmac_isp.shared.types import utcnow
 log = logging.getLogger(__name__)
 __all__ = ["PACKETS", "DuplicateCache", "RadiusServer"]
 PENDING = b""  # dedup marker: an accounting request whose batch has not committed yet
+# What the database says of a value it will not store (not of a lost connection): the COPY
+# into PostgreSQL raises the driver's own errors, the statements SQLAlchemy's.
+REFUSED = (sa_exc.DataError, sa_exc.IntegrityError, psycopg.DataError, psycopg.IntegrityError,
+           sqlite3.DataError, sqlite3.IntegrityError)
 
 
 class RadiusServer:
@@ -59,7 +66,8 @@ class RadiusServer:
         self.cache = PolicyCache(database, settings)
         self.authenticator = Authenticator(self.cache, self.radius)
         self.auth_counts, self.acct_counts = Counters("auth"), Counters("acct")
-        self.duplicates = DuplicateCache(self.radius.duplicate_cache_seconds)
+        self.duplicates = DuplicateCache(self.radius.duplicate_cache_seconds,
+                                         self.radius.duplicate_cache_entries)
         self.postauth = PostAuthLog(database, enabled=self.radius.postauth_log)
         self.telemetry = telemetry.Telemetry(self.radius.trace_sample_ratio, tracer_provider)
         self.refresher = Refresher(self.cache, settings, self.load, self.shared_sessions)
@@ -187,6 +195,9 @@ class RadiusServer:
             if cached:
                 self.acct_transport.sendto(cached, addr)  # type: ignore[union-attr]
             return
+        if len(self._batch) >= self.radius.acct_queue_limit:
+            counts.inc("overloaded")  # unanswered: the NAS sends it again later
+            return
         try:
             request = codec.decode(data)
             if request.code != codec.ACCOUNTING_REQUEST:
@@ -225,18 +236,29 @@ class RadiusServer:
             self._batch_ready.clear()
         if not batch:
             return
+        error = await self._commit(batch)
+        if error is None:
+            return
+        if len(batch) > 1 and isinstance(error, REFUSED):
+            # A value the database refuses must not cost the batch's other records their
+            # answer: the NAS would resend them all, into batches that fail the same way.
+            log.warning("accounting batch refused; storing its records one by one",
+                        extra={"records": len(batch), "error": str(error)})
+            for item in batch:
+                refused = await self._commit([item])
+                if refused is not None:
+                    self._failed([item], refused)
+            return
+        self._failed(batch, error)
+
+    async def _commit(self, batch: list[Pending]) -> BaseException | None:
+        """Store and answer a batch; the error, if it could not be stored."""
         loop = asyncio.get_running_loop()
         recs = [item.record for item in batch]
         try:
             written = await loop.run_in_executor(self._writer, self._store, recs)
-        except Exception:
-            # Unanswered: the NAS retransmits and the next batch stores it.
-            log.exception("accounting batch failed", extra={"records": len(batch)})
-            for item in batch:
-                self.duplicates.forget(item.key)
-            self.acct_counts.inc("store_failed", len(batch))
-            self._trace_batch(batch, "store_failed")
-            return
+        except Exception as exc:
+            return exc
         transport = self.acct_transport
         for item in batch:
             if transport is not None and not transport.is_closing():
@@ -245,6 +267,15 @@ class RadiusServer:
         self.acct_counts.inc("stored", len(batch))
         self._observe_batch(batch)
         self._track_sessions(written)
+        return None
+
+    def _failed(self, batch: list[Pending], error: BaseException) -> None:
+        # Unanswered: the NAS retransmits and a later batch stores it.
+        log.error("accounting batch failed", exc_info=error, extra={"records": len(batch)})
+        for item in batch:
+            self.duplicates.forget(item.key)
+        self.acct_counts.inc("store_failed", len(batch))
+        self._trace_batch(batch, "store_failed")
 
     def _store(self, recs: list[accounting.AcctRecord]) -> accounting.Written:
         with self.database.unit_of_work() as session:
@@ -281,6 +312,8 @@ class RadiusServer:
         for uid in written.closed:
             online.remove(uid)
         for uid, r in written.opened.items():
+            if r.subscription_id is None:
+                continue  # not a subscriber of ours: nothing to limit (see cache.apply)
             opened_or_closed = opened_or_closed or uid not in online.by_id
             online.add(OpenSession(r.tenant_id, r.username.lower(), uid, r.nas_id,
                                    r.columns.get("callingstationid")))

@@ -9,6 +9,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from dotmac_isp.sdks.services import metrics
@@ -37,7 +38,10 @@ class DuplicateCache:
 
     Keys, replies and expiry times are bytes and floats in plain dicts, which the garbage
     collector does not track: a cache of a few hundred thousand entries then costs nothing at
-    each collection (tuples would be scanned every time and show up as latency spikes)."""
+    each collection (tuples would be scanned every time and show up as latency spikes).
+
+    Keys are chosen by whoever sends (source port, identifier, authenticator), so the cache
+    holds at most `limit` entries: past that the oldest tenth is dropped at once."""
 
     def __init__(self, seconds: float, limit: int = 200_000):
         self.seconds = seconds
@@ -59,7 +63,7 @@ class DuplicateCache:
         if self.seconds <= 0:
             return
         if len(self._expires) >= self.limit:
-            for old in list(self._expires)[: self.limit // 10]:
+            for old in list(islice(self._expires, self.limit // 10)):
                 self.forget(old)
         if key in self._expires:
             del self._expires[key]  # re-insert: the order of _expires is the order of expiry
@@ -69,6 +73,9 @@ class DuplicateCache:
     def forget(self, key: bytes) -> None:
         self._expires.pop(key, None)
         self._replies.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._expires)
 
     def prune(self) -> None:
         now, expires = time.monotonic(), self._expires

@@ -18,7 +18,9 @@ import pytest
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.network.radius import cache as policy_cache
 from dotmac_isp.modules.network.radius import records
+from dotmac_isp.modules.network.radius.accounting import AcctRecord, Written
 from dotmac_isp.modules.network.radius.cache import OnlineSessions, Update
+from dotmac_isp.modules.network.radius.enums import AcctStatus
 from dotmac_isp.modules.network.radius.policy import Profile
 from dotmac_isp.modules.network.radius.server import PACKETS, RadiusServer
 from dotmac_isp.modules.network.radius.store import NasEntry, OpenSession
@@ -91,6 +93,18 @@ def _count(outcome: str) -> float:
     return PACKETS.labels("acct", outcome)._value.get()
 
 
+def _as_if_stored(recs: list[AcctRecord]) -> Written:
+    """What the database would report for fresh sessions: Start and Interim leave them open,
+    Stop closes them."""
+    written = Written()
+    for r in recs:
+        if r.status == AcctStatus.STOP:
+            written.close(r.acctuniqueid)
+        elif r.status in (AcctStatus.START, AcctStatus.INTERIM):
+            written.open(r)
+    return written
+
+
 @pytest.fixture
 def server(settings: Settings) -> Any:
     """The server's packet path with a NAS range 10.0.0.0/8 and one subscriber, alice; the
@@ -99,7 +113,7 @@ def server(settings: Settings) -> Any:
                              sessions_per_subscriber=8, postauth_log=False)
     database = Database.from_url("sqlite://")
     server = RadiusServer(limits, database)
-    server._store = lambda recs: None  # type: ignore[method-assign]
+    server._store = _as_if_stored  # type: ignore[method-assign]
     nas = NasEntry(NAS_ID, TENANT, "bng-range", ipaddress.ip_network("10.0.0.0/8"), SECRET,
                    "mikrotik", 3799, False)
     alice = Profile(TENANT, uuid.uuid4(), "alice", "", "active", uuid.uuid4())

@@ -52,7 +52,7 @@ from dotmac_isp.modules.services.subscription_addons import attach_addon as atta
 from dotmac_isp.modules.services.subscription_addons import detach_addon as detach_addon
 from dotmac_isp.modules.services.subscription_addons import list_addons as list_addons
 from dotmac_isp.shared import crypto
-from dotmac_isp.shared.errors import Conflict, InvalidState
+from dotmac_isp.shared.errors import Conflict, InvalidState, NotFound
 from dotmac_isp.shared.pagination import Page, PageParams
 from dotmac_isp.shared.types import utcnow
 
@@ -75,17 +75,25 @@ def create_subscription(session: Session, settings: Settings, tenant_id: uuid.UU
     if customer.status == "closed":
         raise InvalidState("the customer is closed; reopen the account first")
     plan = catalogue.get_plan(session, tenant_id, data.plan_id)
+    # extra["field"] names the input a form shows the refusal beside
     if plan.is_archived:
-        raise InvalidState(f"plan {plan.name!r} is archived and can no longer be sold")
+        raise InvalidState(f"plan {plan.name!r} is archived and can no longer be sold",
+                           extra={"field": "plan_id"})
     if plan.currency != customer.currency:
         raise InvalidState(f"plan {plan.name!r} is priced in {plan.currency} but the customer "
-                           f"is billed in {customer.currency}")
+                           f"is billed in {customer.currency}", extra={"field": "plan_id"})
     if data.service_address_id is not None:
-        customers_service.get_address(session, tenant_id, customer.id, data.service_address_id)
+        try:
+            customers_service.get_address(session, tenant_id, customer.id,
+                                          data.service_address_id)
+        except NotFound as exc:
+            raise NotFound(exc.detail,
+                           extra={"field": "service_address_id"}) from exc
     repo = SubscriptionRepository(session, tenant_id)
     username = (data.radius_username or "").lower() or _free_username(repo, customer.number)
     if repo.username_taken(username):
-        raise Conflict(f"RADIUS username {username!r} is already in use")
+        raise Conflict(f"RADIUS username {username!r} is already in use",
+                       extra={"field": "radius_username"})
     sub = Subscription(
         customer_id=customer.id, plan_id=plan.id, plan=plan,
         service_address_id=data.service_address_id, status=S.PENDING.value,
@@ -109,7 +117,8 @@ def _free_username(repo: SubscriptionRepository, customer_number: str) -> str:
         candidate = f"{base}-{n}"
         if not repo.username_taken(candidate):
             return candidate
-    raise Conflict("no free RADIUS username; give one explicitly")
+    raise Conflict("no free RADIUS username; give one explicitly",
+                   extra={"field": "radius_username"})
 
 
 def get_subscription(session: Session, tenant_id: uuid.UUID,

@@ -18,16 +18,17 @@ from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permis
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.network.radius import service as radius_service
-from dotmac_isp.modules.services import catalogue, schemas, service
+from dotmac_isp.modules.services import catalogue, schemas, service, web_new_subscription
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import ScheduledChange
 from dotmac_isp.modules.services.web_glance import subscription_glance
 from dotmac_isp.shared.errors import NotFound, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams
-from dotmac_isp.web.form_errors import validate_form
 from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+# before /subscriptions/{subscription_id}, which would take "new" for an id
+router.include_router(web_new_subscription.router)
 P = Permission
 S = SubscriptionStatus
 # action -> (label, target status or None for a plan change, reason required)
@@ -38,8 +39,6 @@ ACTIONS: dict[str, tuple[str, SubscriptionStatus | None, bool]] = {
     "terminate": ("Terminate", S.TERMINATED, True),
     "change_plan": ("Change plan", None, False),
 }
-SUBSCRIPTION_LABELS = {"customer_id": "Customer", "plan_id": "Plan",
-                       "service_address_id": "Service address"}
 AVAILABLE = {
     S.PENDING: ["activate", "terminate"], S.PROVISIONING: ["activate", "terminate"],
     S.FAILED: ["activate", "terminate"], S.ACTIVE: ["suspend", "change_plan", "terminate"],
@@ -94,20 +93,6 @@ async def toggle_archive(request: Request, plan_id: uuid.UUID, session: DbSessio
     plan = catalogue.set_archived(session, user.tenant_id, plan_id, form.get("archive") == "1")
     flash(request, f"Plan {plan.name} {'archived' if plan.is_archived else 'back on sale'}.")
     return RedirectResponse("/admin/plans", status_code=303)
-
-
-@router.post("/subscriptions/new")
-async def create_subscription(request: Request, session: DbSession, settings: AppSettings,
-                              user: User = page_permission(P.SERVICES_WRITE)) -> Response:
-    form = await verify_csrf(request)
-    data, errors = validate_form(schemas.SubscriptionCreate, {
-        "customer_id": form.get("customer_id"), "plan_id": form.get("plan_id"),
-        "service_address_id": form.get("service_address_id") or None}, SUBSCRIPTION_LABELS)
-    if data is None:
-        raise ValidationFailed("; ".join(errors))
-    sub = service.create_subscription(session, settings, user.tenant_id, data)
-    flash(request, f"Subscription {sub.radius_username} created (pending).")
-    return RedirectResponse(f"/admin/subscriptions/{sub.id}", status_code=303)
 
 
 @router.get("/subscriptions/{subscription_id}", response_class=HTMLResponse)

@@ -3,8 +3,10 @@ beside its field with what was typed kept, and a refused form stores nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
@@ -48,7 +50,7 @@ def test_a_line_added_as_text_is_placed_by_its_label() -> None:
     assert errors.general == ["The invoice is already paid"]
 
 
-def _count(session: Session, model: type, *where: object) -> int:
+def _count(session: Session, model: type[Any], *where: ColumnElement[bool]) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 

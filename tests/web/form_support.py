@@ -13,17 +13,17 @@ _CONTROLS = ("input", "select", "textarea")
 class _Walk(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
-        self.last_field: str | None = None
+        self.last_field: tuple[str, str] | None = None  # (name, id) of the last control
         self.beside: dict[str, list[str]] = {}
         self.general: list[str] = []
         self.values: dict[str, str] = {}
-        self._open: tuple[str, str | None] | None = None  # (for, field before it)
+        self._open: tuple[str, tuple[str, str] | None] | None = None  # (for, control before)
         self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag in _CONTROLS and a.get("name") and a.get("type") != "hidden":
-            self.last_field = a["name"]
+            self.last_field = (str(a["name"]), str(a.get("id") or ""))
             if tag == "input" and a.get("value") is not None:
                 self.values[str(a["name"])] = str(a["value"])
         if "data-error-for" in a:
@@ -42,8 +42,10 @@ class _Walk(HTMLParser):
         if not target:
             self.general.append(text)
         else:
-            # beside its field: the last control before the message is that field
-            assert before == target, f"error for {target!r} follows field {before!r}: {text}"
+            # beside its field: the last control before the message is that field (a page
+            # with two forms tells same-named fields apart by the form's prefix or the id)
+            assert before is not None and (target in before or target.endswith(
+                "_" + before[0])), f"error for {target!r} follows field {before!r}: {text}"
             self.beside.setdefault(target, []).append(text)
         self._open = None
 

@@ -41,12 +41,37 @@ class FormErrors(list[str]):
 
     def add(self, field: str | None, message: str) -> None:
         """An error of a field (by its form name), or of the whole form when field is None."""
-        line = f"{self.label(field)}: {message}" if field else message[:1].upper() + message[1:]
+        self.put(field, f"{self.label(field)}: {message}" if field else message)
+
+    def put(self, field: str | None, line: str) -> None:
+        """A ready line, kept under the given field (None: the whole form)."""
         if line in self:
             return
         super().append(line)
         if field:
             self.by_field.setdefault(field, []).append(line)
+
+    def refusal(self, exc: AppError, field: str | None = None) -> None:
+        """A service's refusal, beside the field it names (extra["field"]), with the field
+        names in its text read as labels."""
+        field = field or exc.extra.get("field")
+        message = exc.detail
+        if field:  # "needs card_last4: the last four digits" beside that very field
+            message = re.sub(rf"\b{re.escape(field)}:\s*", "", message)
+        self.add(field, with_labels(message, self.labels, words=False))
+
+    def relabel(self, message: str) -> str:
+        return with_labels(message, self.labels)
+
+    def merge(self, other: FormErrors, skip: Iterable[str] = ()) -> None:
+        """Another check's errors, except on fields that already have one here."""
+        skipped = set(skip)
+        for field, lines in other.by_field.items():
+            if field not in skipped:
+                for line in lines:
+                    self.put(field, line)
+        for line in other.general:
+            self.put(None, line)
 
     def append(self, line: str) -> None:
         if line in self:
@@ -167,13 +192,16 @@ def _plain(message: str) -> str:
     return message[0].lower() + message[1:] if message else message
 
 
-def with_labels(message: str, labels: Mapping[str, str]) -> str:
-    """Field names a rule mentions ("give a first_name/last_name") become their labels."""
-    for name in sorted(labels, key=len, reverse=True):
-        if "." in name:
-            continue
-        message = re.sub(rf"\b{re.escape(name)}\b", labels[name], message)
-    return message.replace("/", " / ") if "/" in message and "://" not in message else message
+def with_labels(message: str, labels: Mapping[str, str], *, words: bool = True) -> str:
+    """Field names a rule mentions ("give a first_name/last_name") become their labels;
+    with words=False only names that cannot be plain words (card_last4, not amount)."""
+    names = sorted((n for n in labels if "." not in n and (words or "_" in n)),
+                   key=len, reverse=True)
+    if not names:
+        return message
+    either = "|".join(re.escape(n) for n in names)
+    message = re.sub(rf"\b({either})/({either})\b", r"\1 / \2", message)
+    return re.sub(rf"\b({either})\b", lambda m: labels[m.group(1)], message)
 
 
 def _where(loc: tuple[Any, ...], labels: Mapping[str, str],
@@ -206,13 +234,10 @@ def _into(errors: FormErrors, errs: Any, fields: Mapping[str, str]) -> None:
         loc = tuple(err.get("loc", ()))
         field = _where(loc, errors.labels, fields)
         if field is None:
-            errors.add(None, message)
+            errors.add(None, message[:1].upper() + message[1:])
             continue
         label = _label_of(loc, errors.labels) or errors.label(field)
-        line = f"{label}: {message}"
-        if line not in errors:
-            list.append(errors, line)
-            errors.by_field.setdefault(field, []).append(line)
+        errors.put(field, f"{label}: {message}")
 
 
 def form_errors(exc: ValidationError, labels: Mapping[str, str],

@@ -22,9 +22,10 @@ from dotmac_isp.modules.services import catalogue, schemas, service, web_new_sub
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import ScheduledChange
 from dotmac_isp.modules.services.web_glance import subscription_glance
-from dotmac_isp.shared.errors import NotFound, ValidationFailed
+from dotmac_isp.shared.errors import AppError, Conflict, NotFound, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.forms import FormErrors, all_or_nothing, form_errors
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 # before /subscriptions/{subscription_id}, which would take "new" for an id
@@ -39,6 +40,9 @@ ACTIONS: dict[str, tuple[str, SubscriptionStatus | None, bool]] = {
     "terminate": ("Terminate", S.TERMINATED, True),
     "change_plan": ("Change plan", None, False),
 }
+# The quick new-plan form on the catalogue page.
+QUICK_PLAN_LABELS = {"name": "Name", "kind": "Kind", "download_kbps": "Download kbit/s",
+                     "upload_kbps": "Upload kbit/s", "price": "Price", "billing_cycle": "Cycle"}
 AVAILABLE = {
     S.PENDING: ["activate", "terminate"], S.PROVISIONING: ["activate", "terminate"],
     S.FAILED: ["activate", "terminate"], S.ACTIVE: ["suspend", "change_plan", "terminate"],
@@ -61,25 +65,34 @@ async def create_plan(request: Request, session: DbSession,
     data: dict[str, object] = {"name": str(form.get("name", "")).strip(),
                                "kind": form.get("kind", "internet"),
                                "billing_cycle": form.get("billing_cycle", "monthly")}
-    errors: list[str] = []
+    errors = FormErrors(QUICK_PLAN_LABELS)
     for field in ("download_kbps", "upload_kbps"):
         raw = str(form.get(field, "")).strip()
         if raw:
             if not raw.isdigit():
-                errors.append(f"{field.replace('_', ' ')}: a whole number of kbit/s")
+                errors.add(field, "a whole number of kbit/s")
             data[field] = int(raw) if raw.isdigit() else None
     try:
         data["price"] = Decimal(str(form.get("price", "")).strip())
     except InvalidOperation:
-        errors.append("price: a number such as 29.99")
-    if not errors:
+        errors.add("price", "a number such as 29.99")
+    try:
+        plan_in = schemas.PlanCreate.model_validate(data)
+    except ValidationError as exc:
+        errors.merge(form_errors(exc, QUICK_PLAN_LABELS), skip=errors.by_field)
+        plan_in = None
+    if plan_in is not None and not errors:
+        valid = plan_in
         try:
-            plan = catalogue.create_plan(session, user.tenant_id,
-                                         schemas.PlanCreate.model_validate(data))
+            plan = all_or_nothing(session, lambda: catalogue.create_plan(session, user.tenant_id,
+                                                                         valid))
+        except Conflict as exc:
+            errors.add("name", exc.detail)
+        except AppError as exc:
+            errors.add(None, exc.detail)
+        else:
             flash(request, f"Plan {plan.name} created.")
             return RedirectResponse("/admin/plans", status_code=303)
-        except ValidationError as exc:
-            errors = validation_messages(exc)
     plans = catalogue.list_plans(session, user.tenant_id, PageParams(limit=200), archived=None)
     return render(request, "services/plans.html", {"current_user": user, "plans": plans.items,
                                                    "form": form, "errors": errors},

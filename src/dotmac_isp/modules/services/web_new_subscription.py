@@ -81,7 +81,7 @@ async def create_subscription(request: Request, session: DbSession, settings: Ap
             sub = all_or_nothing(session, lambda: service.create_subscription(
                 session, settings, user.tenant_id, valid))
         except AppError as exc:
-            errors.add(exc.extra.get("field"), exc.detail)
+            errors.refusal(exc)
         else:
             flash(request, f"Subscription {sub.radius_username} created (pending).")
             return RedirectResponse(f"/admin/subscriptions/{sub.id}", status_code=303)

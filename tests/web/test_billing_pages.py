@@ -131,7 +131,8 @@ def test_record_payment_shows_errors_and_a_double_submit_records_once(
             "customer": customer.number, "method": "card", "amount": "107.50",
             "received_on": "2026-04-05", "reference": "", "card_brand": "visa"}
     no_last4 = client.post("/admin/payments/new", data=base)
-    assert no_last4.status_code == 422 and "Last four digits: a card payment needs the last four" in no_last4.text
+    assert no_last4.status_code == 422
+    assert "Last four digits: a card payment needs the last four" in no_last4.text
     assert 'value="107.50"' in no_last4.text  # what was typed is kept
     unknown = client.post("/admin/payments/new", data={**base, "customer": "C999999"})
     assert unknown.status_code == 422 and "no customer with this number" in unknown.text

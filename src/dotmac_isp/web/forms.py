@@ -16,7 +16,14 @@ from dotmac_isp.shared.errors import AppError
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
-_SKIP = ("body", "query", "path", "__root__")
+_SKIP = ("body", "query", "path")  # where FastAPI found the input, before the field
+
+
+def _parts(loc: tuple[Any, ...] | list[Any]) -> list[str]:
+    """The field path of an error location: a leading body/query/path is where the input
+    came from, unless it is all there is (a field named body)."""
+    parts = [str(p) for p in loc if p != "__root__"]
+    return parts[1:] if len(parts) > 1 and parts[0] in _SKIP else parts
 
 
 def default_label(name: str) -> str:
@@ -174,7 +181,7 @@ class FormReader:
     def add_validation(self, exc: ValidationError, skip: set[str] | None = None) -> None:
         """Adds a pydantic error's lines, named by label; fields in skip already have one."""
         for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in _SKIP]
+            loc = _parts(err.get("loc", ()))
             if loc and skip and loc[0] in skip:
                 continue
             message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
@@ -208,7 +215,7 @@ def _where(loc: tuple[Any, ...], labels: Mapping[str, str],
            fields: Mapping[str, str]) -> str | None:
     """The form field an error location is about: a nested location (addresses.0.city) is
     the page's field of its last name unless fields says otherwise."""
-    parts = [str(p) for p in loc if p not in _SKIP]
+    parts = _parts(loc)
     names = [p for p in parts if not p.isdigit()]
     if not names:
         return None
@@ -219,7 +226,7 @@ def _where(loc: tuple[Any, ...], labels: Mapping[str, str],
 
 
 def _label_of(loc: tuple[Any, ...], labels: Mapping[str, str]) -> str | None:
-    parts = [str(p) for p in loc if p not in _SKIP]
+    parts = _parts(loc)
     names = [p for p in parts if not p.isdigit()]
     for key in (".".join(parts), ".".join(names), names[-1] if names else ""):
         if key in labels:

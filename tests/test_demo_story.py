@@ -32,7 +32,7 @@ def test_demo_charts_cover_months_and_invoices_add_up(session: Session,
     assert len([a for _, a in dash.revenue_by_month if a > 0]) >= 4, dash.revenue_by_month
     churned = session.scalars(select(Subscription.terminated_at).where(
         Subscription.tenant_id == tenant.id, Subscription.terminated_at.is_not(None))).all()
-    assert len({(t.year, t.month) for t in churned}) >= 2  # churn happened over time too
+    assert len({(t.year, t.month) for t in churned if t}) >= 2  # churn happened over time too
 
     # the billing run issued them, on the first of past months
     runs = session.scalars(select(BillingRun.run_date).where(

@@ -21,10 +21,12 @@ from dotmac_isp.modules.customers.schemas import PortalAccountCreate
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.network.devices.models import Device, Site
 from dotmac_isp.modules.network.radius.models import NasClient
+from dotmac_isp.modules.services import service
+from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Plan, PlanAddon
 from dotmac_isp.modules.support.models import Ticket, TicketMessage
 from tests.modules.support.factories import open_ticket
-from tests.support.customers import make_customer
+from tests.support.customers import make_customer, make_subscription
 from tests.support.factories import StaffUser
 from tests.web.billing_support import invoice, with_vat
 from tests.web.form_support import assert_beside, read_form
@@ -161,3 +163,20 @@ def test_ticket_forms_for_staff_and_customers(client: TestClient, admin: StaffUs
     assert_beside(asked, {"subject": "Subject", "description": "Tell us what happens"})
     assert (_count(session, Ticket, Ticket.tenant_id == tenant.id),
             _count(session, TicketMessage, TicketMessage.tenant_id == tenant.id)) == before
+
+
+def test_lifecycle_confirmation_form(client: TestClient, admin: StaffUser, session: Session,
+                                     settings: Settings, tenant: Tenant) -> None:
+    sub = make_subscription(session, settings, tenant, status=SubscriptionStatus.ACTIVE)
+    sign_in(client, admin.user.email, admin.password)
+    url = f"/admin/subscriptions/{sub.id}/confirm"
+    token = csrf_of(client.get(url, params={"action": "change_plan"}).text)
+    bad = client.post(f"{url}?action=change_plan", data={
+        "csrf_token": token, "plan_id": "", "effective_date": "31/05/2026", "reason": "asked"})
+    assert_beside(bad, {"plan_id": "New plan", "effective_date": "Effective date"})
+    assert read_form(bad.text).values["reason"] == "asked"
+    suspend = client.post(f"{url}?action=suspend", data={"csrf_token": token, "reason": ""})
+    assert_beside(suspend, {"reason": "Reason"})
+    session.refresh(sub)
+    assert sub.status == "active"
+    assert service.plan_changes(session, tenant.id, sub.id) == []

@@ -180,3 +180,30 @@ def test_lifecycle_confirmation_form(client: TestClient, admin: StaffUser, sessi
     session.refresh(sub)
     assert sub.status == "active"
     assert service.plan_changes(session, tenant.id, sub.id) == []
+
+
+def test_bulk_confirmations(client: TestClient, admin: StaffUser, session: Session,
+                            settings: Settings, tenant: Tenant) -> None:
+    subs = [make_subscription(session, settings, tenant, status=SubscriptionStatus.ACTIVE)
+            for _ in range(2)]
+    ticket = open_ticket(session, tenant, datetime.now(UTC))
+    session.flush()
+    sign_in(client, admin.user.email, admin.password)
+    ids = [str(s.id) for s in subs]
+    token = csrf_of(client.get("/admin/subscriptions/bulk",
+                               params={"action": "suspend", "ids": ids}).text)
+    suspend = client.post("/admin/subscriptions/bulk", data={
+        "csrf_token": token, "action": "suspend", "ids": ids, "reason": ""})
+    assert_beside(suspend, {"reason": "Reason, kept in each history"})
+    tag = client.post("/admin/customers/bulk", data={
+        "csrf_token": token, "action": "tag", "ids": [str(subs[0].customer_id)], "tag": ""})
+    assert_beside(tag, {"tag": "Tag to add"})
+    assign = client.post("/admin/support/tickets/bulk", data={
+        "csrf_token": token, "action": "assign", "ids": [str(ticket.id)],
+        "assignee_id": "someone"})
+    assert_beside(assign, {"assignee_id": "Assignee"})
+    for sub in subs:
+        session.refresh(sub)
+        assert sub.status == "active"
+    session.refresh(ticket)
+    assert ticket.assignee_id is None

@@ -24,7 +24,8 @@ from dotmac_isp.modules.network.radius.models import NasClient
 from dotmac_isp.modules.services import service
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Plan, PlanAddon
-from dotmac_isp.modules.support.models import Ticket, TicketMessage
+from dotmac_isp.modules.support.models import Team, Ticket, TicketMessage
+from dotmac_isp.modules.support.sla_models import BusinessCalendar, EscalationRule, SlaPolicy
 from tests.modules.support.factories import open_ticket
 from tests.support.customers import make_customer, make_subscription
 from tests.support.factories import StaffUser
@@ -207,3 +208,29 @@ def test_bulk_confirmations(client: TestClient, admin: StaffUser, session: Sessi
         assert sub.status == "active"
     session.refresh(ticket)
     assert ticket.assignee_id is None
+
+
+def test_support_settings_forms(client: TestClient, admin: StaffUser, session: Session,
+                                tenant: Tenant) -> None:
+    sign_in(client, admin.user.email, admin.password)
+    token = csrf_of(client.get("/admin/support/settings").text)
+    base = "/admin/support/settings"
+    calendar = client.post(f"{base}/calendars/new", data={
+        "csrf_token": token, "name": "", "timezone": "Mars/Olympus", "mon_on": "1",
+        "mon_start": "9am", "mon_end": "17:00", "holidays": "25/12 Christmas"})
+    assert_beside(calendar, {"name": "Name", "timezone": "Time zone",
+                             "mon_start": "mon from", "holidays": "Holidays"})
+    assert 'value="9am"' in calendar.text and "25/12 Christmas" in calendar.text
+    policy = client.post(f"{base}/policies/new", data={
+        "csrf_token": token, "name": "", "calendar_id": "", "at_risk_percent": "lots",
+        "high_first": "soon"})
+    assert_beside(policy, {"name": "Name", "at_risk_percent": "At risk when used (%)",
+                           "high_first": "high first response"})
+    team = client.post(f"{base}/teams", data={"csrf_token": token, "name": "",
+                                              "email": "not-mail"})
+    assert_beside(team, {"team-name": "Name", "team-email": "Email"})
+    rule = client.post(f"{base}/rules", data={"csrf_token": token, "name": "",
+                                              "trigger": "sometimes"})
+    assert_beside(rule, {"rule-name": "Name", "trigger": "When"})
+    for model in (BusinessCalendar, SlaPolicy, Team, EscalationRule):
+        assert _count(session, model, model.tenant_id == tenant.id) == 0

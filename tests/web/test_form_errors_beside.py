@@ -18,7 +18,7 @@ from dotmac_isp.modules.billing.models import CreditNote, Payment, Refund
 from dotmac_isp.modules.billing.payments import PaymentInput
 from dotmac_isp.modules.customers import portal
 from dotmac_isp.modules.customers.schemas import PortalAccountCreate
-from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.identity.models import ApiKey, Role, Tenant, User
 from dotmac_isp.modules.network.devices.models import Device, Site
 from dotmac_isp.modules.network.radius.models import NasClient
 from dotmac_isp.modules.services import service
@@ -234,3 +234,24 @@ def test_support_settings_forms(client: TestClient, admin: StaffUser, session: S
     assert_beside(rule, {"rule-name": "Name", "trigger": "When"})
     for model in (BusinessCalendar, SlaPolicy, Team, EscalationRule):
         assert _count(session, model, model.tenant_id == tenant.id) == 0
+
+
+def test_staff_role_and_api_key_forms(client: TestClient, admin: StaffUser, session: Session,
+                                      tenant: Tenant) -> None:
+    users_before = _count(session, User, User.tenant_id == tenant.id)
+    sign_in(client, admin.user.email, admin.password)
+    token = csrf_of(client.get("/admin/users").text)
+    invite = client.post("/admin/users/invite", data={
+        "csrf_token": token, "email": "not-mail", "full_name": "New Person", "role_id": ""})
+    assert_beside(invite, {"email": "Email", "role_id": "Role"})
+    assert read_form(invite.text).values["full_name"] == "New Person"
+    role = client.post("/admin/roles", data={"csrf_token": token, "name": "",
+                                             "description": "x" * 300})
+    assert_beside(role, {"name": "Name"})
+    key = client.post("/admin/api-keys", data={"csrf_token": token, "name": "billing sync",
+                                               "expires": "someday"})
+    assert_beside(key, {"expires": "Expires on"})
+    assert read_form(key.text).values["name"] == "billing sync"
+    assert _count(session, User, User.tenant_id == tenant.id) == users_before
+    assert _count(session, Role, Role.tenant_id == tenant.id, Role.name == "") == 0
+    assert _count(session, ApiKey, ApiKey.tenant_id == tenant.id) == 0

@@ -201,8 +201,8 @@ async def refund_payment(request: Request, payment_id: uuid.UUID, session: DbSes
     except ValueError as exc:
         errors.add("refund_amount", str(exc))
     if amount is not None and amount > payment.unallocated:  # said with the reason's error
-        errors.add("refund_amount", f"at most {payment.unallocated:.2f} {payment.currency} "
-                                    "of this payment is unallocated and can be refunded")
+        errors.add("refund_amount", f"only {payment.unallocated} {payment.currency} of payment "
+                                    f"{payment.number} is unallocated and can be refunded")
     if not reason:
         errors.add("refund_reason", "say why the money is paid back")
     if amount is not None and not errors:

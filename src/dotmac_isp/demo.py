@@ -58,9 +58,9 @@ def seed(session: Session, settings: Settings) -> SeedResult:
         result.created.append(f"user {email}")
     result.created.extend(ipam_demo.seed(session, tenant.id))
     demo_network.seed(session, settings, tenant, result.created)
-    demo_business.seed_business(session, settings, tenant, result.created)
+    stories = demo_business.seed_business(session, settings, tenant, result.created)
+    demo_invoices.play_history(session, tenant, stories, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)
-    demo_invoices.seed_invoices(session, tenant, result.created)
     return result

@@ -66,7 +66,7 @@ def test_roles_list_create_edit_and_ceiling(client: TestClient, session: Session
     assert beyond.status_code == 403 and "do not hold: billing:write" in beyond.text
     assert 'value="greedy"' in beyond.text  # the form stays filled in
     bad = _form(client, "/admin/roles", "/admin/roles/new", [("name", "no/slashes")])
-    assert bad.status_code == 422 and "name:" in bad.text
+    assert bad.status_code == 422 and "Name:" in bad.text
     edited = _form(client, f"/admin/roles/{desk.id}", f"/admin/roles/{desk.id}",
                    [("name", "desk"), ("permissions", "support:read")])
     assert edited.status_code == 303
@@ -104,10 +104,10 @@ def test_api_key_secret_shown_once_then_revoked(client: TestClient, session: Ses
     assert 'data-key="billing-sync"' in listing and raw not in listing  # shown once
     assert "their-key" not in listing
     no_scope = _form(client, "/admin/api-keys", "/admin/api-keys", [("name", "empty")])
-    assert no_scope.status_code == 422 and "permissions:" in no_scope.text
+    assert no_scope.status_code == 422 and "Permissions:" in no_scope.text
     bad_date = _form(client, "/admin/api-keys", "/admin/api-keys",
                      [("name", "x"), ("scopes", "tenant:read"), ("expires", "soon")])
-    assert bad_date.status_code == 422 and "expires: use a date" in bad_date.text
+    assert bad_date.status_code == 422 and "Expires on: use a date" in bad_date.text
     key = session.query(ApiKey).filter_by(tenant_id=tenant.id, name="billing-sync").one()
     assert key.expires_at is not None and key.expires_at.year in (2099, 2100)
     assert _form(client, f"/admin/api-keys/{their_key.id}/revoke", "/admin/api-keys",

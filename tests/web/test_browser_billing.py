@@ -66,7 +66,7 @@ def test_record_a_payment_and_the_invoice_is_paid(seeded: Seeded) -> None:
         page.select_option("#method", "cash")
         page.fill("#amount", "10O")  # a typo is shown on the page, the form kept
         page.click("button[data-action=record-payment]")
-        assert "amount: a number" in page.locator("[data-testid=form-error]").inner_text()
+        assert "Amount: a number" in page.locator("[data-testid=form-error]").inner_text()
         page.fill("#amount", "107.50")
         page.click("button[data-action=record-payment]")
         page.wait_for_url("**/admin/payments/*")

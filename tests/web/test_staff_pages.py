@@ -90,7 +90,7 @@ def test_invited_user_sets_a_password_from_the_email_and_signs_in(
     support = service.role_by_name(session, admin.user.tenant_id, "support")
     bad = _post(client, "/admin/users/invite", "/admin/users", email="not-an-email",
                 full_name="New Person", role_id="")
-    assert bad.status_code == 422 and "role: choose one from the list" in bad.text
+    assert bad.status_code == 422 and "Role: choose one from the list" in bad.text
     assert 'value="New Person"' in bad.text  # what was typed stays
     invited = _post(client, "/admin/users/invite", "/admin/users", email="New@Tenant-A.example",
                     full_name="New Person", role_id=str(support.id))

@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import ValidationError
 
 from dotmac_isp import __version__
 from dotmac_isp.shared.errors import AppError
@@ -79,16 +78,6 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
         ctx["flashes"] = [*ctx.get("flashes", []), *pending]
     ctx.setdefault("principal", getattr(request.state, "principal", None))
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
-
-
-def validation_messages(exc: ValidationError) -> list[str]:
-    """Readable lines from a pydantic error, for a form."""
-    lines = []
-    for err in exc.errors():
-        where = " ".join(str(p) for p in err.get("loc", ()) if p not in ("body", "__root__"))
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        lines.append(f"{where.replace('_', ' ')}: {message}" if where else message)
-    return lines
 
 
 def is_page(request: Request) -> bool:

@@ -61,34 +61,39 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _refuse_card_numbers(*texts: str) -> None:
-    for text in texts:
+def _refuse_card_numbers(**texts: str) -> None:
+    for name, text in texts.items():
         for match in _DIGIT_RUN.finditer(text or ""):
             digits = re.sub(r"\D", "", match.group())
             if 13 <= len(digits) <= 19 and _luhn(digits):
                 raise ValidationFailed("this looks like a card number; never send card "
-                                       "numbers, only the last four digits")
+                                       "numbers, only the last four digits",
+                                       extra={"field": name})
 
 
 def _validate(data: PaymentInput, currency: str) -> None:
     if data.amount <= 0:
-        raise ValidationFailed("the amount must be positive")
+        raise ValidationFailed("the amount must be positive", extra={"field": "amount"})
     if round_money(data.amount) != data.amount:
-        raise ValidationFailed("the amount has more than two decimal places")
+        raise ValidationFailed("the amount has more than two decimal places",
+                               extra={"field": "amount"})
     if data.currency.upper() != currency:
         raise ValidationFailed(f"the customer is billed in {currency}, not {data.currency}")
-    _refuse_card_numbers(data.reference, data.notes)
+    _refuse_card_numbers(reference=data.reference, notes=data.notes)
     reference = data.reference.strip()
     if data.method == PaymentMethod.CHEQUE and not reference:
-        raise ValidationFailed("a cheque payment needs the cheque number as reference")
+        raise ValidationFailed("a cheque payment needs the cheque number as reference",
+                               extra={"field": "reference"})
     if data.method == PaymentMethod.BANK_TRANSFER and not reference:
-        raise ValidationFailed("a bank transfer needs the bank's reference")
+        raise ValidationFailed("a bank transfer needs the bank's reference",
+                               extra={"field": "reference"})
     if data.method == PaymentMethod.CARD:
         if not re.fullmatch(r"\d{4}", data.card_last4 or ""):
-            raise ValidationFailed("a card payment needs card_last4: the last four digits")
+            raise ValidationFailed("a card payment needs card_last4: the last four digits",
+                                   extra={"field": "card_last4"})
         if data.gateway == "manual" and not reference:
             raise ValidationFailed("a card payment taken elsewhere needs the terminal's "
-                                   "reference")
+                                   "reference", extra={"field": "reference"})
     elif data.card_last4 or data.card_brand:
         raise ValidationFailed("card details belong only to card payments")
 
@@ -160,7 +165,7 @@ def _chosen_invoices(session: Session, tenant_id: uuid.UUID, customer_id: uuid.U
     stray = [str(i) for i in invoice_ids if i not in known]
     if stray:
         raise ValidationFailed(f"invoice_ids: not an open invoice of this customer: "
-                               f"{', '.join(stray)}")
+                               f"{', '.join(stray)}", extra={"field": "invoice_ids"})
     wanted = set(invoice_ids)
     return [invoice for invoice in open_ if invoice.id in wanted]
 
@@ -210,10 +215,11 @@ def refund(session: Session, tenant_id: uuid.UUID, payment_id: uuid.UUID, amount
         raise Conflict(f"payment {payment.number} was voided; there is nothing to refund")
     amount = round_money(amount)
     if amount <= 0:
-        raise ValidationFailed("the refund amount must be positive")
+        raise ValidationFailed("the refund amount must be positive", extra={"field": "amount"})
     if amount > payment.unallocated:
         raise ValidationFailed(f"only {payment.unallocated} {payment.currency} of payment "
-                               f"{payment.number} is unallocated and can be refunded")
+                               f"{payment.number} is unallocated and can be refunded",
+                               extra={"field": "amount"})
     payment.amount_refunded += amount
     settings = setup.billing_settings(session, tenant_id)
     row = Refund(tenant_id=tenant_id, payment_id=payment.id, customer_id=payment.customer_id,

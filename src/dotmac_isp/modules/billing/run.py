@@ -109,6 +109,34 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
     return record
 
 
+def run_in_session(session: Session, tenant_id: uuid.UUID, today: date, *,
+                   chunk_size: int = 1000) -> BillingRun:
+    """The same run inside the caller's transaction, all chunks in it: for seeding a history
+    of past runs (the demo) where one transaction holds the whole story."""
+    record = BillingRun(tenant_id=tenant_id, run_date=today)
+    session.add(record)
+    session.flush()
+    totals = ChunkResult()
+    cursor: uuid.UUID | None = None
+    while True:
+        result = _chunk(session, tenant_id, today, record.id, cursor, chunk_size)
+        if result.seen == 0:
+            break
+        cursor = result.last_id
+        for key in ("seen", "periods", "invoices_created", "invoices_issued"):
+            setattr(totals, key, getattr(totals, key) + getattr(result, key))
+        totals.errors.extend(result.errors)
+    totals.invoices_issued += _issue_held_drafts(session, tenant_id, today)
+    record.status = RunStatus.COMPLETED.value
+    record.subscriptions_seen, record.periods_billed = totals.seen, totals.periods
+    record.invoices_created, record.invoices_issued = (totals.invoices_created,
+                                                       totals.invoices_issued)
+    record.errors = totals.errors[:500]
+    record.finished_at = utcnow()
+    session.flush()
+    return record
+
+
 def _bill_chunks(database: Database, tenant_id: uuid.UUID, today: date, run_id: uuid.UUID,
                  chunk_size: int, pause_seconds: float) -> ChunkResult:
     totals = ChunkResult()

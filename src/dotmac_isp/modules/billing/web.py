@@ -21,6 +21,7 @@ from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.money import round_money
 from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.web.forms import FormErrors, all_or_nothing
 from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -99,6 +100,8 @@ def _credit_amount(raw: str) -> Decimal | None:
         raise ValueError("amount: at most two decimal places")
     return amount
 
+CREDIT_LABELS = {"amount": "Amount", "reason": "Reason"}
+
 
 @router.post("/invoices/{invoice_id}/credit", response_class=HTMLResponse)
 async def credit_invoice(request: Request, invoice_id: uuid.UUID, session: DbSession,
@@ -108,19 +111,19 @@ async def credit_invoice(request: Request, invoice_id: uuid.UUID, session: DbSes
     invoice = service.get_invoice(session, user.tenant_id, invoice_id)
     reason = str(form.get("reason", "")).strip()[:500]
     raw_amount = str(form.get("amount", ""))
-    errors: list[str] = []
+    errors = FormErrors(CREDIT_LABELS)
     amount: Decimal | None = None
     try:
         amount = _credit_amount(raw_amount)
     except ValueError as exc:
-        errors.append(str(exc))
+        errors.add("amount", str(exc).removeprefix("amount: "))
     creditable = invoice.total - invoice.amount_credited
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
-        errors.append(f"a {invoice.status} invoice cannot be credited")
+        errors.add(None, f"a {invoice.status} invoice cannot be credited")
     elif amount is not None and amount > creditable:
-        errors.append(f"amount: at most {creditable:.2f} {invoice.currency} can be credited")
+        errors.add("amount", f"at most {creditable:.2f} {invoice.currency} can be credited")
     if not reason:
-        errors.append("reason: say why; it is printed on the credit note")
+        errors.add("reason", "say why; it is printed on the credit note")
     context = {**_detail_context(session, user, invoice),
                "credit_form": {"amount": raw_amount, "reason": reason}}
     if errors:
@@ -130,10 +133,11 @@ async def credit_invoice(request: Request, invoice_id: uuid.UUID, session: DbSes
         shown = amount if amount is not None else creditable
         return render(request, "billing/credit_confirm.html", {**context, "amount": shown})
     try:
-        note = service.credit_invoice(session, user.tenant_id, invoice_id, amount=amount,
-                                      reason=reason)
+        note = all_or_nothing(session, lambda: service.credit_invoice(
+            session, user.tenant_id, invoice_id, amount=amount, reason=reason))
     except AppError as exc:
-        return render(request, "billing/invoice.html", {**context, "errors": [exc.detail]},
+        errors.refusal(exc)
+        return render(request, "billing/invoice.html", {**context, "errors": errors},
                       status_code=exc.status_code)
     flash(request, f"Credit note {note.number} for {note.total} {note.currency} issued.")
     return RedirectResponse(f"/admin/invoices/{invoice_id}", status_code=303)

@@ -25,6 +25,7 @@ from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.money import parse_amount
 from dotmac_isp.shared.pagination import PageParams
+from dotmac_isp.web.forms import FormErrors, all_or_nothing
 from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -32,10 +33,16 @@ P = Permission
 METHODS = [m.value for m in PaymentMethod]
 FIELDS = ("customer", "method", "amount", "received_on", "reference", "card_brand",
           "card_last4", "notes", "idempotency_key")
+PAYMENT_LABELS = {"customer": "Customer number", "method": "Method", "amount": "Amount",
+                  "received_on": "Received on", "reference": "Reference",
+                  "card_brand": "Card brand", "card_last4": "Last four digits",
+                  "notes": "Notes", "invoice_ids": "Invoices"}
+# The payment page has two forms; their fields are told apart by the form they belong to.
+ACTION_LABELS = {"void_reason": "Reason", "refund_amount": "Amount", "refund_reason": "Reason"}
 
 
 def _payment_form(request: Request, session: Session, user: User, form: dict[str, Any],
-                  errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+                  errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
     customer = find_customer(session, user.tenant_id, str(form.get("customer", ""))[:64])
     open_ = (service.open_invoices_of(session, user.tenant_id, customer.id)
              if customer is not None else [])
@@ -45,14 +52,15 @@ def _payment_form(request: Request, session: Session, user: User, form: dict[str
         "chosen": set(form.get("invoice_ids") or [])}, status_code=status_code)
 
 
-def _invoice_ids(values: list[str]) -> tuple[list[uuid.UUID], list[str]]:
+def _invoice_ids(values: list[str], errors: FormErrors) -> list[uuid.UUID]:
     ids: list[uuid.UUID] = []
     for value in values[:50]:
         try:
             ids.append(uuid.UUID(value))
         except ValueError:
-            return [], ["invoices: reload the page and choose the invoices again"]
-    return ids, []
+            errors.add("invoice_ids", "reload the page and choose the invoices again")
+            return []
+    return ids
 
 
 @router.get("/payments", response_class=HTMLResponse)
@@ -77,29 +85,28 @@ def new_payment_page(request: Request, session: DbSession, customer_id: str = ""
 
 
 def _parse(session: Session, user: User, form: dict[str, Any]
-           ) -> tuple[PaymentInput | None, list[str]]:
-    errors: list[str] = []
+           ) -> tuple[PaymentInput | None, FormErrors]:
+    errors = FormErrors(PAYMENT_LABELS)
     customer = find_customer(session, user.tenant_id, form["customer"][:64])
     if customer is None:
-        errors.append("customer: no customer with this number")
+        errors.add("customer", "no customer with this number")
     method = form["method"] if form["method"] in METHODS else None
     if method is None:
-        errors.append("method: choose how the customer paid")
+        errors.add("method", "choose how the customer paid")
     amount: Decimal | None = None
     try:
         amount = parse_amount(form["amount"], currency=customer.currency if customer else None)
     except ValueError as exc:
-        errors.append(f"amount: {exc}")
+        errors.add("amount", str(exc))
     received_on: date | None = None
     try:
         received_on = date.fromisoformat(form["received_on"])
     except ValueError:
-        errors.append("received on: a date as YYYY-MM-DD")
+        errors.add("received_on", "a date as YYYY-MM-DD")
     key = form["idempotency_key"]
     if not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key):
-        errors.append("the form is incomplete; reload the page and try again")
-    invoice_ids, bad_ids = _invoice_ids(form["invoice_ids"])
-    errors.extend(bad_ids)
+        errors.add(None, "the form is incomplete; reload the page and try again")
+    invoice_ids = _invoice_ids(form["invoice_ids"], errors)
     if errors or customer is None or method is None or amount is None or received_on is None:
         return None, errors
     card = method == PaymentMethod.CARD
@@ -108,7 +115,7 @@ def _parse(session: Session, user: User, form: dict[str, Any]
                         reference=form["reference"][:100], idempotency_key=f"web:{key}",
                         card_brand=form["card_brand"][:20] if card else "",
                         card_last4=form["card_last4"] if card else "",
-                        notes=form["notes"][:2000], invoice_ids=invoice_ids), []
+                        notes=form["notes"][:2000], invoice_ids=invoice_ids), errors
 
 
 @router.post("/payments/new", response_class=HTMLResponse)
@@ -130,7 +137,8 @@ async def record_payment(request: Request, session: DbSession,
     try:
         payment, created = service.receive_payment_once(session, user.tenant_id, data)
     except AppError as exc:
-        return _payment_form(request, session, user, form, [exc.detail],
+        errors.refusal(exc)
+        return _payment_form(request, session, user, form, errors,
                              status_code=exc.status_code)
     if created:
         flash(request, f"Payment {payment.number} of {payment.amount:.2f} {payment.currency} "
@@ -141,7 +149,7 @@ async def record_payment(request: Request, session: DbSession,
 
 
 def _detail(request: Request, session: Session, user: User, payment_id: uuid.UUID, *,
-            errors: list[str] | None = None, action_form: dict[str, str] | None = None,
+            errors: FormErrors | None = None, action_form: dict[str, str] | None = None,
             status_code: int = 200) -> HTMLResponse:
     payment = service.get_payment(session, user.tenant_id, payment_id)
     return render(request, "billing/payment.html", {
@@ -170,7 +178,9 @@ async def void_payment(request: Request, payment_id: uuid.UUID, session: DbSessi
     except AppError as exc:
         if exc.status_code == 404:
             raise
-        return _detail(request, session, user, payment_id, errors=[exc.detail],
+        errors = FormErrors(ACTION_LABELS)
+        errors.add("void_reason" if not reason else None, exc.detail)
+        return _detail(request, session, user, payment_id, errors=errors,
                        action_form={"void_reason": reason}, status_code=exc.status_code)
     flash(request, f"Payment {payment.number} voided; the invoices it paid are open again.")
     return RedirectResponse(f"/admin/payments/{payment_id}", status_code=303)
@@ -184,19 +194,24 @@ async def refund_payment(request: Request, payment_id: uuid.UUID, session: DbSes
     raw_amount = str(form.get("amount", "")).strip()[:40]
     reason = str(form.get("reason", "")).strip()[:500]
     payment = service.get_payment(session, user.tenant_id, payment_id)
-    errors: list[str] = []
+    errors = FormErrors(ACTION_LABELS)
     amount: Decimal | None = None
     try:
         amount = parse_amount(raw_amount, currency=payment.currency)
     except ValueError as exc:
-        errors.append(f"amount: {exc}")
+        errors.add("refund_amount", str(exc))
+    if amount is not None and amount > payment.unallocated:  # said with the reason's error
+        errors.add("refund_amount", f"only {payment.unallocated} {payment.currency} of payment "
+                                    f"{payment.number} is unallocated and can be refunded")
     if not reason:
-        errors.append("reason: say why the money is paid back")
+        errors.add("refund_reason", "say why the money is paid back")
     if amount is not None and not errors:
         try:
-            refund = service.refund_payment(session, user.tenant_id, payment_id, amount, reason)
+            refund = all_or_nothing(session, lambda: service.refund_payment(
+                session, user.tenant_id, payment_id, amount, reason))
         except AppError as exc:
-            errors.append(exc.detail)
+            errors.add("refund_amount" if exc.extra.get("field") == "amount" else None,
+                       exc.detail)
         else:
             flash(request, f"Refund {refund.number} of {refund.amount:.2f} {refund.currency} "
                            f"recorded.")

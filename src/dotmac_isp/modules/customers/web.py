@@ -18,7 +18,7 @@ from dotmac_isp.modules.services import catalogue
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import PageParams
-from dotmac_isp.web.form_errors import validate_form
+from dotmac_isp.web.forms import validate_form
 from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin/customers", include_in_schema=False)
@@ -31,6 +31,8 @@ CUSTOMER_LABELS = {"kind": "Kind", "first_name": "First name", "last_name": "Las
                    "tags": "Tags", "addresses.line1": "Service address",
                    "addresses.city": "City", "addresses.country": "Country",
                    "addresses": "Service address"}
+# Errors about the address list as a whole show beside its first line.
+CUSTOMER_FIELDS = {"addresses": "line1"}
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -52,7 +54,8 @@ async def create_customer(request: Request, session: DbSession,
         data["addresses"] = [{"kind": "service", "line1": str(form["line1"]).strip(),
                               "city": str(form.get("city", "")).strip(),
                               "country": str(form.get("country", "")).strip()}]
-    valid, errors = validate_form(schemas.CustomerCreate, data, CUSTOMER_LABELS)
+    valid, errors = validate_form(schemas.CustomerCreate, data, CUSTOMER_LABELS,
+                                  CUSTOMER_FIELDS)
     if valid is None:
         return render(request, "customers/new.html", {
             "current_user": user, "form": form, "errors": errors}, status_code=422)

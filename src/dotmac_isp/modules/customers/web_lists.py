@@ -19,6 +19,7 @@ from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.list_pages import keyset_page
 from dotmac_isp.shared.listing import ordered, stream_rows
+from dotmac_isp.web.forms import FormErrors, form_errors
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -28,7 +29,7 @@ from dotmac_isp.web.lists import (
     csv_response,
     read_state,
 )
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin/customers", include_in_schema=False)
 P = Permission
@@ -80,8 +81,11 @@ def export_list(request: Request, session: DbSession,
     return csv_response(lines(), "customers.csv")
 
 
+BULK_LABELS = {"tag": "Tag to add", "tags": "Tag to add"}
+
+
 def _confirm(request: Request, session: Session, user: User, ids: list[str],
-             form: dict[str, str], errors: list[str] | None = None,
+             form: dict[str, str], errors: FormErrors | None = None,
              status_code: int = 200) -> HTMLResponse:
     found = listing.customers_among(session, user.tenant_id, chosen_ids(ids))
     rows = {str(c.id): f"{c.number} {c.display_name}" for c in found}
@@ -90,7 +94,8 @@ def _confirm(request: Request, session: Session, user: User, ids: list[str],
         "noun": "customer", "nouns": "customers", "rows": rows, "action": "tag",
         "skipped": len(chosen_ids(ids)) - len(rows), "skip_reason": "not found",
         "action_url": "/admin/customers/bulk", "back": back_to(VIEW, form.get("back")),
-        "fields": [{"name": "tag", "label": "Tag to add", "required": True, "maxlength": 40}],
+        "fields": [{"name": "tag", "label": BULK_LABELS["tag"], "required": True,
+                    "maxlength": 40}],
         "form": form, "errors": errors}, status_code=status_code)
 
 
@@ -111,11 +116,13 @@ async def bulk_apply(request: Request, session: DbSession,
     form = {k: str(v) for k, v in form_data.items() if k != "ids"}
     tag = form.get("tag", "").strip()
     if not tag:
-        return _confirm(request, session, user, ids, form, ["tag: give the tag to add"], 422)
+        errors = FormErrors(BULK_LABELS)
+        errors.add("tag", "give the tag to add")
+        return _confirm(request, session, user, ids, form, errors, 422)
     try:
         with session.begin_nested():  # all rows or none
             changed = listing.tag_customers(session, user.tenant_id, chosen_ids(ids), tag)
     except ValidationError as exc:
-        return _confirm(request, session, user, ids, form, validation_messages(exc), 422)
+        return _confirm(request, session, user, ids, form, form_errors(exc, BULK_LABELS), 422)
     flash(request, f"Tagged {len(changed)} customers {tag.lower()!r}.")
     return RedirectResponse(back_to(VIEW, form.get("back")), status_code=303)

@@ -20,7 +20,8 @@ from dotmac_isp.modules.identity.web_users import principal_of
 from dotmac_isp.shared.db import Audited
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import PageParams, web_page_params
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.forms import FormErrors, form_errors
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 P = Permission
@@ -28,9 +29,13 @@ PAGE = 50
 ACTIONS = ("create", "update", "delete")
 
 
+KEY_LABELS = {"name": "Name", "expires": "Expires on", "expires_at": "Expires on",
+              "scopes": "Permissions"}
+
+
 def _keys_page(request: Request, session: DbSession, user: User, *, offset: int = 0,
                created: tuple[Any, str] | None = None, values: dict[str, Any] | None = None,
-               errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+               errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
     principal = principal_of(request)
     return render(request, "identity/api_keys.html", {
         "current_user": user, "params": {},
@@ -66,14 +71,17 @@ async def create_api_key(request: Request, session: DbSession,
         key, raw = service.create_api_key(session, principal_of(request), data)
     except ValidationError as exc:
         return _keys_page(request, session, user, values=values, status_code=422,
-                          errors=[m.replace("scopes:", "permissions:")
-                                  for m in validation_messages(exc)])
+                          errors=form_errors(exc, KEY_LABELS))
     except ValueError:
+        errors = FormErrors(KEY_LABELS)
+        errors.add("expires", "use a date such as 2030-12-31")
         return _keys_page(request, session, user, values=values, status_code=422,
-                          errors=["expires: use a date such as 2030-12-31"])
+                          errors=errors)
     except AppError as exc:
         session.rollback()
-        return _keys_page(request, session, user, values=values, errors=[exc.detail],
+        errors = FormErrors(KEY_LABELS)
+        errors.refusal(exc)
+        return _keys_page(request, session, user, values=values, errors=errors,
                           status_code=exc.status_code)
     # Rendered, not redirected: the secret must not travel in a cookie or a URL.
     return _keys_page(request, session, user, created=(key, raw), status_code=201)

@@ -16,7 +16,8 @@ from dotmac_isp.modules.identity.models import Role, User
 from dotmac_isp.modules.identity.permissions import ALL_PERMISSIONS, Permission
 from dotmac_isp.modules.identity.web_users import all_roles, principal_of
 from dotmac_isp.shared.errors import AppError
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.forms import FormErrors, form_errors
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin/roles", include_in_schema=False)
 P = Permission
@@ -38,8 +39,17 @@ def roles_list(request: Request, session: DbSession,
         "can_write": principal_of(request).has(P.ROLES_WRITE)})
 
 
+ROLE_LABELS = {"name": "Name", "description": "Description", "permissions": "Permissions"}
+
+
+def _refused(exc: AppError) -> FormErrors:
+    errors = FormErrors(ROLE_LABELS)
+    errors.refusal(exc, "name" if exc.status_code == 409 else None)
+    return errors
+
+
 def _form_page(request: Request, user: User, role: Role | None, values: dict[str, Any], *,
-               errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+               errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
     return render(request, "identity/role_form.html", {
         "current_user": user, "role": role, "values": values, "groups": _groups(),
         "held": principal_of(request).permissions, "errors": errors or [],
@@ -76,11 +86,11 @@ async def create_role(request: Request, session: DbSession,
         role = service.create_role(session, principal_of(request),
                                    schemas.RoleCreate.model_validate(values))
     except ValidationError as exc:
-        return _form_page(request, user, None, values, errors=validation_messages(exc),
+        return _form_page(request, user, None, values, errors=form_errors(exc, ROLE_LABELS),
                           status_code=422)
     except AppError as exc:
         session.rollback()
-        return _form_page(request, user, None, values, errors=[exc.detail],
+        return _form_page(request, user, None, values, errors=_refused(exc),
                           status_code=exc.status_code)
     flash(request, f"Role {role.name} created.")
     return RedirectResponse(f"/admin/roles/{role.id}", status_code=303)
@@ -95,12 +105,12 @@ async def update_role(request: Request, role_id: uuid.UUID, session: DbSession,
         service.update_role(session, principal_of(request), role_id,
                             schemas.RoleUpdate.model_validate(values))
     except ValidationError as exc:
-        return _form_page(request, user, role, values, errors=validation_messages(exc),
+        return _form_page(request, user, role, values, errors=form_errors(exc, ROLE_LABELS),
                           status_code=422)
     except AppError as exc:
         session.rollback()
         role = service.get_role(session, user.tenant_id, role_id)
-        return _form_page(request, user, role, values, errors=[exc.detail],
+        return _form_page(request, user, role, values, errors=_refused(exc),
                           status_code=exc.status_code)
     flash(request, f"Role {values['name']} saved.")
     return RedirectResponse(f"/admin/roles/{role_id}", status_code=303)

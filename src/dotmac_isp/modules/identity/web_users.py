@@ -10,16 +10,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import Role, User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
-from dotmac_isp.shared.errors import ValidationFailed
+from dotmac_isp.shared.errors import AppError, ValidationFailed
 from dotmac_isp.shared.pagination import PageParams, web_page_params
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.forms import FormErrors, all_or_nothing, validate_form
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False)
 P = Permission
@@ -44,6 +44,9 @@ def can_manage(user: User, principal: Principal) -> bool:
     return set(user.role.permissions) <= principal.permissions
 
 
+INVITE_LABELS = {"email": "Email", "full_name": "Full name", "role_id": "Role"}
+
+
 def _uuid(value: object, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -53,7 +56,7 @@ def _uuid(value: object, field: str) -> uuid.UUID:
 
 def _list_page(request: Request, session: DbSession, user: User, *, q: str = "",
                status: str = "", offset: int = 0, form: dict[str, Any] | None = None,
-               errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+               errors: FormErrors | None = None, status_code: int = 200) -> HTMLResponse:
     principal = principal_of(request)
     active = {"active": True, "disabled": False}.get(status)
     page = service.list_users(session, user.tenant_id, web_page_params(PAGE, offset),
@@ -79,15 +82,28 @@ async def invite(request: Request, session: DbSession, settings: AppSettings,
     form = await verify_csrf(request)
     values = {k: str(form.get(k, "")).strip() for k in ("email", "full_name", "role_id")}
     try:
-        data = schemas.UserInvite(email=values["email"], full_name=values["full_name"],
-                                  role_id=_uuid(values["role_id"], "role"))
-    except ValidationError as exc:
-        return _list_page(request, session, user, form=values,
-                          errors=validation_messages(exc), status_code=422)
-    except ValidationFailed as exc:
-        return _list_page(request, session, user, form=values, errors=[exc.detail],
-                          status_code=422)
-    invited = service.invite_user(session, settings, principal_of(request), data)
+        role_id: uuid.UUID | None = uuid.UUID(values["role_id"])
+    except ValueError:
+        role_id = None
+    data, errors = validate_form(schemas.UserInvite, {
+        "email": values["email"], "full_name": values["full_name"],
+        "role_id": role_id or uuid.UUID(int=0)}, INVITE_LABELS)  # the role is said below
+    if role_id is None:
+        errors.add("role_id", "choose one from the list")
+    status_code = 422
+    if data is not None and not errors:
+        valid = data
+        try:
+            invited = all_or_nothing(session, lambda: service.invite_user(
+                session, settings, principal_of(request), valid))
+        except AppError as exc:
+            if exc.status_code == 404:
+                raise
+            errors.refusal(exc, "email" if exc.status_code == 409 else None)
+            status_code = exc.status_code
+    if errors:
+        return _list_page(request, session, user, form=values, errors=errors,
+                          status_code=status_code)
     flash(request, f"Invitation sent to {invited.email}: the link lets them choose a password.")
     return RedirectResponse(f"/admin/users/{invited.id}", status_code=303)
 

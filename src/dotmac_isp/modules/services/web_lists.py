@@ -21,6 +21,7 @@ from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import NotFound
 from dotmac_isp.shared.list_pages import keyset_page
 from dotmac_isp.shared.listing import ordered, stream_rows
+from dotmac_isp.web.forms import FormErrors
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -96,8 +97,11 @@ def _action(raw: object) -> str:
     return str(raw)
 
 
+BULK_REASON = "Reason, kept in each history"
+
+
 def _confirm(request: Request, session: Session, user: User, action: str, ids: list[str],
-             form: dict[str, str], errors: list[str] | None = None,
+             form: dict[str, str], errors: FormErrors | None = None,
              status_code: int = 200) -> HTMLResponse:
     wanted = chosen_ids(ids)
     found = listing.subscriptions_among(session, user.tenant_id, wanted)
@@ -111,7 +115,7 @@ def _confirm(request: Request, session: Session, user: User, action: str, ids: l
         "skipped": len(wanted) - len(rows), "skip_reason": f"not found or not {current.value}",
         "action_url": "/admin/subscriptions/bulk", "back": back_to(VIEW, form.get("back")),
         "danger": action == "suspend",
-        "fields": [{"name": "reason", "label": "Reason, kept in each history",
+        "fields": [{"name": "reason", "label": BULK_REASON,
                     "required": action == "suspend", "maxlength": 500}],
         "form": form, "errors": errors}, status_code=status_code)
 
@@ -134,8 +138,9 @@ async def bulk_apply(request: Request, session: DbSession,
     action = _action(form.get("action"))
     reason = form.get("reason", "").strip()[:500]
     if action == "suspend" and not reason:
-        return _confirm(request, session, user, action, ids, form,
-                        ["reason: give a reason; it is kept in the history"], 422)
+        errors = FormErrors({"reason": BULK_REASON})
+        errors.add("reason", "give a reason; it is kept in the history")
+        return _confirm(request, session, user, action, ids, form, errors, 422)
     done = listing.apply_bulk(session, user.tenant_id, chosen_ids(ids), action, reason)
     flash(request, f"{LABELS[action]}: {len(done)} subscriptions done.")
     return RedirectResponse(back_to(VIEW, form.get("back")), status_code=303)

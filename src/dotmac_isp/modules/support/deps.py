@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 
 from dotmac_isp.modules.support.models import TicketAttachment
 from dotmac_isp.modules.support.settings import SupportSettings, get_support_settings
+from dotmac_isp.shared.errors import AppError
+
+T = TypeVar("T")
 
 
 def support_settings(request: Request) -> SupportSettings:
@@ -27,3 +31,13 @@ def file_response(attachment: TicketAttachment, data: bytes) -> Response:
         "Content-Disposition": f'attachment; filename="{ascii_name}"; '
                                f"filename*=UTF-8''{quote(attachment.filename)}",
         "X-Content-Type-Options": "nosniff"})
+
+
+def attach(call: Callable[[], T]) -> T:
+    """Stores an attachment; a refusal (too big, a forbidden type) names the file field, so
+    a form shows it beside the file input."""
+    try:
+        return call()
+    except AppError as exc:
+        exc.extra.setdefault("field", "file")
+        raise

@@ -11,13 +11,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.customers.portal_web import signed_in_account
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.support import attachments, conversation, schemas, service
-from dotmac_isp.modules.support.deps import SupportConf, file_response
+from dotmac_isp.modules.support.deps import SupportConf, attach, file_response
 from dotmac_isp.modules.support.enums import TicketSource, TicketStatus
 from dotmac_isp.modules.support.models import Ticket
 from dotmac_isp.modules.support.presenters import page_helpers
@@ -25,7 +26,8 @@ from dotmac_isp.modules.support.repository import AttachmentRepository
 from dotmac_isp.modules.support.settings import SupportSettings
 from dotmac_isp.shared.errors import AppError, NotFound
 from dotmac_isp.shared.pagination import PageParams
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.forms import FormErrors, all_or_nothing, form_errors
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/portal/{slug}/tickets", include_in_schema=False)
 CATEGORIES = ("outage", "slow", "billing", "installation", "general")
@@ -62,6 +64,10 @@ def my_tickets(request: Request, slug: str, session: DbSession) -> HTMLResponse:
                                    customer_id=customer_id).items
     return render(request, "support_portal/list.html", {**ctx, "tickets": tickets})
 
+# The labels of the customer's new-request form, which its errors name.
+PORTAL_TICKET_LABELS = {"category": "What is it about?", "subject": "Subject",
+                        "description": "Tell us what happens", "file": "A photo or file"}
+
 
 @router.get("/new", response_class=HTMLResponse)
 def new_ticket(request: Request, slug: str, session: DbSession) -> HTMLResponse:
@@ -75,6 +81,17 @@ async def _file(form: dict[str, Any], conf: SupportSettings) -> tuple[str, bytes
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
     return upload.filename, await upload.read(conf.max_attachment_bytes + 1)
+
+
+def _open(session: Session, settings: Settings, conf: SupportSettings, tenant_id: uuid.UUID,
+          data: schemas.TicketCreate, file: tuple[str, bytes] | None) -> Ticket:
+    ticket = service.create_ticket(session, tenant_id, data, settings=settings)
+    if file is not None:
+        first = conversation.list_messages(session, tenant_id, ticket.id,
+                                           PageParams(limit=1)).items[0]
+        attach(lambda: attachments.add_attachment(session, conf, tenant_id, ticket.id, *file,
+                                                  message_id=first.id, uploaded_by="customer"))
+    return ticket
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -92,14 +109,17 @@ async def open_ticket(request: Request, slug: str, session: DbSession, settings:
     except ValidationError as exc:
         return render(request, "support_portal/new.html", {
             **ctx, "categories": CATEGORIES, "form": form,
-            "errors": validation_messages(exc)}, status_code=422)
-    ticket = service.create_ticket(session, tenant.id, data, settings=settings)
+            "errors": form_errors(exc, PORTAL_TICKET_LABELS)}, status_code=422)
     file = await _file(form, conf)
-    if file is not None:
-        first = conversation.list_messages(session, tenant.id, ticket.id,
-                                           PageParams(limit=1)).items[0]
-        attachments.add_attachment(session, conf, tenant.id, ticket.id, *file,
-                                   message_id=first.id, uploaded_by="customer")
+    try:
+        ticket = all_or_nothing(session, lambda: _open(session, settings, conf, tenant.id,
+                                                       data, file))
+    except AppError as exc:  # a refused file: said beside it, nothing stored
+        errors = FormErrors(PORTAL_TICKET_LABELS)
+        errors.refusal(exc)
+        return render(request, "support_portal/new.html", {
+            **ctx, "categories": CATEGORIES, "form": form, "errors": errors},
+            status_code=422)
     flash(request, f"Thank you. Your request is ticket {ticket.number}.")
     return RedirectResponse(f"/portal/{slug}/tickets/{ticket.id}", status_code=303)
 

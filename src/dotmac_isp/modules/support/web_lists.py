@@ -28,6 +28,7 @@ from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.list_pages import keyset_page
 from dotmac_isp.shared.listing import EXPORT_CHUNK, ordered, stream_rows
 from dotmac_isp.shared.pagination import Page, PageParams
+from dotmac_isp.web.forms import FormErrors
 from dotmac_isp.web.lists import (
     ListState,
     ListView,
@@ -128,7 +129,7 @@ def export_list(request: Request, session: DbSession,
 
 
 def _confirm(request: Request, session: Session, user: User, ids: list[str],
-             form: dict[str, str], errors: list[str] | None = None,
+             form: dict[str, str], errors: FormErrors | None = None,
              status_code: int = 200) -> HTMLResponse:
     wanted = chosen_ids(ids)
     found = listing.tickets_among(session, user.tenant_id, wanted)
@@ -164,12 +165,15 @@ async def bulk_apply(request: Request, session: DbSession,
     try:
         assignee = None if raw == "none" else uuid.UUID(raw)
     except ValueError:
-        return _confirm(request, session, user, ids, form, ["assignee: choose a staff user"],
-                        422)
+        errors = FormErrors({"assignee_id": "Assignee"})
+        errors.add("assignee_id", "choose a staff user")
+        return _confirm(request, session, user, ids, form, errors, 422)
     try:
         with session.begin_nested():  # all tickets or none
             done = listing.assign_tickets(session, user.tenant_id, chosen_ids(ids), assignee)
     except AppError as exc:
-        return _confirm(request, session, user, ids, form, [str(exc.detail)], 422)
+        errors = FormErrors({"assignee_id": "Assignee"})
+        errors.refusal(exc)
+        return _confirm(request, session, user, ids, form, errors, 422)
     flash(request, f"Assigned {len(done)} tickets.")
     return RedirectResponse(back_to(VIEW, form.get("back")), status_code=303)

@@ -35,13 +35,15 @@ def _check_free(session: Session, tenant_id: uuid.UUID, address: str, name: str,
         if other_id == exclude:
             continue
         if other_tenant == tenant_id and other_name == name:
-            raise Conflict(f"a NAS named {name!r} already exists")
+            raise Conflict(f"a NAS named {name!r} already exists", extra={"field": "name"})
         other = ipaddress.ip_network(other_address)
         if other.version == wanted.version and other.overlaps(wanted):
             if other_tenant == tenant_id:
-                raise Conflict(f"{address} overlaps NAS {other_name!r} ({other_address})")
+                raise Conflict(f"{address} overlaps NAS {other_name!r} ({other_address})",
+                               extra={"field": "address"})
             raise Conflict(f"{address} is already used by a NAS client on this platform; "
-                           "a RADIUS server tells ISPs apart by their NAS addresses")
+                           "a RADIUS server tells ISPs apart by their NAS addresses",
+                           extra={"field": "address"})
 
 
 def create_nas(session: Session, settings: Settings, tenant_id: uuid.UUID,

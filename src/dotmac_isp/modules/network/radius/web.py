@@ -17,9 +17,11 @@ from dotmac_isp.modules.network.radius import health as radius_health
 from dotmac_isp.modules.network.radius import nas as nas_service
 from dotmac_isp.modules.network.radius import schemas, service
 from dotmac_isp.modules.network.radius.enums import NasVendor
+from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import PageParams, web_page_params
 from dotmac_isp.shared.types import utcnow
-from dotmac_isp.web.templating import flash, render, validation_messages, verify_csrf
+from dotmac_isp.web.forms import FormErrors, all_or_nothing, form_errors
+from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin/radius", include_in_schema=False)
 P = Permission
@@ -106,6 +108,11 @@ def nas_list(request: Request, session: DbSession, state: str = "",
     return _nas_page(request, session, user, state=state)
 
 
+NAS_LABELS = {"name": "Name", "address": "Address or range", "vendor": "Vendor",
+              "secret": "Shared secret", "require_message_authenticator":
+                  "Require Message-Authenticator"}
+
+
 def _nas_page(request: Request, session: DbSession, user: User, *, state: str = "",
               errors: list[str] | None = None, form: dict[str, str] | None = None,
               status_code: int = 200) -> HTMLResponse:
@@ -131,9 +138,15 @@ async def create_nas(request: Request, session: DbSession, settings: AppSettings
             "secret": form.get("secret") or None,
             "require_message_authenticator": form.get("require_message_authenticator") == "1"})
     except ValidationError as exc:
-        return _nas_page(request, session, user, errors=validation_messages(exc), form=form,
+        return _nas_page(request, session, user, errors=form_errors(exc, NAS_LABELS), form=form,
                          status_code=422)
-    nas, secret = nas_service.create_nas(session, settings, user.tenant_id, data)
+    try:
+        nas, secret = all_or_nothing(session, lambda: nas_service.create_nas(
+            session, settings, user.tenant_id, data))
+    except AppError as exc:  # a name or address taken: said beside it
+        errors = FormErrors(NAS_LABELS)
+        errors.refusal(exc)
+        return _nas_page(request, session, user, errors=errors, form=form, status_code=422)
     flash(request, f"NAS {nas.name} added. Its shared secret is {secret} - copy it now, "
                    "it is not shown again.")
     return RedirectResponse("/admin/radius/nas", status_code=303)

@@ -12,7 +12,8 @@
       values = values.map(function (v) { sum += v; return Math.round(sum * 1000) / 1000; });
     }
     var xs = labels.map(function (_, i) { return i; });
-    var series = [{}, {
+    var series = [{ label: perDay ? "day" : "period",
+      value: function (u, v) { return v == null ? "--" : (labels[v] || "--"); } }, {
       label: perDay ? "used so far (GB)" : "used (GB)", stroke: "#0b5cad",
       fill: "rgba(11,92,173,0.18)", width: 2,
       paths: perDay ? undefined : uPlot.paths.bars({ size: [0.6, 60] }),

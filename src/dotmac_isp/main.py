@@ -22,6 +22,7 @@ from dotmac_isp.jobs.tracing import instrument_celery
 from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.billing import bank_api as billing_bank_api
 from dotmac_isp.modules.billing import bank_web as billing_bank_web
+from dotmac_isp.modules.billing import portal_invoice as billing_portal_invoice
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
@@ -29,6 +30,7 @@ from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.customers import api as customers_api
+from dotmac_isp.modules.customers import portal_account_web as customers_portal_account_web
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.customers import web_lists as customers_lists
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(customers_lists.router)  # before /admin/customers/{id}
     app.include_router(customers_web.router)
     app.include_router(customers_portal_web.router)
+    app.include_router(customers_portal_account_web.router)
     app.include_router(services_lists.router)  # before /admin/subscriptions/{id}
     app.include_router(services_web.router)
     app.include_router(services_plans_web.router)
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_web.router)
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
+    app.include_router(billing_portal_invoice.router)
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
     app.include_router(tenant_settings_web.router)

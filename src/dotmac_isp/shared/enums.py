@@ -31,3 +31,4 @@ class ActorType(StrEnum):
     USER = "user"
     API_KEY = "api_key"
     SYSTEM = "system"
+    CUSTOMER = "customer"  # a customer signed in to the portal

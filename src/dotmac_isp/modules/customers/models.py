@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,6 +62,10 @@ class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # which emails the customer wants (chosen in the portal); all on until they say otherwise
+    notify_invoices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_receipts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_outages: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Lowercased name, number, email, phone and addresses, for one indexed LIKE.
     search_text: Mapped[str] = mapped_column(Text, default="")
 

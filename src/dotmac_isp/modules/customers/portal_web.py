@@ -8,16 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from dotmac_isp.modules.customers import portal, service
+from dotmac_isp.modules.customers import portal, portal_overview, service
 from dotmac_isp.modules.customers.models import PortalAccount
 from dotmac_isp.modules.customers.repository import PortalAccountRepository
 from dotmac_isp.modules.identity import notify, web_sessions
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession
 from dotmac_isp.modules.identity.models import Tenant
-from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.errors import AppError
-from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.templating import LoginRequired, render, verify_csrf
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -67,10 +65,9 @@ def portal_home(request: Request, slug: str, session: DbSession) -> HTMLResponse
     tenant = portal_tenant(session, slug)
     account = signed_in_account(request, session, tenant)
     customer = service.get_customer(session, tenant.id, account.customer_id)
-    subs = services.list_subscriptions(session, tenant.id, PageParams(limit=100),
-                                       customer_id=customer.id).items
-    return render(request, "portal/home.html", {"tenant": tenant, "customer": customer,
-                                                "subscriptions": subs})
+    return render(request, "portal/home.html", {
+        "tenant": tenant, "customer": customer,
+        "overview": portal_overview.overview(session, tenant.id, customer)})
 
 
 @router.get("/{slug}/login", response_class=HTMLResponse)

@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import MailSettings, PaymentsSettings, Settings
 from dotmac_isp.main import create_app
+from dotmac_isp.modules.billing import payments as payments_module
 from dotmac_isp.modules.billing.gateways import accounts
 from dotmac_isp.modules.billing.models import Invoice, Payment
 from dotmac_isp.modules.customers import portal
@@ -36,6 +38,7 @@ from tests.web.test_billing_portal import portal_sign_in
 
 @dataclass
 class Shop:
+    app: FastAPI
     client: TestClient
     inbox: Inbox
     stripe: StandIn
@@ -73,6 +76,20 @@ class Shop:
                                 headers={"Stripe-Signature": sign(payload, secret),
                                          "Content-Type": "application/json"})
 
+    def paid_online(self, *amounts: str) -> tuple[Invoice, Payment]:
+        """An invoice paid in full through Pay now, confirmed by the webhook."""
+        chosen = self.invoice(*amounts)
+        self.pay_on_hosted_page(self.pay_now(f"invoices/{chosen.id}"))
+        for event in list(self.stripe.events):
+            assert self.deliver(event).status_code == 200
+        payment = next(p for p in self.payments() if p.gateway == "stripe"
+                       and p.idempotency_key and chosen.id in self._paid_by(p))
+        return chosen, payment
+
+    def _paid_by(self, payment: Payment) -> set[object]:
+        return {alloc.invoice_id for alloc, _ in
+                payments_module.allocations_of(self.session, self.tenant.id, payment.id)}
+
     def payments(self) -> list[Payment]:
         self.session.expire_all()
         return list(self.session.scalars(select(Payment).where(
@@ -102,7 +119,7 @@ def shop(settings: Settings, db: RollbackDatabase, session: Session, tenant: Ten
         app = create_app(app_settings, db, configure_logs=False)  # type: ignore[arg-type]
         with TestClient(app, raise_server_exceptions=False) as client:
             portal_sign_in(client, tenant.slug, "payer@home.example", "my-portal-pw")
-            yield Shop(client, inbox, stripe, session, app_settings, tenant, customer)
+            yield Shop(app, client, inbox, stripe, session, app_settings, tenant, customer)
         get_settings.cache_clear()
 
 

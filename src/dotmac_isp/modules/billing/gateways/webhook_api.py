@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from dotmac_isp.modules.billing.gateways import service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession
 
-router = APIRouter(prefix="/webhooks", tags=["payments"])
+router = APIRouter(prefix="/webhooks", include_in_schema=False)
 
 
 @router.post("/stripe/{account_key}")

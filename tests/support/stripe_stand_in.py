@@ -50,6 +50,11 @@ class StandIn:
     events: list[dict[str, Any]] = field(default_factory=list)
     idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     decline_next: str = ""  # the next hosted payment fails with this message
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    setup_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # saved cards that decline off-session charges, with Stripe's decline code and message
+    declining: dict[str, tuple[str, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -67,7 +72,65 @@ class StandIn:
         return json.dumps(event).encode()
 
     # -- API ------------------------------------------------------------------------------
+    def create_customer(self, form: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        customer_id = self.new_id("cus")
+        customer = {"id": customer_id, "object": "customer", "email": form.get("email"),
+                    "name": form.get("name"), "metadata": form.get("metadata") or {}}
+        self.customers[customer_id] = customer
+        return 200, customer
+
+    def create_setup_session(self, form: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if form.get("customer") not in self.customers:
+            return 400, _error("No such customer", "resource_missing")
+        intent = {"id": self.new_id("seti"), "object": "setup_intent",
+                  "customer": form["customer"], "status": "requires_payment_method",
+                  "payment_method": None, "usage": "off_session"}
+        session = {"id": self.new_id("cs_test"), "object": "checkout.session", "mode": "setup",
+                   "status": "open", "customer": form["customer"], "setup_intent": intent["id"],
+                   "success_url": form["success_url"], "cancel_url": form["cancel_url"],
+                   "metadata": form.get("metadata") or {}, "amount_total": 0}
+        session["url"] = f"{self.base_url}/pay/{session['id']}"
+        self.setup_intents[intent["id"]] = intent
+        self.sessions[session["id"]] = session
+        return 200, session
+
+    def session_view(self, session_id: str, expand: bool) -> tuple[int, dict[str, Any]]:
+        found = self.sessions.get(session_id)
+        if found is None:
+            return 404, _error("No such checkout.session", "resource_missing")
+        shown = dict(found)
+        if expand and shown.get("setup_intent"):
+            intent = dict(self.setup_intents[shown["setup_intent"]])
+            intent["payment_method"] = self.methods.get(intent["payment_method"] or "")
+            shown["setup_intent"] = intent
+        return 200, shown
+
+    def charge_off_session(self, form: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        method = self.methods.get(form.get("payment_method", ""))
+        if method is None or method["customer"] != form.get("customer"):
+            return 400, _error("No such PaymentMethod for this customer", "resource_missing")
+        amount = int(form["amount"])
+        intent = {"id": self.new_id("pi"), "object": "payment_intent", "amount": amount,
+                  "amount_received": 0, "currency": form["currency"],
+                  "metadata": form.get("metadata") or {}, "customer": form["customer"],
+                  "latest_charge": None, "last_payment_error": None}
+        self.intents[intent["id"]] = intent
+        if method["id"] in self.declining:
+            code, message = self.declining[method["id"]]
+            intent.update(status="requires_payment_method",
+                          last_payment_error={"message": message, "decline_code": code})
+            return 402, {"error": {"type": "card_error", "code": "card_declined",
+                                   "decline_code": code, "message": message,
+                                   "payment_intent": intent}}
+        charge = {"id": self.new_id("ch"), "object": "charge", "amount": amount,
+                  "payment_method_details": {"type": "card", "card": dict(method["card"])}}
+        intent.update(status="succeeded", amount_received=amount, latest_charge=charge)
+        self.event("payment_intent.succeeded", {**intent, "latest_charge": charge["id"]})
+        return 200, intent
+
     def create_session(self, form: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if form.get("mode") == "setup":
+            return self.create_setup_session(form)
         item = form["line_items"]["0"]
         price = item["price_data"]
         amount = int(price["unit_amount"]) * int(item.get("quantity", "1"))
@@ -114,6 +177,16 @@ class StandIn:
     def pay(self, session_id: str) -> str:
         """The customer pays on the hosted page: where the browser goes next."""
         session = self.sessions[session_id]
+        if session["mode"] == "setup":
+            setup = self.setup_intents[session["setup_intent"]]
+            method = {"id": self.new_id("pm"), "object": "payment_method", "type": "card",
+                      "customer": session["customer"],
+                      "card": {"brand": "mastercard", "last4": "4444"}}
+            self.methods[method["id"]] = method
+            setup.update(status="succeeded", payment_method=method["id"])
+            session.update(status="complete")
+            self.event("checkout.session.completed", session)
+            return str(session["success_url"])
         intent = self.intents[session["payment_intent"]]
         if self.decline_next:
             intent["status"] = "requires_payment_method"
@@ -171,8 +244,7 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 if not self._authorised():
                     return
                 if parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4:
-                    found = state.sessions.get(parts[3])
-                    self._send(200 if found else 404, found or _error("No such session"))
+                    self._send(*state.session_view(parts[3], "setup_intent" in url.query))
                 elif parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
                     expand = "latest_charge" in url.query
                     self._send(*state.intent_view(parts[2], expand))
@@ -198,6 +270,10 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     result = state.create_session(form)
                 elif url.path == "/v1/refunds":
                     result = state.create_refund(form)
+                elif url.path == "/v1/customers":
+                    result = state.create_customer(form)
+                elif url.path == "/v1/payment_intents":
+                    result = state.charge_off_session(form)
                 else:
                     result = 404, _error(f"Unrecognized request URL (POST: {url.path})")
                 if key:

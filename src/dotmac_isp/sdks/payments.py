@@ -138,6 +138,41 @@ class WebhookEvent:
     data: dict[str, Any]  # the event's object
 
 
+@dataclass(frozen=True)
+class CardSetupRequest:
+    gateway_customer_id: str  # "": the gateway creates its customer record first
+    email: str
+    name: str
+    success_url: str
+    cancel_url: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    gateway_customer_id: str
+    session_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SavedCardInfo:
+    payment_method_id: str
+    card_brand: str
+    card_last4: str
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    gateway_customer_id: str
+    payment_method_id: str
+    amount: Decimal
+    currency: str
+    description: str
+    metadata: dict[str, str]
+    idempotency_key: str
+
+
 class HostedPaymentGateway(Protocol):
     """A gateway that takes the card on its own page and reports back."""
 
@@ -152,6 +187,16 @@ class HostedPaymentGateway(Protocol):
     def payment(self, reference: str) -> SettledPayment: ...
 
     def refund(self, request: RefundRequest) -> RefundResult: ...
+
+    def create_card_setup(self, request: CardSetupRequest) -> CardSetup: ...
+
+    def saved_card(self, session_id: str) -> SavedCardInfo | None:
+        """The card saved in a setup checkout, once the customer has completed it."""
+        ...
+
+    def charge_saved_card(self, charge: OffSessionCharge) -> SettledPayment:
+        """Charge a saved card with the customer away; a decline is a result, not an error."""
+        ...
 
     def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
         """The verified event; raises WebhookSignatureInvalid for anything not signed."""

@@ -114,7 +114,50 @@ def upgrade() -> None:
         _index("payment_gateway_refunds", column)
 
 
+    op.create_table(
+        "payment_gateway_cards",
+        sa.Column("gateway", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("gateway_customer_id", sa.String(length=255), nullable=False),
+        sa.Column("payment_method_id", sa.String(length=255), nullable=False),
+        sa.Column("card_brand", sa.String(length=20), nullable=False),
+        sa.Column("card_last4", sa.String(length=4), nullable=False),
+        sa.Column("setup_session_id", sa.String(length=255), nullable=False),
+        sa.Column("autopay", sa.Boolean(), nullable=False),
+        sa.Column("autopay_consent_at", UTC(timezone=True), nullable=True),
+        sa.Column("autopay_consent_by", sa.String(length=255), nullable=False),
+        *_common("payment_gateway_cards"),
+        _fk("payment_gateway_cards", "customer_id", "customers", "CASCADE"),
+        sa.UniqueConstraint("tenant_id", "customer_id", "gateway",
+                            name=op.f("uq_payment_gateway_cards_tenant_id_customer_id_gateway")),
+    )
+    for column in ("customer_id", "tenant_id"):
+        _index("payment_gateway_cards", column)
+    op.create_table(
+        "payment_gateway_autopay_charges",
+        sa.Column("invoice_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("attempted_on", sa.Date(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=18, scale=4), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("payment_intent_id", sa.String(length=255), nullable=False),
+        sa.Column("payment_id", sa.Uuid(), nullable=True),
+        *_common("payment_gateway_autopay_charges"),
+        _fk("payment_gateway_autopay_charges", "invoice_id", "invoices", "CASCADE"),
+        _fk("payment_gateway_autopay_charges", "customer_id", "customers", "CASCADE"),
+        _fk("payment_gateway_autopay_charges", "payment_id", "payments", "SET NULL"),
+        sa.UniqueConstraint(
+            "invoice_id", "attempted_on",
+            name=op.f("uq_payment_gateway_autopay_charges_invoice_id_attempted_on")),
+    )
+    for column in ("customer_id", "invoice_id", "tenant_id"):
+        _index("payment_gateway_autopay_charges", column)
+
+
 def downgrade() -> None:
-    for table in ("payment_gateway_refunds", "payment_gateway_checkouts",
+    for table in ("payment_gateway_autopay_charges", "payment_gateway_cards",
+                  "payment_gateway_refunds", "payment_gateway_checkouts",
                   "payment_gateway_events", "payment_gateway_accounts"):
         op.drop_table(table)

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
@@ -80,3 +80,44 @@ class GatewayRefund(UUIDPrimaryKey, TenantOwned, Base):
     status: Mapped[str] = mapped_column(String(32), default="")
     response: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedCard(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """A card the customer saved with the gateway (a SetupIntent), and their autopay choice:
+    who agreed to automatic charges and when."""
+
+    __tablename__ = "payment_gateway_cards"
+    __table_args__ = (UniqueConstraint("tenant_id", "customer_id", "gateway"),)
+
+    gateway: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    gateway_customer_id: Mapped[str] = mapped_column(String(255), default="")
+    payment_method_id: Mapped[str] = mapped_column(String(255), default="")  # "": not saved
+    card_brand: Mapped[str] = mapped_column(String(20), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    setup_session_id: Mapped[str] = mapped_column(String(255), default="")
+    autopay: Mapped[bool] = mapped_column(Boolean, default=False)
+    autopay_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    autopay_consent_by: Mapped[str] = mapped_column(String(255), default="")
+
+
+class AutopayCharge(UUIDPrimaryKey, Timestamps, TenantOwned, Base):
+    """One off-session charge of a due invoice on one day: pending, succeeded or declined
+    (with the gateway's reason). A day's charge of an invoice is attempted once."""
+
+    __tablename__ = "payment_gateway_autopay_charges"
+    __table_args__ = (UniqueConstraint("invoice_id", "attempted_on"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    attempted_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    payment_intent_id: Mapped[str] = mapped_column(String(255), default="")
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("payments.id", ondelete="SET NULL"), nullable=True)

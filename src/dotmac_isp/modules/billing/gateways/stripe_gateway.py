@@ -10,10 +10,14 @@ import stripe
 
 from dotmac_isp.sdks.core.exceptions import PaymentGatewayError
 from dotmac_isp.sdks.payments import (
+    CardSetup,
+    CardSetupRequest,
     CheckoutRequest,
     HostedCheckout,
+    OffSessionCharge,
     RefundRequest,
     RefundResult,
+    SavedCardInfo,
     SettledPayment,
     WebhookEvent,
     WebhookSignatureInvalid,
@@ -81,7 +85,9 @@ class StripeGateway:
     def payment(self, reference: str) -> SettledPayment:
         intent = self._call("read the payment", self._client.v1.payment_intents.retrieve,
                             reference, params={"expand": ["latest_charge"]})
-        raw = _plain(intent)
+        return self._settled(_plain(intent))
+
+    def _settled(self, raw: dict[str, Any]) -> SettledPayment:
         charge = raw.get("latest_charge") if isinstance(raw.get("latest_charge"), dict) else {}
         card = ((charge or {}).get("payment_method_details") or {}).get("card") or {}
         currency = str(raw.get("currency", "")).upper()
@@ -106,6 +112,57 @@ class StripeGateway:
         return RefundResult(reference=raw["id"], status=str(raw.get("status", "")),
                             raw={"id": raw["id"], "status": raw.get("status"),
                                  "amount": raw.get("amount")})
+
+    def create_card_setup(self, request: CardSetupRequest) -> CardSetup:
+        customer_id = request.gateway_customer_id
+        if not customer_id:
+            customer = self._call("register the customer", self._client.v1.customers.create,
+                                  params={"email": request.email, "name": request.name,
+                                          "metadata": request.metadata})
+            customer_id = str(customer.id)
+        session = self._call("start saving the card", self._client.v1.checkout.sessions.create,
+                             params={"mode": "setup", "customer": customer_id,
+                                     "payment_method_types": ["card"],
+                                     "success_url": request.success_url,
+                                     "cancel_url": request.cancel_url,
+                                     "metadata": request.metadata})
+        return CardSetup(customer_id, str(session.id), str(session.url))
+
+    def saved_card(self, session_id: str) -> SavedCardInfo | None:
+        session = _plain(self._call(
+            "read the card setup", self._client.v1.checkout.sessions.retrieve, session_id,
+            params={"expand": ["setup_intent.payment_method"]}))
+        intent = session.get("setup_intent")
+        if session.get("status") != "complete" or not isinstance(intent, dict):
+            return None
+        method = intent.get("payment_method")
+        if intent.get("status") != "succeeded" or not isinstance(method, dict):
+            return None
+        card = method.get("card") or {}
+        return SavedCardInfo(str(method["id"]), str(card.get("brand") or "")[:20],
+                             str(card.get("last4") or ""))
+
+    def charge_saved_card(self, charge: OffSessionCharge) -> SettledPayment:
+        try:
+            intent = self._client.v1.payment_intents.create(params={
+                "amount": to_minor_units(charge.amount, charge.currency),
+                "currency": charge.currency.lower(), "customer": charge.gateway_customer_id,
+                "payment_method": charge.payment_method_id, "off_session": True,
+                "confirm": True, "description": charge.description[:250],
+                "metadata": charge.metadata, "expand": ["latest_charge"]},
+                options={"idempotency_key": charge.idempotency_key})
+        except stripe.CardError as exc:  # a decline: Stripe's reason is kept
+            error = exc.error
+            intent_raw = _plain(getattr(error, "payment_intent", None) or {})
+            reason = str(getattr(error, "message", "") or exc.user_message or "declined")
+            code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+            return SettledPayment(
+                reference=str(intent_raw.get("id", "")), succeeded=False, amount=charge.amount,
+                currency=charge.currency.upper(), metadata=charge.metadata,
+                failure_message=f"{reason} ({code})" if code else reason)
+        except stripe.StripeError as exc:
+            raise PaymentGatewayError(f"Stripe refused to charge the card: {exc}") from exc
+        return self._settled(_plain(intent))
 
     def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
         try:

@@ -9,9 +9,10 @@ from datetime import date
 from decimal import Decimal
 
 from dotmac_isp.jobs.registry import JobContext
-from dotmac_isp.modules.billing.gateways import autopay
+from dotmac_isp.modules.billing.gateways import accounts, autopay
 from dotmac_isp.modules.billing.gateways.tasks import charge_autopay
 from dotmac_isp.modules.billing.models import Invoice
+from dotmac_isp.sdks.payments import OffSessionCharge
 from tests.conftest import RollbackDatabase
 from tests.modules.billing.gateways.world import Shop
 from tests.web.billing_support import visible
@@ -68,6 +69,8 @@ def test_autopay_charges_due_invoices_once_with_recorded_consent(
 
     assert _run(db, shop) == "nothing due"  # the same day again: nothing charged twice
     assert len([i for i in shop.stripe.intents.values() if i.get("customer")]) == 1
+    (succeeded,) = [e for e in shop.stripe.events if e["type"] == "payment_intent.succeeded"]
+    assert shop.deliver(succeeded).json()["outcome"] == "already recorded"
     assert len(shop.payments()) == 1
 
 
@@ -95,3 +98,23 @@ def test_autopay_needs_a_saved_card(shop: Shop) -> None:
     answer = shop.client.post(f"{base}/autopay", data={"csrf_token": csrf_of(page.text),
                                                        "autopay": "on", "consent": "yes"})
     assert answer.status_code == 422 and "save a card first" in visible(answer.text)
+
+
+def test_the_webhook_records_a_charge_the_job_did_not(shop: Shop, db: RollbackDatabase) -> None:
+    """The job stopped after Stripe took the money: the signed event records it, once."""
+    _save_card_and_agree(shop)
+    due = shop.invoice("40.00")
+    card = autopay.card_of(shop.session, shop.tenant.id, shop.customer.id)
+    account = accounts.find_account(shop.session, shop.tenant.id)
+    assert card is not None and account is not None
+    accounts.gateway_of(shop.settings, account).charge_saved_card(OffSessionCharge(
+        gateway_customer_id=card.gateway_customer_id, payment_method_id=card.payment_method_id,
+        amount=Decimal("43.00"), currency="USD", description="Invoice",
+        metadata={"dotmac_tenant": str(shop.tenant.id), "dotmac_invoice": str(due.id)},
+        idempotency_key=f"autopay-{due.id}-{DUE_DAY.isoformat()}"))
+    (succeeded,) = [e for e in shop.stripe.events if e["type"] == "payment_intent.succeeded"]
+    assert shop.deliver(succeeded).json()["outcome"].startswith("recorded")
+    assert _status(shop, due) == "paid"
+    assert _run(db, shop) == "nothing due"
+    assert len(shop.payments()) == 1
+    assert len([i for i in shop.stripe.intents.values() if i.get("customer")]) == 1

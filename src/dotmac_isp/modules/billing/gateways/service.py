@@ -21,6 +21,7 @@ from dotmac_isp.modules.billing.gateways.models import (
 )
 from dotmac_isp.modules.billing.models import Invoice, Payment, Refund
 from dotmac_isp.modules.billing.payments import PaymentInput
+from dotmac_isp.modules.billing.repository import InvoiceRepository
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.sdks.payments import (
@@ -109,6 +110,8 @@ def settle(session: Session, tenant_id: uuid.UUID, gateway: HostedPaymentGateway
         return None, f"not succeeded: {settled.failure_message or 'pending'}"
     if settled.metadata.get("dotmac_tenant") != str(tenant_id):
         return None, "not a payment of this account's checkouts"
+    if "dotmac_invoice" in settled.metadata and "dotmac_checkout" not in settled.metadata:
+        return _settle_autopay(session, tenant_id, gateway, settled)
     try:
         checkout_id = uuid.UUID(settled.metadata.get("dotmac_checkout", ""))
     except ValueError:
@@ -121,6 +124,28 @@ def settle(session: Session, tenant_id: uuid.UUID, gateway: HostedPaymentGateway
     checkout.payment_intent_id = settled.reference
     session.flush()
     return payment, f"recorded {payment.number}"
+
+
+def _settle_autopay(session: Session, tenant_id: uuid.UUID, gateway: HostedPaymentGateway,
+                    settled: SettledPayment) -> tuple[Payment | None, str]:
+    """An autopay charge the job may not have recorded (it stopped after the gateway took
+    the money): recorded once, by the same idempotency key the job uses."""
+    try:
+        invoice_id = uuid.UUID(settled.metadata["dotmac_invoice"])
+    except ValueError:
+        return None, "not started here"
+    invoice = InvoiceRepository(session, tenant_id).find(invoice_id)
+    if invoice is None:
+        return None, "not started here"
+    still_open = {i.id for i in billing.open_invoices_of(session, tenant_id,
+                                                         invoice.customer_id)}
+    payment, created = billing.receive_payment_once(session, tenant_id, PaymentInput(
+        customer_id=invoice.customer_id, method=PaymentMethod.CARD, amount=settled.amount,
+        currency=settled.currency, received_on=billing.tenant_today(session, tenant_id),
+        reference=settled.reference, idempotency_key=f"{gateway.name}:{settled.reference}",
+        gateway=gateway.name, card_brand=settled.card_brand, card_last4=settled.card_last4,
+        invoice_ids=[invoice.id] if invoice.id in still_open else [], notes="autopay"))
+    return payment, f"recorded {payment.number}" if created else "already recorded"
 
 
 def settle_returned(session: Session, settings: Settings, tenant_id: uuid.UUID,

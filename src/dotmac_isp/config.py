@@ -134,6 +134,14 @@ class JobsSettings(BaseModel):
     log_lines: int = Field(200, ge=0, le=5000)  # log lines kept with each run
 
 
+class PaymentsSettings(BaseModel):
+    """Card payment gateways (DOTMAC_PAYMENTS__*); each tenant's keys are kept in its settings."""
+
+    # Stripe's API address; unset: Stripe's own. Set only to run against a stand-in.
+    stripe_api_base: str | None = None
+    gateway_timeout_seconds: float = Field(20.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the platform reads from its environment."""
 
@@ -181,6 +189,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     topology: TopologySettings = Field(default_factory=TopologySettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
+    payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

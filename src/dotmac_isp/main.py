@@ -29,6 +29,10 @@ from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
+from dotmac_isp.modules.billing.gateways import card_web as gateways_card_web
+from dotmac_isp.modules.billing.gateways import portal_web as gateways_portal_web
+from dotmac_isp.modules.billing.gateways import settings_web as gateways_settings_web
+from dotmac_isp.modules.billing.gateways import webhook_api as gateways_webhook_api
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_account_web as customers_portal_account_web
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
@@ -154,6 +158,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
     app.include_router(billing_portal_invoice.router)
+    app.include_router(gateways_card_web.router)  # before /portal/{slug}/pay/...
+    app.include_router(gateways_portal_web.router)
+    app.include_router(gateways_settings_web.router)
+    app.include_router(gateways_webhook_api.router)
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
     app.include_router(tenant_settings_web.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dotmac_isp.jobs import models as jobs_models
 from dotmac_isp.modules.billing import bank_models
 from dotmac_isp.modules.billing import models as billing_models
+from dotmac_isp.modules.billing.gateways import models as gateway_models
 from dotmac_isp.modules.customers import models as customers_models
 from dotmac_isp.modules.identity import models as identity_models
 from dotmac_isp.modules.network.alerts import models as alerts_models
@@ -25,4 +26,4 @@ metadata = Base.metadata
 MODEL_MODULES = (identity_models, customers_models, services_models, billing_models,
                  bank_models, ipam_models, devices_models, polling_models, backups_models,
                  alerts_models, support_models, support_sla_models, notifications_models,
-                 radius_models, topology_models, jobs_models, sequences)
+                 radius_models, topology_models, jobs_models, gateway_models, sequences)

@@ -20,6 +20,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.identity.tasks",
     "dotmac_isp.modules.services.tasks",
     "dotmac_isp.modules.billing.tasks",
+    "dotmac_isp.modules.billing.gateways.tasks",
     "dotmac_isp.modules.network.ipam.tasks",
     "dotmac_isp.modules.network.devices.polling.tasks",
     "dotmac_isp.modules.network.devices.backups.tasks",

@@ -1,7 +1,7 @@
 """customers choose which emails they get: invoices, payment receipts, outage notices
 
 Revision ID: 0771
-Revises: 0741
+Revises: 0761
 Create Date: 2026-12-12 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0771"
-down_revision: str | None = "0741"
+down_revision: str | None = "0761"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ from dotmac_isp.modules.billing import (
     setup,
 )
 from dotmac_isp.modules.billing.enums import InvoiceStatus
+from dotmac_isp.modules.billing.gateways import service as gateways_service
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import (
     BillingAccount,
@@ -38,7 +39,7 @@ from dotmac_isp.modules.billing.payments import (
 )
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity import service as identity_service
-from dotmac_isp.modules.identity.deps import DbSession, get_database, require
+from dotmac_isp.modules.identity.deps import AppSettings, DbSession, get_database, require
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.shared.csv_import import ImportReport, read_upload
@@ -245,9 +246,11 @@ def payment_receipt(payment_id: uuid.UUID, session: DbSession,
 @router.post("/payments/{payment_id}/refunds", response_model=schemas.RefundOut,
              status_code=201, tags=["payments"])
 def refund_payment(payment_id: uuid.UUID, body: schemas.RefundIn, session: DbSession,
+                   settings: AppSettings,
                    principal: Principal = require(P.BILLING_WRITE)) -> Refund:
-    return service.refund_payment(session, principal.tenant_id, payment_id, body.amount,
-                                  body.reason)
+    """Pay back unallocated credit; a payment taken online goes back to the card too."""
+    return gateways_service.refund_payment(session, settings, principal.tenant_id, payment_id,
+                                           body.amount, body.reason)
 
 
 @router.post("/payments/{payment_id}/void", response_model=schemas.PaymentOut,

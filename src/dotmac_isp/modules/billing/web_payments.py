@@ -15,10 +15,16 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import service
 from dotmac_isp.modules.billing.enums import PaymentMethod
+from dotmac_isp.modules.billing.gateways import service as gateways_service
 from dotmac_isp.modules.billing.payments import PaymentInput
 from dotmac_isp.modules.billing.web import find_customer, pdf_response
 from dotmac_isp.modules.customers import service as customers_service
-from dotmac_isp.modules.identity.deps import DbSession, get_database, page_permission
+from dotmac_isp.modules.identity.deps import (
+    AppSettings,
+    DbSession,
+    get_database,
+    page_permission,
+)
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.shared.db import Database
@@ -188,8 +194,10 @@ async def void_payment(request: Request, payment_id: uuid.UUID, session: DbSessi
 
 @router.post("/payments/{payment_id}/refund", response_class=HTMLResponse)
 async def refund_payment(request: Request, payment_id: uuid.UUID, session: DbSession,
+                         settings: AppSettings,
                          user: User = page_permission(P.BILLING_WRITE)) -> Response:
-    """Pay back credit of a payment, with the same checks as the API."""
+    """Pay back credit of a payment, with the same checks as the API; a payment taken
+    online is paid back to the card through the gateway too."""
     form = await verify_csrf(request)
     raw_amount = str(form.get("amount", "")).strip()[:40]
     reason = str(form.get("reason", "")).strip()[:500]
@@ -207,8 +215,9 @@ async def refund_payment(request: Request, payment_id: uuid.UUID, session: DbSes
         errors.add("refund_reason", "say why the money is paid back")
     if amount is not None and not errors:
         try:
-            refund = all_or_nothing(session, lambda: service.refund_payment(
-                session, user.tenant_id, payment_id, amount, reason))
+            # a gateway that refuses leaves the ledger as it was
+            refund = all_or_nothing(session, lambda: gateways_service.refund_payment(
+                session, settings, user.tenant_id, payment_id, amount, reason))
         except AppError as exc:
             errors.add("refund_amount" if exc.extra.get("field") == "amount" else None,
                        exc.detail)

@@ -22,6 +22,7 @@ from dotmac_isp.jobs.tracing import instrument_celery
 from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.billing import bank_api as billing_bank_api
 from dotmac_isp.modules.billing import bank_web as billing_bank_web
+from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
@@ -148,6 +149,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
     app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)
+    app.include_router(einvoice_web.api_router, prefix=API_PREFIX)
+    app.include_router(einvoice_web.admin_router)
+    app.include_router(einvoice_web.portal_router)
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
     app.include_router(billing_bank_web.router)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import facturx
 from lxml import etree
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import invoices, payments, setup
 from dotmac_isp.modules.billing.enums import LineKind, PaymentMethod
 from dotmac_isp.modules.billing.invoices import LineInput
-from dotmac_isp.modules.billing.models import Invoice
+from dotmac_isp.modules.billing.models import Invoice, TaxRate
 from dotmac_isp.modules.billing.tax import Rate
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity.models import Tenant
@@ -38,11 +39,17 @@ def business(session: Session, tenant: Tenant, **overrides: object) -> Customer:
                          tax_id="NG87654321", **overrides)
 
 
+def rate(session: Session, tenant: Tenant, name: str, percent: Decimal) -> TaxRate:
+    found = session.scalars(select(TaxRate).where(TaxRate.tenant_id == tenant.id,
+                                                  TaxRate.name == name)).first()
+    return found or setup.create_tax_rate(session, tenant.id, name, percent)
+
+
 def mixed_invoice(session: Session, tenant: Tenant, customer: Customer, *,
                   issue: bool = True, paid: str | None = "50.00") -> Invoice:
     """Fibre 100.00 at 7.5%, a router 40.00 at 5%, a 10.00 discount at 7.5%, 50.00 paid."""
-    vat = setup.create_tax_rate(session, tenant.id, "VAT", D("7.5"))
-    reduced = setup.create_tax_rate(session, tenant.id, "Reduced", D("5"))
+    vat = rate(session, tenant, "VAT", D("7.5"))
+    reduced = rate(session, tenant, "Reduced", D("5"))
     standard = [Rate(str(vat.id), vat.name, vat.rate)]
     low = [Rate(str(reduced.id), reduced.name, reduced.rate)]
     draft = invoices.new_draft(session, tenant.id, customer.id)

@@ -85,7 +85,7 @@ def test_invoice_ubl_validates_against_the_ubl_21_schema(session: Session,
     assert root.findtext(f"{CBC}CustomizationID") == (
         "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0")
     totals = {c.tag.removeprefix(CBC): D(c.text or "")
-              for c in root.find(f"{CAC}LegalMonetaryTotal")}  # type: ignore[union-attr]
+              for c in root.find(f"{CAC}LegalMonetaryTotal")}
     assert totals == {"LineExtensionAmount": D("140.00"), "TaxExclusiveAmount": D("130.00"),
                       "TaxInclusiveAmount": D("138.75"), "AllowanceTotalAmount": D("10.00"),
                       "PrepaidAmount": D("50.00"), "PayableAmount": D("88.75")}

@@ -22,13 +22,13 @@ from dotmac_isp.jobs.tracing import instrument_celery
 from dotmac_isp.modules.billing import api as billing_api
 from dotmac_isp.modules.billing import bank_api as billing_bank_api
 from dotmac_isp.modules.billing import bank_web as billing_bank_web
-from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.billing import portal_web as billing_portal_web
 from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
+from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web

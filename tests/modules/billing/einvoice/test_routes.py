@@ -23,7 +23,7 @@ from tests.modules.billing.einvoice.helpers import (
     ubl_schema,
 )
 from tests.support.factories import StaffUser
-from tests.web.test_admin_pages import sign_in
+from tests.web.test_admin_pages import csrf_of, sign_in
 from tests.web.test_billing_portal import portal_sign_in
 
 
@@ -96,3 +96,25 @@ def test_portal_customer_gets_only_own_einvoices(client: TestClient, session: Se
     for suffix in ("facturx.pdf", "ubl.xml"):
         assert client.get(f"{base}/invoices/{mine.id}/{suffix}").status_code == 200
         assert client.get(f"{base}/invoices/{theirs.id}/{suffix}").status_code == 404
+
+
+def test_customer_page_sets_the_email_choice(client: TestClient, session: Session,
+                                             tenant: Tenant, other_tenant: Tenant,
+                                             admin: StaffUser) -> None:
+    customer = business(session, tenant)
+    stranger = business(session, other_tenant)
+    assert sign_in(client, admin.user.email, admin.password).status_code == 303
+    page = client.get(f"/admin/customers/{customer.id}").text
+    token = csrf_of(page)
+    assert 'name="facturx" value="1">' in page  # not chosen yet
+    saved = client.post(f"/admin/customers/{customer.id}/einvoice",
+                        data={"csrf_token": token, "facturx": "1", "ubl": "1"},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    page = client.get(f"/admin/customers/{customer.id}").text
+    assert 'name="facturx" value="1" checked>' in page
+    assert 'name="ubl" value="1" checked>' in page
+    assert 'name="reverse_charge" value="1">' in page
+    assert client.post(f"/admin/customers/{stranger.id}/einvoice",
+                       data={"csrf_token": token, "facturx": "1"},
+                       follow_redirects=False).status_code == 404

@@ -4,10 +4,11 @@ UBL XML, for staff, the API, the portal and the issued-invoice email."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import company
+from dotmac_isp.modules.billing import company, setup
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.einvoice import cii, facturx, sources, ubl
 from dotmac_isp.modules.billing.einvoice.document import EDocument
@@ -94,3 +95,30 @@ def customer_invoice_document(session: Session, tenant_id: uuid.UUID, customer_i
     if kind == "ubl":
         return invoice_ubl(session, tenant_id, invoice.id)
     return invoice_facturx(session, tenant_id, invoice.id)
+
+
+@dataclass(frozen=True)
+class EmailChoice:
+    """What the customer's issued-invoice email carries, and whether untaxed lines are
+    reverse charge for them."""
+
+    facturx: bool = False
+    ubl: bool = False
+    reverse_charge: bool = False
+
+
+def email_choice(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> EmailChoice:
+    account = setup.account_for(session, tenant_id, customer_id)
+    if account is None:
+        return EmailChoice()
+    return EmailChoice(account.einvoice_email, account.einvoice_ubl, account.reverse_charge)
+
+
+def set_email_choice(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
+                     choice: EmailChoice) -> EmailChoice:
+    """Saves the choice on the customer's billing account (created on first need); the UBL
+    file goes only with the Factur-X one."""
+    setup.update_account(session, tenant_id, customer_id, {
+        "einvoice_email": choice.facturx, "einvoice_ubl": choice.facturx and choice.ubl,
+        "reverse_charge": choice.reverse_charge})
+    return email_choice(session, tenant_id, customer_id)

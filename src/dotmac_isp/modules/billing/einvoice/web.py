@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 
 from dotmac_isp.modules.billing.einvoice import service
 from dotmac_isp.modules.customers.portal_web import portal_tenant, signed_in_account
@@ -15,6 +16,7 @@ from dotmac_isp.modules.identity.deps import DbSession, page_permission, require
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
+from dotmac_isp.web.templating import flash, verify_csrf
 
 P = Permission
 api_router = APIRouter(tags=["invoices"])
@@ -79,6 +81,19 @@ def admin_credit_note_facturx(note_id: uuid.UUID, session: DbSession,
 def admin_credit_note_ubl(note_id: uuid.UUID, session: DbSession,
                           user: User = page_permission(P.BILLING_READ)) -> Response:
     return download(service.credit_note_ubl(session, user.tenant_id, note_id))
+
+
+@admin_router.post("/customers/{customer_id}/einvoice")
+async def admin_email_choice(request: Request, customer_id: uuid.UUID, session: DbSession,
+                             user: User = page_permission(P.BILLING_WRITE)) -> Response:
+    """The customer page's e-invoice box: what the issued-invoice email carries."""
+    form = await verify_csrf(request)
+    choice = service.set_email_choice(session, user.tenant_id, customer_id, service.EmailChoice(
+        facturx=form.get("facturx") == "1", ubl=form.get("ubl") == "1",
+        reverse_charge=form.get("reverse_charge") == "1"))
+    flash(request, "E-invoices by email: " + ("Factur-X" + (" and UBL" if choice.ubl else "")
+                                             if choice.facturx else "off") + ".")
+    return RedirectResponse(f"/admin/customers/{customer_id}", status_code=303)
 
 
 @portal_router.get("/invoices/{invoice_id}/facturx.pdf")

@@ -118,3 +118,27 @@ def test_customer_page_sets_the_email_choice(client: TestClient, session: Sessio
     assert client.post(f"/admin/customers/{stranger.id}/einvoice",
                        data={"csrf_token": token, "facturx": "1"},
                        follow_redirects=False).status_code == 404
+
+
+def test_settings_page_takes_the_sellers_einvoice_details(
+        client: TestClient, session: Session, tenant: Tenant, admin: StaffUser) -> None:
+    invoice = mixed_invoice(session, tenant, business(session, tenant))
+    assert sign_in(client, admin.user.email, admin.password).status_code == 303
+    refused = client.get(f"/admin/invoices/{invoice.id}/ubl.xml")
+    assert refused.status_code == 422 and "country" in refused.text  # not set up yet
+    token = csrf_of(client.get("/admin/settings").text)
+    details = {"csrf_token": token, "company_address": "", "company_tax_id": "NG111",
+               "company_email": "", "company_phone": "", "company_legal_id": "RC 1",
+               "company_street": "2 Creek Road", "company_city": "Lagos",
+               "company_postcode": "100001", "company_country": "Nigeria"}
+    bad = client.post("/admin/settings/company", data=details)
+    assert bad.status_code == 422 and "two letters (ISO 3166)" in bad.text
+    saved = client.post("/admin/settings/company", data={**details, "company_country": "ng"},
+                        follow_redirects=False)
+    assert saved.status_code == 303
+    ubl = etree.fromstring(client.get(f"/admin/invoices/{invoice.id}/ubl.xml").content)
+    supplier = ubl.find("{*}AccountingSupplierParty/{*}Party")
+    assert supplier is not None
+    assert supplier.findtext("{*}PostalAddress/{*}StreetName") == "2 Creek Road"
+    assert supplier.findtext("{*}PostalAddress/{*}Country/{*}IdentificationCode") == "NG"
+    assert supplier.findtext("{*}PartyLegalEntity/{*}CompanyID") == "RC 1"

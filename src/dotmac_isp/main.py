@@ -29,6 +29,7 @@ from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
+from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.billing.gateways import card_web as gateways_card_web
 from dotmac_isp.modules.billing.gateways import portal_web as gateways_portal_web
 from dotmac_isp.modules.billing.gateways import settings_web as gateways_settings_web
@@ -155,6 +156,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
     app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)
+    app.include_router(einvoice_web.api_router, prefix=API_PREFIX)
+    app.include_router(einvoice_web.admin_router)
+    app.include_router(einvoice_web.portal_router)
     app.include_router(billing_payments_web.router)
     app.include_router(billing_portal_web.router)
     app.include_router(billing_portal_invoice.router)

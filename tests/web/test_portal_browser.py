@@ -82,7 +82,7 @@ def test_phone_sign_in_usage_and_invoice(seeded: Seeded) -> None:
         assert page.locator("[data-testid=online]").inner_text() == "Online now"
         assert page.locator("[data-testid=ip-address]").inner_text() == "100.64.40.7"
         assert "10 GB of 100 GB" in page.locator("[data-testid=usage-this-period]").inner_text()
-        pay_now = page.locator(f"a[href='/portal/{seeded.slug}/pay?invoice={seeded.invoice_id}']")
+        pay_now = page.locator(f"a[href='/portal/{seeded.slug}/pay/invoices/{seeded.invoice_id}']")
         assert pay_now.first.is_visible()
         assert document_fits(page)
 

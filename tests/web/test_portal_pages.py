@@ -61,7 +61,7 @@ def test_home_shows_my_balance_invoices_and_services_only(
     assert "Balance 79.00 USD to pay" in text  # 107.50 + 21.50 - 50.00
     assert f"Next payment due 57.50 USD by 2026-03-15 · {older.number}" in text
     for inv in (older, newer):
-        assert f'href="/portal/{tenant.slug}/pay?invoice={inv.id}"' in page.text
+        assert f'href="/portal/{tenant.slug}/pay/invoices/{inv.id}"' in page.text
         assert f'href="/portal/{tenant.slug}/billing/invoices/{inv.id}"' in page.text
     assert str(theirs.number) not in text and str(theirs.id) not in page.text
     assert "Home Fibre 100" in text and "Their Fibre" not in text
@@ -104,7 +104,7 @@ def test_invoice_view_shows_lines_tax_totals_and_payments(
             "Balance due 79.00 USD") in text
     assert f"Payment {payment.number} on 2026-04-02 50.00 USD" in text
     assert "Status partially paid" in text
-    assert f'href="/portal/{tenant.slug}/pay?invoice={mine.id}"' in page.text
+    assert f'href="/portal/{tenant.slug}/pay/invoices/{mine.id}"' in page.text
     assert f'href="{base}/{mine.id}/pdf"' in page.text
     assert "Bill to Ada Obi" in text
 

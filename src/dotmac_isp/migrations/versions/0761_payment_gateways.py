@@ -1,7 +1,7 @@
 """online card payments: gateway accounts, checkouts, webhook events, gateway refunds
 
 Revision ID: 0761
-Revises: 0741
+Revises: 0751
 Create Date: 2026-12-05 07:09:04.882206
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import dotmac_isp.shared.types
 
 revision: str = "0761"
-down_revision: str | None = "0741"
+down_revision: str | None = "0751"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

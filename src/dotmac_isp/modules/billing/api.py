@@ -88,8 +88,10 @@ def list_tax_rates(session: DbSession, paging: Paging,
              tags=["billing"])
 def create_tax_rate(body: schemas.TaxRateIn, session: DbSession,
                     principal: Principal = require(P.BILLING_WRITE)) -> TaxRate:
-    return setup.create_tax_rate(session, principal.tenant_id, body.name, body.rate,
+    rate = setup.create_tax_rate(session, principal.tenant_id, body.name, body.rate,
                                  body.compound, body.position)
+    return setup.update_tax_rate(session, principal.tenant_id, rate.id, {
+        "category_code": body.category_code, "exemption_reason": body.exemption_reason})
 
 
 @router.get("/billing/tax-rates/{rate_id}", response_model=schemas.TaxRateOut, tags=["billing"])

@@ -17,7 +17,10 @@ from dotmac_isp.shared.errors import NotFound, ValidationFailed
 
 MAX_LOGO_BYTES = 512 * 1024
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
-FIELDS = ("company_address", "company_tax_id", "company_email", "company_phone")
+FIELDS = ("company_address", "company_tax_id", "company_email", "company_phone",
+          # the seller on e-invoices: legal registration id and the address in parts
+          "company_legal_id", "company_street", "company_city", "company_postcode",
+          "company_country")
 
 
 def logo_store() -> AttachmentStore:

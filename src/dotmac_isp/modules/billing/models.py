@@ -59,6 +59,16 @@ class BillingSettings(Timestamps, Audited, Base):
     company_email: Mapped[str] = mapped_column(String(254), default="")
     company_phone: Mapped[str] = mapped_column(String(40), default="")
     logo_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # What e-invoices (EN 16931) need beyond the printed block: legal registration id and
+    # the address in parts; lines without a tax get the untaxed category (E needs a reason).
+    company_legal_id: Mapped[str] = mapped_column(String(64), default="")
+    company_street: Mapped[str] = mapped_column(String(200), default="")
+    company_city: Mapped[str] = mapped_column(String(100), default="")
+    company_postcode: Mapped[str] = mapped_column(String(20), default="")
+    company_country: Mapped[str] = mapped_column(String(2), default="")
+    untaxed_category: Mapped[str] = mapped_column(String(2), default="E")
+    untaxed_exemption_reason: Mapped[str] = mapped_column(String(300),
+                                                          default="Not subject to tax")
 
     @property
     def id(self) -> uuid.UUID:  # audit entries name the row by its key
@@ -74,6 +84,9 @@ class TaxRate(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     compound: Mapped[bool] = mapped_column(Boolean, default=False)  # applies on net + earlier
     position: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # EN 16931 tax category (S standard, Z zero, E exempt, AE reverse charge, ...)
+    category_code: Mapped[str] = mapped_column(String(2), default="S")
+    exemption_reason: Mapped[str] = mapped_column(String(300), default="")
 
 
 class BillingAccount(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
@@ -87,6 +100,11 @@ class BillingAccount(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     anniversary: Mapped[bool] = mapped_column(Boolean, default=False)
     dunning_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     email: Mapped[str] = mapped_column(String(254), default="")
+    # The issued-invoice email carries the Factur-X PDF (and the UBL XML when chosen).
+    einvoice_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    einvoice_ubl: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Untaxed lines are reverse charge (AE) for this customer (a business abroad).
+    reverse_charge: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Invoice(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):

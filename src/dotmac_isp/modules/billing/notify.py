@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import get_settings
 from dotmac_isp.modules.billing import metrics as billing_metrics
 from dotmac_isp.modules.billing import setup
+from dotmac_isp.modules.billing.einvoice.mail import attach_einvoices
 from dotmac_isp.modules.billing.events import (
     DunningNoticesGiven,
     InvoiceIssued,
@@ -106,6 +107,7 @@ def email_invoices(session: Session, event: InvoicesIssued) -> None:
     rows = invoice_rows(session, event.tenant_id, list(event.invoice_ids))
     _send_many(session, event.tenant_id, "billing.invoice_issued", [
         (row.id, row.customer_id, {"invoice": _invoice_context(row)}) for row in rows])
+    attach_einvoices(session, event.tenant_id, [(row.id, row.customer_id) for row in rows])
 
 
 @on(InvoiceIssued)
@@ -114,6 +116,7 @@ def email_invoice(session: Session, event: InvoiceIssued) -> None:
     if invoice is not None:
         _send(session, event.tenant_id, event.customer_id, "billing.invoice_issued",
               {"invoice": _invoice_context(invoice)}, invoice.id)
+        attach_einvoices(session, event.tenant_id, [(invoice.id, invoice.customer_id)])
 
 
 @on(PaymentReceived)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -56,6 +56,9 @@ class DunningConfig(BaseModel):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
+TaxCategoryCode = Literal["S", "Z", "E", "AE", "K", "G", "O", "L", "M"]
+
+
 class SettingsOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     mode: str
@@ -74,6 +77,13 @@ class SettingsOut(BaseModel):
     refund_template: str
     dunning: dict[str, Any]
     payment_confirm_above: MoneyAmount | None = None
+    company_legal_id: str = ""
+    company_street: str = ""
+    company_city: str = ""
+    company_postcode: str = ""
+    company_country: str = ""
+    untaxed_category: str = "E"
+    untaxed_exemption_reason: str = ""
 
 
 class SettingsUpdate(BaseModel):
@@ -96,6 +106,16 @@ class SettingsUpdate(BaseModel):
         None, gt=0, max_digits=14, decimal_places=2,
         description="a payment above this is confirmed on the staff pages before it is "
                     "recorded")
+    # the seller on e-invoices (EN 16931): legal registration id and address in parts
+    company_legal_id: str | None = Field(None, max_length=64)
+    company_street: str | None = Field(None, max_length=200)
+    company_city: str | None = Field(None, max_length=100)
+    company_postcode: str | None = Field(None, max_length=20)
+    company_country: str | None = Field(None, pattern="^[A-Z]{2}$",
+                                        description="ISO 3166-1 alpha-2, e.g. NG")
+    untaxed_category: TaxCategoryCode | None = Field(
+        None, description="the tax category of lines that carry no tax")
+    untaxed_exemption_reason: str | None = Field(None, max_length=300)
 
 
 class TaxRateIn(BaseModel):
@@ -103,6 +123,10 @@ class TaxRateIn(BaseModel):
     rate: Decimal = Field(ge=0, le=100, max_digits=7, decimal_places=4)
     compound: bool = False
     position: int = Field(0, ge=0, le=100)
+    category_code: TaxCategoryCode = Field(
+        "S", description="EN 16931 tax category on e-invoices: S standard, Z zero, "
+                          "E exempt, AE reverse charge, K, G, O, L, M")
+    exemption_reason: str = Field("", max_length=300)
 
 
 class TaxRateUpdate(BaseModel):
@@ -111,6 +135,10 @@ class TaxRateUpdate(BaseModel):
     compound: bool | None = None
     position: int | None = Field(None, ge=0, le=100)
     is_active: bool | None = None
+    category_code: TaxCategoryCode | None = Field(
+        None, description="EN 16931 tax category on e-invoices: S standard, Z zero, "
+                          "E exempt, AE reverse charge, K, G, O, L, M")
+    exemption_reason: str | None = Field(None, max_length=300)
 
 
 class TaxRateOut(BaseModel):
@@ -121,6 +149,8 @@ class TaxRateOut(BaseModel):
     compound: bool
     position: int
     is_active: bool
+    category_code: str
+    exemption_reason: str
 
 
 class LineIn(BaseModel):
@@ -279,6 +309,10 @@ class AccountIn(BaseModel):
     anniversary: bool = False
     dunning_exempt: bool = False
     email: str = Field("", max_length=254)
+    einvoice_email: bool = Field(False, description="the issued-invoice email carries the "
+                                                    "Factur-X PDF")
+    einvoice_ubl: bool = Field(False, description="... and the UBL XML")
+    reverse_charge: bool = Field(False, description="untaxed lines are reverse charge (AE)")
 
 
 class AccountOut(AccountIn):

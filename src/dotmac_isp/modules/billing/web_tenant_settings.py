@@ -5,6 +5,7 @@ so every saved change lands in the audit log with who made it."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -43,10 +44,14 @@ LABELS = {
     "rate": "Rate (%)", "compound": "Compound", "position": "Order",
     "company_address": "Address", "company_tax_id": "Tax id", "company_email": "Email",
     "company_phone": "Phone", "logo": "Logo",
+    "company_legal_id": "Legal registration id", "company_street": "Street",
+    "company_city": "City", "company_postcode": "Postcode",
+    "company_country": "Country (two letters, e.g. NG)",
     "payment_confirm_above": "Confirm payments above",
 }
 MAX_DETAIL = {"company_address": 500, "company_tax_id": 64, "company_email": 254,
-              "company_phone": 40}
+              "company_phone": 40, "company_legal_id": 64, "company_street": 200,
+              "company_city": 100, "company_postcode": 20}
 # Fields where an empty box means "none": sent as None rather than left out.
 NULLABLE = ("billing_day", "payment_confirm_above")
 SECTIONS = ("general", "billing", "numbering", "taxes")
@@ -235,6 +240,9 @@ async def save_company(request: Request, session: DbSession,
     for key, limit in MAX_DETAIL.items():
         if len(details[key]) > limit:
             reader.fail(key, f"at most {limit} characters")
+    details["company_country"] = details["company_country"].strip().upper()
+    if details["company_country"] and not re.fullmatch("[A-Z]{2}", details["company_country"]):
+        reader.fail("company_country", "two letters (ISO 3166), such as NG or DE")
     email = details["company_email"]
     if email and ("@" not in email or " " in email):
         reader.fail("company_email", f"{email!r} is not an email address")

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dotmac_isp.modules.billing.einvoice import service as einvoice
 from dotmac_isp.modules.customers import portal, schemas, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
 from dotmac_isp.modules.customers.web_glance import customer_glance
@@ -79,6 +80,7 @@ def customer_detail(request: Request, customer_id: uuid.UUID, session: DbSession
     return render(request, "customers/detail.html", {
         "current_user": user, "customer": customer, "subscriptions": subs, "glance": glance,
         "portal_account": account, "plans": plans,
+        "einvoice": einvoice.email_choice(session, user.tenant_id, customer.id),
         "tenant_slug": identity_service.get_tenant(session, user.tenant_id).slug,
         "next_statuses": sorted(s.value for s in
                                 CUSTOMER_TRANSITIONS[CustomerStatus(customer.status)]),

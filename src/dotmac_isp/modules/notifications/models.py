@@ -6,11 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
-from dotmac_isp.shared.types import JSONType, UTCDateTime
+from dotmac_isp.shared.types import JSONType, UTCDateTime, utcnow
 
 
 class NotificationTemplate(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
@@ -57,3 +67,16 @@ class Delivery(UUIDPrimaryKey, Timestamps, TenantOwned, Base):
     error: Mapped[str] = mapped_column(String(1000), default="")
     related_type: Mapped[str] = mapped_column(String(32), default="")
     related_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+
+
+class DeliveryAttachment(UUIDPrimaryKey, TenantOwned, Base):
+    """A file sent with a message (an invoice's e-invoice), kept with it for the retries."""
+
+    __tablename__ = "notification_attachments"
+
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("notification_deliveries.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

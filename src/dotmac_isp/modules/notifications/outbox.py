@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.config import MailSettings
 from dotmac_isp.modules.notifications.enums import PENDING, DeliveryStatus
-from dotmac_isp.modules.notifications.models import Delivery
+from dotmac_isp.modules.notifications.models import Delivery, DeliveryAttachment
 from dotmac_isp.modules.notifications.smtp import DeliveryFailed, SmtpPool, transmit
 from dotmac_isp.sdks.services import metrics
 from dotmac_isp.shared.claims import drain, running_clock, skip_locked
@@ -48,7 +48,8 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
 
 
-def build_email(delivery: Delivery, sender: str) -> EmailMessage:
+def build_email(delivery: Delivery, sender: str,
+                files: list[DeliveryAttachment] | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = delivery.to_address
@@ -67,7 +68,22 @@ def build_email(delivery: Delivery, sender: str) -> EmailMessage:
     message.set_content(delivery.body_text)
     if delivery.body_html:
         message.add_alternative(delivery.body_html, subtype="html")
+    for file in files or []:
+        maintype, _, subtype = file.content_type.partition("/")
+        message.add_attachment(file.content, maintype=maintype, subtype=subtype,
+                               filename=file.filename)
     return message
+
+
+def attachments_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID,
+                                                                     list[DeliveryAttachment]]:
+    """The files of these deliveries, in one query."""
+    files: dict[uuid.UUID, list[DeliveryAttachment]] = {}
+    for file in session.scalars(select(DeliveryAttachment).where(
+            DeliveryAttachment.delivery_id.in_(ids)).order_by(DeliveryAttachment.created_at,
+                                                              DeliveryAttachment.filename)):
+        files.setdefault(file.delivery_id, []).append(file)
+    return files
 
 
 @dataclass(frozen=True)
@@ -106,7 +122,9 @@ def claim_batch(session: Session, sender: str, now: datetime, lease: timedelta, 
     rows = session.scalars(select(Delivery).where(Delivery.id.in_(taken))
                            .execution_options(populate_existing=True)).all()
     order = {delivery_id: n for n, delivery_id in enumerate(candidates)}
-    return [Claimed(d.id, d.to_address, build_email(d, sender), d.attempts, d.max_attempts)
+    files = attachments_of(session, taken)
+    return [Claimed(d.id, d.to_address, build_email(d, sender, files.get(d.id)), d.attempts,
+                    d.max_attempts)
             for d in sorted(rows, key=lambda d: order[d.id])]
 
 

@@ -24,7 +24,11 @@ from dotmac_isp.config import MailSettings
 from dotmac_isp.jobs import dispatch as jobs_dispatch
 from dotmac_isp.modules.notifications import defaults, rendering, schemas, threads
 from dotmac_isp.modules.notifications.enums import DeliveryStatus
-from dotmac_isp.modules.notifications.models import Delivery, NotificationTemplate
+from dotmac_isp.modules.notifications.models import (
+    Delivery,
+    DeliveryAttachment,
+    NotificationTemplate,
+)
 from dotmac_isp.modules.notifications.outbox import deliver_after_commit
 from dotmac_isp.modules.notifications.repository import DeliveryRepository, TemplateRepository
 from dotmac_isp.modules.notifications.settings import (
@@ -117,6 +121,26 @@ def send(session: Session, tenant_id: uuid.UUID, event_key: str, to: str,
         after_commit(session, deliver_after_commit(session.get_bind(), delivery.id, mail,
                                                    timedelta(seconds=conf.lease_seconds)))
     return delivery
+
+
+def attach(session: Session, tenant_id: uuid.UUID, delivery_id: uuid.UUID,
+           files: list[tuple[str, str, bytes]]) -> None:
+    """Files (name, content type, bytes) sent with a queued message, in the same transaction."""
+    session.add_all([DeliveryAttachment(tenant_id=tenant_id, delivery_id=delivery_id,
+                                        filename=name[:200], content_type=kind, content=data)
+                     for name, kind, data in files])
+    session.flush()
+
+
+def queued_about(session: Session, tenant_id: uuid.UUID, event_key: str, related_type: str,
+                 related_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(delivery id, related id) of the event's messages about these rows, in one query."""
+    rows = session.execute(DeliveryRepository(session, tenant_id).select(
+        Delivery.id, Delivery.related_id).where(
+        Delivery.event_key == event_key, Delivery.related_type == related_type,
+        Delivery.related_id.in_(related_ids)))
+    return [(delivery_id, related_id) for delivery_id, related_id in rows
+            if related_id is not None]
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ def _send_on(smtp: smtplib.SMTP, message: EmailMessage, sender: str, recipient: 
         code, text = smtp.rcpt(recipient)
         if code not in (250, 251):
             raise _refused(smtp, code, text)
-        code, text = smtp.data(message.as_bytes())
+        # CRLF line ends, as SMTP wants them: smtplib sends bytes as given, and a server reads
+        # a large message with bare LF endings as one over-long line ("500 Line too long")
+        code, text = smtp.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
         if code != 250:
             raise DeliveryFailed(_answer(code, text), permanent=code >= 500,
                                  connection_lost=code == 421)

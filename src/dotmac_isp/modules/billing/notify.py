@@ -1,5 +1,6 @@
 """Billing's emails to customers, through the notifications module: a new invoice, a payment
-received, and the warning before suspension for non-payment."""
+received, and the warning before suspension for non-payment. A customer who turned invoice or
+receipt emails off in the portal gets none of that kind."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from dotmac_isp.modules.billing.events import (
 )
 from dotmac_isp.modules.billing.models import Invoice
 from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.notifications import service as notifications
@@ -45,9 +47,11 @@ def _context(tenant: Tenant, customer: customers_service.MailFacts,
 
 
 def _send(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, event_key: str,
-          context: dict[str, Any], related_id: uuid.UUID) -> None:
+          context: dict[str, Any], related_id: uuid.UUID, *, choice: str | None = None) -> None:
+    """Email the customer, unless they have no address or turned off `choice` (a column of
+    the customer such as notify_invoices)."""
     customer = customers_service.get_customer(session, tenant_id, customer_id)
-    if not customer.email:
+    if not customer.email or (choice is not None and not getattr(customer, choice)):
         return
     tenant = identity_service.get_tenant(session, tenant_id)
     settings = get_settings()
@@ -101,10 +105,26 @@ def invoice_rows(session: Session, tenant_id: uuid.UUID, ids: list[uuid.UUID]) -
     return rows
 
 
+def opted_out(session: Session, tenant_id: uuid.UUID, customer_ids: list[uuid.UUID],
+              choice: str) -> set[uuid.UUID]:
+    """Those of these customers who turned `choice` (e.g. notify_invoices) off; one query per
+    thousand."""
+    column = getattr(Customer, choice)
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(customer_ids), 1000):
+        found.update(session.scalars(select(Customer.id).where(
+            Customer.tenant_id == tenant_id, Customer.id.in_(customer_ids[start:start + 1000]),
+            column.is_(False))))
+    return found
+
+
 @on(InvoicesIssued)
 def email_invoices(session: Session, event: InvoicesIssued) -> None:
     """The same email as email_invoice, for a billing run's chunk, queued in bulk."""
     rows = invoice_rows(session, event.tenant_id, list(event.invoice_ids))
+    silent = opted_out(session, event.tenant_id, list({row.customer_id for row in rows}),
+                       "notify_invoices")
+    rows = [row for row in rows if row.customer_id not in silent]
     _send_many(session, event.tenant_id, "billing.invoice_issued", [
         (row.id, row.customer_id, {"invoice": _invoice_context(row)}) for row in rows])
     attach_einvoices(session, event.tenant_id, [(row.id, row.customer_id) for row in rows])
@@ -115,7 +135,7 @@ def email_invoice(session: Session, event: InvoiceIssued) -> None:
     invoice = session.get(Invoice, event.invoice_id)
     if invoice is not None:
         _send(session, event.tenant_id, event.customer_id, "billing.invoice_issued",
-              {"invoice": _invoice_context(invoice)}, invoice.id)
+              {"invoice": _invoice_context(invoice)}, invoice.id, choice="notify_invoices")
         attach_einvoices(session, event.tenant_id, [(invoice.id, invoice.customer_id)])
 
 
@@ -124,7 +144,8 @@ def email_payment(session: Session, event: PaymentReceived) -> None:
     _send(session, event.tenant_id, event.customer_id, "billing.payment_received",
           {"payment": {"amount": format_amount(event.amount), "currency": event.currency,
                        "reference": event.number,
-                       "received_date": str(event.occurred_at.date())}}, event.payment_id)
+                       "received_date": str(event.occurred_at.date())}}, event.payment_id,
+          choice="notify_receipts")
 
 
 @on(DunningNoticesGiven)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "change-me-dotmac-isp-development-secret-key"
@@ -140,6 +141,17 @@ class PaymentsSettings(BaseModel):
     # Stripe's API address; unset: Stripe's own. Set only to run against a stand-in.
     stripe_api_base: str | None = None
     gateway_timeout_seconds: float = Field(20.0, gt=0)
+    # autopay tries a due invoice this many days after its due date, once each; after a
+    # decline on the last one the invoice is left to dunning
+    autopay_retry_days: list[int] = Field(default_factory=lambda: [0, 3, 7],
+                                          min_length=1, max_length=10)
+
+    @field_validator("autopay_retry_days")
+    @classmethod
+    def _increasing(cls, days: list[int]) -> list[int]:
+        if days[0] < 0 or any(b <= a for a, b in pairwise(days)):
+            raise ValueError("autopay_retry_days: increasing days from 0 on")
+        return days
 
 
 class Settings(BaseSettings):

@@ -1,11 +1,12 @@
 """Billing's emails to customers, through the notifications module: a new invoice, a payment
-received, and the warning before suspension for non-payment. A customer who turned invoice or
+received, an automatic card payment declined, and the warning before suspension for
+non-payment. A customer who turned invoice or
 receipt emails off in the portal gets none of that kind."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -146,6 +147,17 @@ def email_payment(session: Session, event: PaymentReceived) -> None:
                        "reference": event.number,
                        "received_date": str(event.occurred_at.date())}}, event.payment_id,
           choice="notify_receipts")
+
+
+def email_autopay_declined(session: Session, tenant_id: uuid.UUID, invoice: Invoice,
+                           card_last4: str, reason: str, retry_on: date | None) -> None:
+    """The saved card was declined for this invoice: the gateway's reason, and when it is
+    tried again (None: no more automatic attempts; the customer pays it themselves)."""
+    _send(session, tenant_id, invoice.customer_id, "billing.autopay_declined", {
+        "invoice": _invoice_context(invoice),
+        "decline": {"reason": reason, "card_last4": card_last4,
+                    "amount": format_amount(invoice.balance_due), "currency": invoice.currency,
+                    "retry_date": str(retry_on) if retry_on else ""}}, invoice.id)
 
 
 @on(DunningNoticesGiven)

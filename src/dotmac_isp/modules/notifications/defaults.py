@@ -101,6 +101,22 @@ EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
                 "payment": {"amount": "29.99", "currency": "USD", "reference": "PAY-981",
                             "received_date": "2026-11-10"}}),
     EventSpec(
+        "billing.autopay_declined", "To the customer: their saved card was declined for an "
+        "automatic payment.",
+        "Your automatic payment for invoice {{ invoice.number }} was declined",
+        "Hello {{ customer.name }},\n\nWe could not charge {{ decline.amount }} "
+        "{{ decline.currency }} for invoice {{ invoice.number }} to your card"
+        "{% if decline.card_last4 %} ending in {{ decline.card_last4 }}{% endif %}.\n"
+        "The card issuer said: {{ decline.reason }}\n\n"
+        "{% if decline.retry_date %}We will try again on {{ decline.retry_date }}.\n"
+        "{% else %}We will not try this card again for this invoice. Please pay it "
+        "yourself{% if invoice.url %} at {{ invoice.url }}{% endif %}.\n{% endif %}"
+        "\nThank you,\n{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "invoice": _INVOICE,
+                "decline": {"reason": "Your card has insufficient funds.", "card_last4": "4242",
+                            "amount": "29.99", "currency": "USD",
+                            "retry_date": "2026-11-18"}}),
+    EventSpec(
         "billing.suspension_warning", "To the customer: service will be suspended for "
         "non-payment.",
         "Action needed: your service will be suspended on {{ suspension.date }}",

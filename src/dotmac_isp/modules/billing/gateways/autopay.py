@@ -1,16 +1,21 @@
 """Saved cards and autopay: the customer saves a card with the gateway (a SetupIntent through
 a hosted page), agrees to automatic charges (who and when is kept), and a daily job charges
-their due invoices off-session; a decline is recorded with the gateway's reason."""
+their due invoices off-session. A decline is recorded with the gateway's reason and emailed to
+the customer; the invoice is tried again on a bounded schedule (days after its due date, a
+setting), and after the last attempt is left to dunning like any unpaid invoice."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.billing import notify
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.enums import OPEN_STATUSES, PaymentMethod
 from dotmac_isp.modules.billing.gateways import accounts
@@ -85,20 +90,52 @@ def set_autopay(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, 
     return card
 
 
-def due_invoices(session: Session, tenant_id: uuid.UUID, today: date,
-                 limit: int = 1000) -> list[uuid.UUID]:
-    """Open invoices due by today of customers on autopay, not yet charged today."""
+DEFAULT_RETRY_DAYS = (0, 3, 7)
+
+
+def _declines(tenant_id: uuid.UUID) -> Any:
+    """Declined attempts per invoice (a subquery)."""
+    return (select(AutopayCharge.invoice_id, func.count().label("declines"))
+            .where(AutopayCharge.tenant_id == tenant_id, AutopayCharge.status == "declined")
+            .group_by(AutopayCharge.invoice_id).subquery())
+
+
+def due_invoices(session: Session, tenant_id: uuid.UUID, today: date, limit: int = 1000,
+                 retry_days: Sequence[int] = DEFAULT_RETRY_DAYS) -> list[uuid.UUID]:
+    """Open invoices of customers on autopay, not yet charged today, whose next attempt is
+    due: after n declines, the one retry_days[n] days after the due date. An invoice declined
+    on every attempt of the schedule is not tried again (dunning has it)."""
     charged_today = select(AutopayCharge.invoice_id).where(
         AutopayCharge.tenant_id == tenant_id, AutopayCharge.attempted_on == today,
         AutopayCharge.status != "pending")
+    declines = _declines(tenant_id)
+    count = func.coalesce(declines.c.declines, 0)
+    scheduled = or_(*(and_(count == n, Invoice.due_date <= today - timedelta(days=days))
+                      for n, days in enumerate(retry_days)))
     stmt = (InvoiceRepository(session, tenant_id).select(Invoice.id)
             .join(SavedCard, (SavedCard.customer_id == Invoice.customer_id)
                   & (SavedCard.tenant_id == tenant_id))
+            .outerjoin(declines, declines.c.invoice_id == Invoice.id)
             .where(SavedCard.autopay.is_(True), SavedCard.payment_method_id != "",
                    Invoice.status.in_([s.value for s in OPEN_STATUSES]),
-                   Invoice.due_date <= today, Invoice.id.not_in(charged_today))
+                   Invoice.due_date <= today, scheduled, Invoice.id.not_in(charged_today))
             .order_by(Invoice.due_date, Invoice.id).limit(limit))
     return list(session.scalars(stmt))
+
+
+def declines_of(session: Session, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> int:
+    return session.scalar(select(func.count()).select_from(AutopayCharge).where(
+        AutopayCharge.tenant_id == tenant_id, AutopayCharge.invoice_id == invoice_id,
+        AutopayCharge.status == "declined")) or 0
+
+
+def next_attempt_on(invoice: Invoice, declines: int, retry_days: Sequence[int],
+                    today: date) -> date | None:
+    """When the invoice is tried again after this many declines (None: never, dunning has it)."""
+    if declines >= len(retry_days) or invoice.due_date is None:
+        return None
+    return max(invoice.due_date + timedelta(days=retry_days[declines]),
+               today + timedelta(days=1))
 
 
 def _attempt(session: Session, tenant_id: uuid.UUID, invoice: Invoice,
@@ -128,6 +165,10 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
     if invoice.balance_due <= 0 or card is None or not card.autopay:
         attempt.status, attempt.reason = "skipped", "nothing due or autopay turned off"
         return attempt
+    retry_days = settings.payments.autopay_retry_days
+    if declines_of(session, tenant_id, invoice.id) >= len(retry_days):
+        attempt.status, attempt.reason = "skipped", "every scheduled attempt was declined"
+        return attempt
     gateway = accounts.enabled_gateway(session, settings, tenant_id)
     result = gateway.charge_saved_card(OffSessionCharge(
         gateway_customer_id=card.gateway_customer_id, payment_method_id=card.payment_method_id,
@@ -139,6 +180,10 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
     if not result.succeeded:
         attempt.status, attempt.reason = "declined", result.failure_message[:500]
         session.flush()
+        retry_on = next_attempt_on(invoice, declines_of(session, tenant_id, invoice.id),
+                                   retry_days, today)
+        notify.email_autopay_declined(session, tenant_id, invoice, card.card_last4,
+                                      attempt.reason, retry_on)
         return attempt
     payment, _ = billing.receive_payment_once(session, tenant_id, PaymentInput(
         customer_id=invoice.customer_id, method=PaymentMethod.CARD, amount=result.amount,

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 @job("billing.charge_autopay", every=timedelta(hours=1), dated=True)
 def charge_autopay(ctx: JobContext) -> str:
     """Charge due invoices of autopay customers to their saved cards (each invoice once a
-    day; a decline is kept with the gateway's reason and tried again the next day)."""
+    day; a decline is kept with the gateway's reason, emailed to the customer and tried again
+    on the retry schedule, after which dunning has the invoice)."""
     with ctx.database.unit_of_work(write=False) as session:
         tenants = billing.tenants_to_bill(session)
 
@@ -31,7 +32,8 @@ def charge_autopay(ctx: JobContext) -> str:
         with ctx.database.unit_of_work(write=False) as session:
             today = ctx.params.get("date") or local_date(
                 ctx.now, identity_service.get_tenant(session, tenant_id).timezone)
-            due = autopay.due_invoices(session, tenant_id, today)
+            due = autopay.due_invoices(session, tenant_id, today,
+                                       retry_days=ctx.settings.payments.autopay_retry_days)
         for invoice_id in due:
             try:
                 with ctx.database.unit_of_work() as session:

@@ -13,8 +13,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
+from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import invoices, payments, setup
 from dotmac_isp.modules.billing.enums import LineKind, PaymentMethod
+from dotmac_isp.modules.billing.gateways import accounts
 from dotmac_isp.modules.billing.invoices import LineInput
 from dotmac_isp.modules.billing.models import Invoice, Payment
 from dotmac_isp.modules.identity.models import Tenant
@@ -26,6 +28,14 @@ def with_vat(session: Session, tenant: Tenant) -> None:
     configure(session, tenant)
     vat = setup.create_tax_rate(session, tenant.id, "VAT", Decimal("7.5"))
     setup.update_settings(session, tenant.id, {"default_tax_rate_ids": [str(vat.id)]})
+
+
+def takes_cards(session: Session, settings: Settings, tenant: Tenant) -> None:
+    """The tenant has a card gateway account (test keys), so the portal offers Pay now."""
+    accounts.save_account(session, settings, tenant.id, accounts.AccountInput(
+        mode="test", publishable_key="pk_test_portal", secret_key="sk_test_portal_0123456789",
+        webhook_secret="whsec_portal_0123456789"))
+    session.flush()
 
 
 def invoice(session: Session, tenant: Tenant, customer_id: uuid.UUID, *amounts: str,

@@ -20,7 +20,7 @@ from tests.support.browser import browser_page
 from tests.support.customers import make_customer, make_plan, make_subscription
 from tests.support.factories import make_tenant
 from tests.support.live_server import LiveServer, live_server
-from tests.web.billing_support import invoice, with_vat
+from tests.web.billing_support import invoice, takes_cards, with_vat
 from tests.web.glance_support import make_nas, session_row, usage_today
 
 pytestmark = pytest.mark.browser
@@ -50,6 +50,7 @@ def seeded(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
             portal.create_account(session, live.settings, tenant.id, customer.id,
                                   PortalAccountCreate(password="my-portal-pw"))
             with_vat(session, tenant)
+            takes_cards(session, live.settings, tenant)
             session_row(session, make_nas(session, live.settings, tenant), sub,
                         ip="100.64.40.7")
             today = utcnow().date()

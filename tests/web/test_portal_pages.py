@@ -18,7 +18,7 @@ from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Subscription
 from dotmac_isp.shared.types import utcnow
 from tests.support.customers import make_customer, make_plan, make_subscription
-from tests.web.billing_support import invoice, pay, visible, with_vat
+from tests.web.billing_support import invoice, pay, takes_cards, visible, with_vat
 from tests.web.glance_support import make_nas, session_row, usage_today
 from tests.web.test_billing_portal import portal_sign_in
 
@@ -44,6 +44,7 @@ def test_home_shows_my_balance_invoices_and_services_only(
     me, my_sub = subscriber(session, settings, tenant, "me@home.example", "Home Fibre 100")
     them, their_sub = subscriber(session, settings, tenant, "them@home.example", "Their Fibre")
     with_vat(session, tenant)
+    takes_cards(session, settings, tenant)
     nas = make_nas(session, settings, tenant)
     session_row(session, nas, my_sub, ip="100.64.40.5")
     session_row(session, nas, their_sub, ip="100.64.40.9")
@@ -87,6 +88,7 @@ def test_invoice_view_shows_lines_tax_totals_and_payments(
     me, _sub = subscriber(session, settings, tenant, "me@home.example", "Home Fibre")
     them, _their = subscriber(session, settings, tenant, "them@home.example", "Their Fibre")
     with_vat(session, tenant)
+    takes_cards(session, settings, tenant)
     mine = invoice(session, tenant, me.id, "100.00", "20.00")
     payment = pay(session, tenant, me.id, "50.00")
     draft = invoice(session, tenant, me.id, "9.00", on=None)

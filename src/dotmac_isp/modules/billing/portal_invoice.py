@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.billing import company, pdf, service
+from dotmac_isp.modules.billing.gateways import accounts as gateway_accounts
 from dotmac_isp.modules.billing.models import Invoice
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.customers.portal_web import portal_tenant, signed_in_account
@@ -77,5 +78,6 @@ def invoice_page(request: Request, slug: str, invoice_id: uuid.UUID,
     account = signed_in_account(request, session, tenant)
     view = invoice_view(session, tenant.id, account.customer_id, invoice_id)
     customer = customers_service.get_customer(session, tenant.id, account.customer_id)
-    return render(request, "portal/invoice.html", {"tenant": tenant, "customer": customer,
-                                                   "view": view, "invoice": view.invoice})
+    return render(request, "portal/invoice.html", {
+        "tenant": tenant, "customer": customer, "view": view, "invoice": view.invoice,
+        "pays_online": gateway_accounts.pays_online(session, tenant.id)})

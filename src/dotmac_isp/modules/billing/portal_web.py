@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dotmac_isp.modules.billing import service
+from dotmac_isp.modules.billing.gateways import accounts as gateway_accounts
 from dotmac_isp.modules.billing.web import pdf_response
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.customers.portal_web import portal_tenant, signed_in_account
@@ -34,7 +35,8 @@ def billing_home(request: Request, slug: str, session: DbSession,
     statement = service.statement(session, tenant.id, customer.id)
     return render(request, "billing/portal.html", {
         "tenant": tenant, "customer": customer, "invoices": invoices,
-        "payments": payments.items, "balance": statement.balance, "params": {}})
+        "payments": payments.items, "balance": statement.balance, "params": {},
+        "pays_online": gateway_accounts.pays_online(session, tenant.id)})
 
 
 @router.get("/invoices/{invoice_id}/pdf")

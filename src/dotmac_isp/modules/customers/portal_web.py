@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from dotmac_isp.modules.billing.gateways import accounts as gateway_accounts
 from dotmac_isp.modules.customers import portal, portal_overview, service
 from dotmac_isp.modules.customers.models import PortalAccount
 from dotmac_isp.modules.customers.repository import PortalAccountRepository
@@ -67,7 +68,8 @@ def portal_home(request: Request, slug: str, session: DbSession) -> HTMLResponse
     customer = service.get_customer(session, tenant.id, account.customer_id)
     return render(request, "portal/home.html", {
         "tenant": tenant, "customer": customer,
-        "overview": portal_overview.overview(session, tenant.id, customer)})
+        "overview": portal_overview.overview(session, tenant.id, customer),
+        "pays_online": gateway_accounts.pays_online(session, tenant.id)})
 
 
 @router.get("/{slug}/login", response_class=HTMLResponse)

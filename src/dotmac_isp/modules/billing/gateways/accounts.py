@@ -89,6 +89,13 @@ def gateway_of(settings: Settings, account: GatewayAccount) -> HostedPaymentGate
         timeout_seconds=settings.payments.gateway_timeout_seconds)
 
 
+def pays_online(session: Session, tenant_id: uuid.UUID) -> bool:
+    """Whether the tenant takes card payments online (an enabled gateway account): the
+    portal offers Pay now only then."""
+    account = find_account(session, tenant_id)
+    return account is not None and account.is_enabled
+
+
 def enabled_gateway(session: Session, settings: Settings,
                     tenant_id: uuid.UUID) -> HostedPaymentGateway:
     """The tenant's gateway for new payments; refused when none is set up."""

@@ -14,6 +14,8 @@ from tests.support.tenant_objects import ObjectContext, example_body, tenant_obj
 
 def _invoice(ctx: ObjectContext) -> uuid.UUID:
     customer_id = uuid.UUID(ctx.need("customer_id"))
+    # a seller country, which an e-invoice of this invoice needs
+    setup.billing_settings(ctx.session, ctx.tenant.id).company_country = "DE"
     draft = invoices.new_draft(ctx.session, ctx.tenant.id, customer_id)
     invoices.add_lines(ctx.session, draft, [LineInput(LineKind.ONE_OFF, "Router",
                                                       Decimal("80.00"))])

@@ -3,15 +3,19 @@ conversion of OCTET STRING values, so both backends hand back identical values."
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from dotmac_isp.sdks.core.exceptions import SNMPError
 
 OID_RE = re.compile(r"^\.?[0-2](\.(0|[1-9][0-9]{0,9})){1,127}$")
 Value = int | str | None
+T = TypeVar("T")
+R = TypeVar("R")
 # the largest walk we follow: a broken agent that never ends a column cannot keep us forever
 MAX_WALK_REQUESTS = 100_000
 
@@ -105,3 +109,80 @@ class SnmpReader(Protocol):
                    max_repetitions: int = 50) -> dict[str, dict[int, Value]]: ...
 
     def close(self) -> None: ...
+
+
+def oid_suffix(name: str, prefix: str) -> tuple[int, ...] | None:
+    """The sub-identifiers after a column prefix ('1.3.6.1.2.1.2.2.1.8.'), or None outside
+    it (or when what follows is not numeric)."""
+    if not name.startswith(prefix) or len(name) == len(prefix):
+        return None
+    try:
+        return tuple(map(int, name[len(prefix):].split(".")))
+    except ValueError:
+        return None
+
+
+# a variable of a GETBULK answer, read for one column: where it sits (None: outside the
+# column), whether the agent says it has nothing there, and its value
+Reading = tuple[tuple[int, ...] | None, bool, Value]
+
+
+def walk_columns(columns: Sequence[str], fetch: Callable[[list[str]], Sequence[R]],
+                 read: Callable[[R, str], Reading]) -> dict[str, dict[int, Value]]:
+    """Walk columns side by side, one GETBULK (fetch: the cursors -> the variables, in
+    request order, repeated per row) after another, until each column ends, the agent
+    goes backwards or MAX_WALK_REQUESTS is reached. read(variable, column root) places a
+    variable in its column; roots are the columns without dots at either end."""
+    roots = [column.strip(".") for column in columns]
+    cursors = list(roots)
+    last: list[tuple[int, ...]] = [() for _ in columns]
+    found: dict[str, dict[int, Value]] = {column: {} for column in columns}
+    active = list(range(len(columns)))
+    for _ in range(MAX_WALK_REQUESTS):
+        if not active:
+            break
+        results = fetch([cursors[i] for i in active])
+        finished: set[int] = set()
+        width = len(active)
+        for position, variable in enumerate(results):
+            column = active[position % width]
+            if column in finished:
+                continue
+            suffix, missing, value = read(variable, roots[column])
+            if suffix is None or suffix <= last[column] or missing:
+                finished.add(column)  # past the column, or an agent going backwards
+                continue
+            last[column] = suffix
+            found[columns[column]][table_index(suffix)] = value
+        if not results:
+            finished.update(active)
+        for column in active:
+            if last[column]:
+                cursors[column] = ".".join((roots[column], *map(str, last[column])))
+        active = [i for i in active if i not in finished]
+    return found
+
+
+class ThreadedBackend:
+    """The asyncio face of a blocking backend: each request runs in the backend's pool."""
+
+    _pool: ThreadPoolExecutor
+
+    def get_blocking(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
+        raise NotImplementedError
+
+    def walk_blocking(self, target: SnmpTarget, columns: Sequence[str],
+                      max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
+        raise NotImplementedError
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+
+    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
+        """GET scalars by numeric OID; absent objects come back as None."""
+        return await self._run(self.get_blocking, target, list(oids))
+
+    async def walk(self, target: SnmpTarget, columns: Sequence[str], *,
+                   max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
+        """Walk table columns side by side with GETBULK: {column: {index: value}}."""
+        return await self._run(self.walk_blocking, target, list(columns), max_repetitions)

@@ -12,7 +12,6 @@ column walk runs whole in one thread. Values come back exactly as the other back
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections import OrderedDict
@@ -24,13 +23,15 @@ from typing import Any, TypeVar
 
 from dotmac_isp.sdks.core.exceptions import SNMPError
 from dotmac_isp.sdks.snmp.common import (
-    MAX_WALK_REQUESTS,
+    Reading,
     SnmpCredentials,
     SnmpTarget,
+    ThreadedBackend,
     Value,
     octets_value,
-    table_index,
+    oid_suffix,
     timeout_error,
+    walk_columns,
 )
 
 # Net-SNMP reads only our snmp.conf (no MIBs, no state files), as for the ezsnmp backend
@@ -75,7 +76,7 @@ def _name(variable: Any) -> str:
     return f"{oid}.{index}" if index else oid
 
 
-class EasysnmpClient:
+class EasysnmpClient(ThreadedBackend):
     """GET and GETBULK walks of v2c targets, each request in a pooled thread."""
 
     backend = "easysnmp"
@@ -163,49 +164,17 @@ class EasysnmpClient:
     def _walk(self, target: SnmpTarget, session: Any, columns: Sequence[str],
               max_repetitions: int) -> dict[str, dict[int, Value]]:
         reps = max(1, max_repetitions)
-        roots = [column.strip(".") for column in columns]
-        prefixes = [root + "." for root in roots]
-        cursors = list(roots)
-        last: list[tuple[int, ...]] = [() for _ in columns]
-        found: dict[str, dict[int, Value]] = {column: {} for column in columns}
-        active = list(range(len(columns)))
-        for _ in range(MAX_WALK_REQUESTS):
-            if not active:
-                break
-            asked = [cursors[i] for i in active]
-            results = self._call(target, session.get_bulk, asked, 0, reps)
-            finished: set[int] = set()
-            width = len(active)
-            for position, variable in enumerate(results):
-                column = active[position % width]
-                if column in finished:
-                    continue
-                name, kind = _name(variable), variable.snmp_type
-                suffix = _suffix(name, prefixes[column])
-                if suffix is None or suffix <= last[column] or kind in _MISSING:
-                    finished.add(column)  # past the column, or an agent going backwards
-                    continue
-                last[column] = suffix
-                found[columns[column]][table_index(suffix)] = value_of(kind, variable.value)
-            if not results:
-                finished.update(active)
-            for column in active:
-                if last[column]:
-                    cursors[column] = ".".join((roots[column], *map(str, last[column])))
-            active = [i for i in active if i not in finished]
-        return found
 
-    async def _run(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        def read(variable: Any, root: str) -> Reading:
+            kind = variable.snmp_type
+            suffix, missing = oid_suffix(_name(variable), root + "."), kind in _MISSING
+            if suffix is None or missing:  # not decoded: the column ends here
+                return suffix, missing, None
+            return suffix, missing, value_of(kind, variable.value)
 
-    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
-        """GET scalars by numeric OID; absent objects come back as None."""
-        return await self._run(self.get_blocking, target, list(oids))
-
-    async def walk(self, target: SnmpTarget, columns: Sequence[str], *,
-                   max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
-        """Walk table columns side by side with GETBULK: {column: {index: value}}."""
-        return await self._run(self.walk_blocking, target, list(columns), max_repetitions)
+        return walk_columns(
+            columns, lambda cursors: self._call(target, session.get_bulk, cursors, 0, reps),
+            read)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -213,12 +182,3 @@ class EasysnmpClient:
             self._idle.clear()
             self._count = 0
 
-
-def _suffix(name: str, prefix: str) -> tuple[int, ...] | None:
-    """The sub-identifiers after a column ('1.3.6.1.2.1.2.2.1.8.') or None outside it."""
-    if not name.startswith(prefix) or len(name) == len(prefix):
-        return None
-    try:
-        return tuple(map(int, name[len(prefix):].split(".")))
-    except ValueError:
-        return None

@@ -12,7 +12,6 @@ numerically (-Oe), OIDs lose their leading dot, absent objects are None.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -22,14 +21,16 @@ from typing import Any, TypeVar
 
 from dotmac_isp.sdks.core.exceptions import SNMPError
 from dotmac_isp.sdks.snmp.common import (
-    MAX_WALK_REQUESTS,
+    Reading,
     SnmpAuthError,
     SnmpCredentials,
     SnmpTarget,
+    ThreadedBackend,
     Value,
     octets_value,
-    table_index,
+    oid_suffix,
     timeout_error,
+    walk_columns,
 )
 
 # Net-SNMP reads snmp.conf files: only ours (an operator can still point elsewhere), so an
@@ -84,17 +85,7 @@ def _value(result: Any, kind: str | None = None) -> Value:
     return str(result.value)  # IpAddress as dotted quad; rarer types as Net-SNMP prints them
 
 
-def _suffix(name: str, prefix: str) -> tuple[int, ...] | None:
-    """The sub-identifiers after a column ('.1.3.6.1.2.1.2.2.1.8.') or None outside it."""
-    if not name.startswith(prefix) or len(name) == len(prefix):
-        return None
-    try:
-        return tuple(map(int, name[len(prefix):].split(".")))
-    except ValueError:
-        return None
-
-
-class EzsnmpClient:
+class EzsnmpClient(ThreadedBackend):
     """GET and GETBULK walks against many targets, each request in a pooled thread."""
 
     backend = "ezsnmp"
@@ -158,53 +149,21 @@ class EzsnmpClient:
                       max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
         """Walk columns side by side, one GETBULK after another, in this thread."""
         session = self._session(target, max(1, max_repetitions))
-        roots = ["." + column.strip(".") for column in columns]
-        prefixes = [root + "." for root in roots]
-        cursors = [column.strip(".") for column in columns]
-        last: list[tuple[int, ...]] = [() for _ in columns]
-        found: dict[str, dict[int, Value]] = {column: {} for column in columns}
-        active = list(range(len(columns)))
-        for _ in range(MAX_WALK_REQUESTS):
-            if not active:
-                break
-            results = self._call(target, session.bulk_get, [cursors[i] for i in active])
-            finished: set[int] = set()
-            width = len(active)
-            for position, result in enumerate(results):
-                column = active[position % width]
-                if column in finished:
-                    continue
-                oid, index, kind = result.oid, result.index, result.type
-                # ezsnmp splits off the last sub-identifier: a row of a table indexed by one
-                # integer (ifIndex) is its column plus that index
-                if oid == roots[column] and index.isdigit():
-                    suffix: tuple[int, ...] | None = (int(index),)
-                else:
-                    suffix = _suffix(f"{oid}.{index}", prefixes[column])
-                if suffix is None or suffix <= last[column] or _missing(kind):
-                    finished.add(column)  # past the column, or an agent going backwards
-                    continue
-                last[column] = suffix
-                found[columns[column]][table_index(suffix)] = _value(result, kind)
-            if not results:
-                finished.update(active)
-            for column in active:
-                if last[column]:
-                    cursors[column] = ".".join((roots[column][1:], *map(str, last[column])))
-            active = [i for i in active if i not in finished]
-        return found
 
-    async def _run(self, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
+        def read(result: Any, root: str) -> Reading:
+            oid, index, kind = result.oid, result.index, result.type
+            # ezsnmp splits off the last sub-identifier: a row of a table indexed by one
+            # integer (ifIndex) is its column plus that index
+            if oid == "." + root and index.isdigit():
+                suffix: tuple[int, ...] | None = (int(index),)
+            else:
+                suffix = oid_suffix(f"{oid}.{index}", "." + root + ".")
+            if suffix is None or _missing(kind):  # not decoded: the column ends here
+                return suffix, True, None
+            return suffix, False, _value(result, kind)
 
-    async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
-        """GET scalars by numeric OID; absent objects come back as None."""
-        return await self._run(self.get_blocking, target, list(oids))
-
-    async def walk(self, target: SnmpTarget, columns: Sequence[str], *,
-                   max_repetitions: int = 50) -> dict[str, dict[int, Value]]:
-        """Walk table columns side by side with GETBULK: {column: {index: value}}."""
-        return await self._run(self.walk_blocking, target, list(columns), max_repetitions)
+        return walk_columns(columns, lambda cursors: self._call(target, session.bulk_get,
+                                                                cursors), read)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -64,7 +64,7 @@ _AUTH_FAILURES = ("wrongdigest", "unknownusername", "unknownsecurityname", "decr
                   "unknownengineid")
 _MISSING = (rfc1905.NoSuchObject.tagSet, rfc1905.NoSuchInstance.tagSet,
             rfc1905.EndOfMibView.tagSet)
-def _auth_data(creds: SnmpCredentials) -> Any:
+def auth_data(creds: SnmpCredentials) -> Any:
     if creds.version == "v2c":
         return CommunityData(creds.community or "", mpModel=1)
     if creds.version != "v3" or not creds.username:
@@ -80,21 +80,27 @@ def _auth_data(creds: SnmpCredentials) -> Any:
                        authProtocol=auth, privProtocol=priv)
 
 
-def convert(value: Any) -> Value:
-    """A pysnmp value as a plain int or str; None for noSuchObject/noSuchInstance/endOfMib."""
-    tag = value.tagSet
-    if tag in _MISSING:
+def raw_value(value: Any) -> bytes | int | str | None:
+    """A pysnmp value with octet strings left as bytes, numbers as int, addresses and OIDs
+    as text; None for noSuchObject/noSuchInstance/endOfMibView."""
+    if value.tagSet in _MISSING:
         return None
     if isinstance(value, rfc1902.IpAddress):  # an OctetString subclass: checked first
         return ".".join(str(b) for b in bytes(value))
     if isinstance(value, rfc1902.OctetString):
-        return octets_value(bytes(value))
+        return bytes(value)
     if isinstance(value, rfc1902.ObjectIdentifier):
         return str(value)
     try:
         return int(value)
     except (TypeError, ValueError):
         return str(value.prettyPrint())
+
+
+def convert(value: Any) -> Value:
+    """A pysnmp value as a plain int or str; None for noSuchObject/noSuchInstance/endOfMib."""
+    raw = raw_value(value)
+    return octets_value(raw) if isinstance(raw, bytes) else raw
 
 
 class PysnmpClient:
@@ -137,7 +143,7 @@ class PysnmpClient:
     async def get(self, target: SnmpTarget, oids: Sequence[str]) -> dict[str, Value]:
         """GET scalars by numeric OID; absent objects come back as None."""
         transport = await self._transport(target)
-        result = await get_cmd(self._engine, _auth_data(target.credentials), transport,
+        result = await get_cmd(self._engine, auth_data(target.credentials), transport,
                                ContextData(), *[ObjectType(ObjectIdentity(o)) for o in oids],
                                lookupMib=False)
         error_indication, error_status, error_index, var_binds = result
@@ -154,7 +160,7 @@ class PysnmpClient:
         Indexes are the single sub-identifier after the column (ifIndex and the like).
         """
         transport = await self._transport(target)
-        auth = _auth_data(target.credentials)
+        auth = auth_data(target.credentials)
         roots = [rfc1902.ObjectName(c) for c in columns]
         cursors = list(roots)
         found: dict[str, dict[int, Value]] = {c: {} for c in columns}

@@ -9,22 +9,20 @@ the bytes of a MAC chassis id; this reads those tables with pysnmp directly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pysnmp.hlapi.v3arch.asyncio import (
-    CommunityData,
     ContextData,
     ObjectIdentity,
     ObjectType,
     SnmpEngine,
     UdpTransportTarget,
-    UsmUserData,
     bulk_cmd,
 )
 from pysnmp.proto import rfc1902, rfc1905
 
 from dotmac_isp.sdks.core.exceptions import SNMPError
-from dotmac_isp.sdks.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpTarget, SnmpTimeout
+from dotmac_isp.sdks.snmp import SnmpTarget, SnmpTimeout
+from dotmac_isp.sdks.snmp.pysnmp_backend import auth_data, raw_value
 
 Index = tuple[int, ...]
 Raw = bytes | int | str | None
@@ -32,37 +30,6 @@ Rows = dict[str, dict[Index, Raw]]
 _MISSING = (rfc1905.NoSuchObject.tagSet, rfc1905.NoSuchInstance.tagSet,
             rfc1905.EndOfMibView.tagSet)
 MAX_REQUESTS = 10_000  # per walk: a broken agent cannot keep a cycle here forever
-
-
-def _auth(target: SnmpTarget) -> Any:
-    creds = target.credentials
-    if creds.version == "v2c":
-        return CommunityData(creds.community or "", mpModel=1)
-    if creds.version != "v3" or not creds.username:
-        raise SNMPError("SNMPv3 needs a user name")
-    auth, priv = AUTH_PROTOCOLS.get(creds.auth_protocol), PRIV_PROTOCOLS.get(creds.priv_protocol)
-    if auth is None or priv is None:
-        raise SNMPError(f"unsupported SNMPv3 protocols {creds.auth_protocol}/"
-                        f"{creds.priv_protocol}")
-    return UsmUserData(creds.username, authKey=creds.auth_key if creds.auth_key else None,
-                       privKey=creds.priv_key if creds.priv_key else None,
-                       authProtocol=auth, privProtocol=priv)
-
-
-def raw_value(value: Any) -> Raw:
-    """Octet strings as bytes, numbers as int, addresses and OIDs as text; None if absent."""
-    if value.tagSet in _MISSING:
-        return None
-    if isinstance(value, rfc1902.IpAddress):
-        return ".".join(str(b) for b in bytes(value))
-    if isinstance(value, rfc1902.OctetString):
-        return bytes(value)
-    if isinstance(value, rfc1902.ObjectIdentifier):
-        return str(value)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return str(value.prettyPrint())
 
 
 class TableWalker:
@@ -80,7 +47,7 @@ class TableWalker:
                 (target.host, target.port), timeout=target.timeout, retries=target.retries)
         except Exception as exc:  # pysnmp wraps resolver and socket errors variously
             raise SNMPError(f"cannot reach {target.host}:{target.port}: {exc}") from exc
-        auth = _auth(target)
+        auth = auth_data(target.credentials)
         roots = [rfc1902.ObjectName(c) for c in columns]
         cursors = list(roots)
         found: Rows = {c: {} for c in columns}

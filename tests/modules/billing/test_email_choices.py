@@ -4,17 +4,14 @@ get theirs as before."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dotmac_isp.config import MailSettings, Settings
-from dotmac_isp.main import create_app
+from dotmac_isp.config import MailSettings
 from dotmac_isp.modules.billing import run
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.identity.models import Tenant
@@ -27,23 +24,6 @@ from tests.modules.billing.helpers import configure
 from tests.support.customers import make_customer, make_plan
 from tests.support.factories import StaffUser
 from tests.support.smtp import Inbox, smtp_server
-
-
-@pytest.fixture
-def mailed(settings: Settings, db: RollbackDatabase,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Inbox]]:
-    with smtp_server() as (inbox, port):
-        monkeypatch.setenv("DOTMAC_MAIL__SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("DOTMAC_MAIL__SMTP_PORT", str(port))
-        from dotmac_isp.config import get_settings
-
-        get_settings.cache_clear()
-        app_settings = settings.model_copy(update={"mail": MailSettings(
-            smtp_host="127.0.0.1", smtp_port=port)})
-        with TestClient(create_app(app_settings, db,  # type: ignore[arg-type]
-                                   configure_logs=False)) as client:
-            yield client, inbox
-        get_settings.cache_clear()
 
 
 def _invoice_and_payment(client: TestClient, admin: StaffUser, customer: Customer) -> str:

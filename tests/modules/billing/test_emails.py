@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from dotmac_isp.config import MailSettings, Settings
-from dotmac_isp.main import create_app
 from dotmac_isp.modules.identity.models import Tenant
-from tests.conftest import RollbackDatabase
 from tests.support.customers import make_customer
 from tests.support.factories import StaffUser
-from tests.support.smtp import Inbox, smtp_server
-
-
-@pytest.fixture
-def mailed(settings: Settings, db: RollbackDatabase,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Inbox]]:
-    with smtp_server() as (inbox, port):
-        monkeypatch.setenv("DOTMAC_MAIL__SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("DOTMAC_MAIL__SMTP_PORT", str(port))
-        from dotmac_isp.config import get_settings
-
-        get_settings.cache_clear()
-        app_settings = settings.model_copy(update={"mail": MailSettings(
-            smtp_host="127.0.0.1", smtp_port=port)})
-        with TestClient(create_app(app_settings, db, configure_logs=False)) as client:  # type: ignore[arg-type]
-            yield client, inbox
-        get_settings.cache_clear()
+from tests.support.smtp import Inbox
 
 
 def test_invoice_and_payment_emails(mailed: tuple[TestClient, Inbox], admin: StaffUser,

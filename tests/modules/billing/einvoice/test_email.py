@@ -3,39 +3,17 @@ SMTP server on loopback), and nothing extra for the others."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import Message
 
 import facturx
-import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from dotmac_isp.config import MailSettings, Settings
-from dotmac_isp.main import create_app
 from dotmac_isp.modules.identity.models import Tenant
-from tests.conftest import RollbackDatabase
 from tests.modules.billing.einvoice.helpers import business, seller_details, ubl_schema
 from tests.support.factories import StaffUser
-from tests.support.smtp import Inbox, smtp_server
-
-
-@pytest.fixture
-def mailed(settings: Settings, db: RollbackDatabase,
-           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Inbox]]:
-    with smtp_server() as (inbox, port):
-        monkeypatch.setenv("DOTMAC_MAIL__SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("DOTMAC_MAIL__SMTP_PORT", str(port))
-        from dotmac_isp.config import get_settings
-
-        get_settings.cache_clear()
-        app_settings = settings.model_copy(update={"mail": MailSettings(
-            smtp_host="127.0.0.1", smtp_port=port)})
-        with TestClient(create_app(app_settings, db,  # type: ignore[arg-type]
-                                   configure_logs=False)) as client:
-            yield client, inbox
-        get_settings.cache_clear()
+from tests.support.smtp import Inbox
 
 
 def files(message: Message) -> dict[str, bytes]:

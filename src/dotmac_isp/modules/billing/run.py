@@ -98,15 +98,20 @@ def run(database: Database, tenant_id: uuid.UUID, today: date, *, chunk_size: in
         totals.invoices_issued += held
         record = session.get(BillingRun, run_id)
         assert record is not None
-        record.status = RunStatus.COMPLETED.value
-        record.subscriptions_seen, record.periods_billed = totals.seen, totals.periods
-        record.invoices_created, record.invoices_issued = (totals.invoices_created,
-                                                           totals.invoices_issued)
-        record.errors = totals.errors[:500]
-        record.finished_at = utcnow()
+        _complete(record, totals)
     billing_metrics.INVOICES_ISSUED.inc(held)
     billing_metrics.RUN_DURATION.labels("completed").observe(time.perf_counter() - started)
     return record
+
+
+def _complete(record: BillingRun, totals: ChunkResult) -> None:
+    """The run's record once every chunk is done: completed, with what it did."""
+    record.status = RunStatus.COMPLETED.value
+    record.subscriptions_seen, record.periods_billed = totals.seen, totals.periods
+    record.invoices_created, record.invoices_issued = (totals.invoices_created,
+                                                       totals.invoices_issued)
+    record.errors = totals.errors[:500]
+    record.finished_at = utcnow()
 
 
 def run_in_session(session: Session, tenant_id: uuid.UUID, today: date, *,
@@ -127,12 +132,7 @@ def run_in_session(session: Session, tenant_id: uuid.UUID, today: date, *,
             setattr(totals, key, getattr(totals, key) + getattr(result, key))
         totals.errors.extend(result.errors)
     totals.invoices_issued += _issue_held_drafts(session, tenant_id, today)
-    record.status = RunStatus.COMPLETED.value
-    record.subscriptions_seen, record.periods_billed = totals.seen, totals.periods
-    record.invoices_created, record.invoices_issued = (totals.invoices_created,
-                                                       totals.invoices_issued)
-    record.errors = totals.errors[:500]
-    record.finished_at = utcnow()
+    _complete(record, totals)
     session.flush()
     return record
 

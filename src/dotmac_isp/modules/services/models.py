@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import flag_modified
@@ -56,6 +57,9 @@ class Plan(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     ipv4_pool_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     ipv6_pd_pool_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     radius_attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # RADIUS accepts a subscriber only from the MAC of the CPE installed at the subscription
+    require_cpe_mac: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

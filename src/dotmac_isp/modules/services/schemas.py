@@ -43,6 +43,8 @@ class PlanFields(BaseModel):
     ipv4_pool_id: uuid.UUID | None = None
     ipv6_pd_pool_id: uuid.UUID | None = None
     radius_attributes: dict[str, str | int] = Field(default_factory=dict)
+    require_cpe_mac: bool = Field(False, description="RADIUS accepts only from the MAC of "
+                                                     "the CPE installed at the subscription")
 
     @field_validator("radius_attributes")
     @classmethod
@@ -98,6 +100,7 @@ class PlanUpdate(BaseModel):
     min_contract_months: int | None = Field(None, ge=0, le=120)
     session_timeout_seconds: int | None = Field(None, ge=60, le=31 * 86400)
     interim_interval_seconds: int | None = Field(None, ge=60, le=86400)
+    require_cpe_mac: bool | None = None
 
 
 class PlanOut(BaseModel):
@@ -126,6 +129,7 @@ class PlanOut(BaseModel):
     ipv4_pool_id: uuid.UUID | None
     ipv6_pd_pool_id: uuid.UUID | None
     radius_attributes: dict[str, Any]
+    require_cpe_mac: bool
     is_archived: bool
     archived_at: datetime | None
     created_at: datetime

@@ -42,6 +42,7 @@ LABELS = {
     "session_timeout_seconds": "Session timeout (seconds)",
     "interim_interval_seconds": "Accounting interim interval (seconds)",
     "radius_attributes": "RADIUS attributes", "recurring": "Recurring",
+    "require_cpe_mac": "Accept only from the installed CPE's MAC",
     "plan_kinds": "For plan kinds",
 }
 ADDON_LABELS = {k: LABELS[k] for k in ("name", "description", "price", "recurring",
@@ -83,7 +84,8 @@ async def create_plan(request: Request, session: DbSession,
                             "billing_cycle": reader.raw("billing_cycle") or "monthly",
                             "price": reader.amount("price", required=True),
                             "setup_fee": reader.amount("setup_fee") or 0,
-                            "radius_attributes": _attributes(reader)}
+                            "radius_attributes": _attributes(reader),
+                            "require_cpe_mac": reader.checked("require_cpe_mac")}
     for name in WHOLE:
         data[name] = reader.whole(name)
     bad = {e.split(":")[0] for e in reader.errors}
@@ -113,7 +115,8 @@ def edit_plan(request: Request, plan_id: uuid.UUID, session: DbSession,
         "name": plan.name, "description": plan.description, "price": plan.price,
         "setup_fee": plan.setup_fee, "min_contract_months": plan.min_contract_months,
         "session_timeout_seconds": plan.session_timeout_seconds or "",
-        "interim_interval_seconds": plan.interim_interval_seconds}))
+        "interim_interval_seconds": plan.interim_interval_seconds,
+        "require_cpe_mac": plan.require_cpe_mac}))
 
 
 @router.post("/plans/{plan_id}/edit", response_class=HTMLResponse)
@@ -129,7 +132,8 @@ async def save_plan(request: Request, plan_id: uuid.UUID, session: DbSession,
                             "min_contract_months": reader.whole("min_contract_months") or 0,
                             "session_timeout_seconds": reader.whole("session_timeout_seconds"),
                             "interim_interval_seconds":
-                                reader.whole("interim_interval_seconds") or 300}
+                                reader.whole("interim_interval_seconds") or 300,
+                            "require_cpe_mac": reader.checked("require_cpe_mac")}
     bad = {e.split(":")[0] for e in reader.errors}
     try:
         changes = schemas.PlanUpdate.model_validate(

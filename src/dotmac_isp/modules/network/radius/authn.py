@@ -101,6 +101,9 @@ class Authenticator:
         refused = policy.status_decision(profile, self.settings)
         if refused is not None:
             return refused, method, self._ms_error(request, ms, mschap.ERROR_ACCOUNT_DISABLED)
+        refused = self._cpe_mac(request, profile)
+        if refused is not None:
+            return refused, method, self._ms_error(request, ms)
         limit = policy.simultaneous_use(self.cache.plans.get(profile.plan_id), self.settings)
         if limit and self.cache.online.others(
                 profile.tenant_id, profile.username, nas.id,
@@ -113,6 +116,11 @@ class Authenticator:
             extra = mschap_keys.accept_attributes(verified, secret, request.authenticator,
                                                   self._mppe_choice(profile))
         return Decision(True, reason), method, extra
+
+    def _cpe_mac(self, request: Request, profile: Profile) -> Decision | None:
+        """A plan requiring the CPE's MAC rejects a Calling-Station-Id that is not one."""
+        return policy.cpe_mac_decision(profile, self.cache.plans.get(profile.plan_id),
+                                       request.text(codec.CALLING_STATION_ID))
 
     @staticmethod
     def _ms_error(request: Request, ms: bool,

@@ -14,6 +14,7 @@ from dotmac_isp.modules.network.radius.enums import NasVendor
 from dotmac_isp.sdks.radius.dictionary import load_dictionary
 from dotmac_isp.shared import crypto
 from dotmac_isp.shared.crypto import DecryptionFailed
+from dotmac_isp.shared.macaddr import normalise_mac
 
 log = logging.getLogger(__name__)
 Pair = tuple[str, Any]
@@ -27,6 +28,7 @@ REJECT_INACTIVE = "Service not active"
 REJECT_SUSPENDED = "Account suspended"
 REJECT_SIMULTANEOUS = "Already online (simultaneous-use limit)"
 REJECT_NO_CREDENTIALS = "No supported password attribute"
+REJECT_CPE_MAC = "Device not registered for this service"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class PlanSnapshot:
     session_timeout_seconds: int | None = None
     interim_interval_seconds: int = 300
     radius_attributes: dict[str, Any] = field(default_factory=dict)
+    require_cpe_mac: bool = False
 
 
 @dataclass(slots=True)
@@ -64,6 +67,7 @@ class Profile:
     ipv4: str | None = None
     ipv6_prefix: str | None = None
     capped: bool = False
+    cpe_macs: frozenset[str] = frozenset()  # MACs of the CPE installed at the subscription
     encoded: dict[str, bytes] = field(default_factory=dict)  # reply attributes per vendor
     key: str = field(default="", repr=False)
     _password: bytes | None = field(default=None, repr=False)
@@ -199,3 +203,14 @@ def status_decision(profile: Profile | None, settings: RadiusSettings) -> Decisi
     if profile.status == "terminated":
         return Decision(False, REJECT_TERMINATED)
     return Decision(False, REJECT_INACTIVE)
+
+
+def cpe_mac_decision(profile: Profile, plan: PlanSnapshot | None,
+                     calling_station_id: str | None) -> Decision | None:
+    """On a plan that requires the CPE's MAC, a reject unless the Calling-Station-Id is (in
+    any written form) the MAC of equipment installed at the subscription; None otherwise."""
+    if plan is None or not plan.require_cpe_mac:
+        return None
+    if normalise_mac(calling_station_id) in profile.cpe_macs:
+        return None
+    return Decision(False, REJECT_CPE_MAC)

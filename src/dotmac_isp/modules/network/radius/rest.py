@@ -114,6 +114,9 @@ def authorize(session: Session, settings: Settings, tenant_id: uuid.UUID,
         if online.others(tenant_id, profile.username, nas.id if nas else uuid.UUID(int=0),
                          first(body, "Calling-Station-Id")) >= limit:
             return 401, {"reply:Reply-Message": policy.REJECT_SIMULTANEOUS}
+    refused = policy.cpe_mac_decision(profile, plan, first(body, "Calling-Station-Id"))
+    if refused is not None:
+        return 401, {"reply:Reply-Message": refused.reason}
     reply = {"control:Cleartext-Password": profile.password.decode()}
     reply.update(_json_reply(policy.accept_pairs(profile, plan, vendor, radius)))
     return 200, reply

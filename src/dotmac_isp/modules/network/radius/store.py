@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.network.radius import addresses
+from dotmac_isp.modules.network.radius import addresses, cpe
 from dotmac_isp.modules.network.radius.models import (
     DataCapState,
     NasClient,
@@ -90,7 +90,8 @@ def plan_snapshot(plan: Plan) -> PlanSnapshot:
         fup_download_kbps=plan.fup_download_kbps, fup_upload_kbps=plan.fup_upload_kbps,
         session_timeout_seconds=plan.session_timeout_seconds,
         interim_interval_seconds=plan.interim_interval_seconds,
-        radius_attributes=dict(plan.radius_attributes or {}))
+        radius_attributes=dict(plan.radius_attributes or {}),
+        require_cpe_mac=plan.require_cpe_mac)
 
 
 def load_plans(session: Session, plan_ids: Iterable[uuid.UUID] | None = None,
@@ -134,6 +135,8 @@ def load_profiles(session: Session, secret_key: str, today: date, *,
                 for stmt in stmts
                 for tenant_id, sub_id, username, sealed, status, plan_id
                 in conn.execute(stmt).all()]
+    everyone = subscription_ids is None and plan_ids is None
+    _add_cpe_macs(session, profiles, everyone)
     if addresses.has_sources():
         served = [p for p in profiles if p.status in _SERVED]
         found = addresses.addresses_for_many(
@@ -145,6 +148,18 @@ def load_profiles(session: Session, secret_key: str, today: date, *,
                 if got is not None:
                     profile.ipv4, profile.ipv6_prefix = got
     return profiles
+
+
+def _add_cpe_macs(session: Session, profiles: list[Profile], everyone: bool) -> None:
+    """The MACs of each served subscriber's installed CPE, read in one go."""
+    served = [p for p in profiles if p.status in _SERVED]
+    if not served:
+        return
+    macs = cpe.bound_macs(session, None if everyone else [p.subscription_id for p in served])
+    if macs:
+        for profile in served:
+            profile.cpe_macs = macs.get((profile.tenant_id, profile.subscription_id),
+                                        frozenset())
 
 
 def open_sessions(session: Session) -> list[OpenSession]:

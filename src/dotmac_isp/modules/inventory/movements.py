@@ -93,10 +93,11 @@ def _locked_items(session: Session, tenant_id: uuid.UUID,
     repo = ItemRepository(session, tenant_id)
     stmt = (repo.select().where(Item.id.in_(list(item_ids))).order_by(Item.id)
             .with_for_update(of=Item).execution_options(populate_existing=True))
-    found = list(session.scalars(stmt))
-    if len(found) != len(set(item_ids)):
-        raise invalid("item_ids", "no such item")
-    return found
+    found = {item.id: item for item in session.scalars(stmt)}
+    missing = [i for i in item_ids if i not in found]
+    if missing:
+        raise invalid("item_ids", f"no such item: {missing[0]}")
+    return [found[i] for i in item_ids]  # in the order asked, for the messages
 
 
 def _check_at(session: Session, tenant_id: uuid.UUID, items: list[Item], source: Place,

@@ -20,7 +20,7 @@ PUBLIC = {
 SELF_SERVICE = {
     ("GET", "/api/v1/auth/me"), ("POST", "/api/v1/auth/password"),
     ("POST", "/api/v1/auth/totp/setup"), ("POST", "/api/v1/auth/totp/enable"),
-    ("POST", "/api/v1/auth/totp/disable"),
+    ("POST", "/api/v1/auth/totp/disable"), ("GET", "/api/v1/inventory/my-van"),
 }
 # What a holder of users:write may do to another staff user, with a request body for each
 # (the body builder gets the id of a role every built-in role may assign and a unique word).

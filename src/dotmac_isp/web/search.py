@@ -1,6 +1,7 @@
 """The console's global search: one box finds customers (by name, number, email, phone,
-RADIUS username, IP or MAC address), invoices and tickets by number, and devices by name or
-IP, grouped, each group only for staff who may read it."""
+RADIUS username, IP or MAC address), invoices and tickets by number, devices by name or
+IP, and equipment (a subscription's CPE) by serial or MAC, grouped, each group only for staff
+who may read it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity.deps import CurrentAdmin, DbSession
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.inventory import service as inventory_service
 from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.network.radius import service as radius_service
 from dotmac_isp.modules.services import service as services
@@ -107,11 +109,28 @@ def _tickets(session: Session, tenant_id: uuid.UUID, text: str) -> Group:
     return group
 
 
+def _equipment(session: Session, tenant_id: uuid.UUID, text: str) -> Group:
+    """Equipment by serial or MAC (any written form); installed equipment leads to the
+    subscription it is installed at."""
+    group = Group("Equipment")
+    for item, model in inventory_service.find_equipment(session, tenant_id, text, PER_GROUP):
+        detail = " · ".join(x for x in (item.serial, item.mac, item.state.replace("_", " "))
+                            if x)
+        if item.subscription_id is not None:
+            sub = services.get_subscription(session, tenant_id, item.subscription_id)
+            group.hits.append(Hit(f"{sub.radius_username} ({model.name})", detail,
+                                  f"/admin/subscriptions/{sub.id}"))
+        else:
+            group.hits.append(Hit(model.name, detail, f"/admin/inventory/items/{item.id}"))
+    return group
+
+
 def search_everything(session: Session, user: User, principal: object, text: str,
                       ) -> list[Group]:
     """The groups this staff user may read, each searched for the text."""
     checks = [(P.CUSTOMERS_READ, _customers), (P.BILLING_READ, _invoices),
-              (P.NETWORK_READ, _devices), (P.SUPPORT_READ, _tickets)]
+              (P.NETWORK_READ, _devices), (P.SUPPORT_READ, _tickets),
+              (P.INVENTORY_READ, _equipment)]
     return [find(session, user.tenant_id, text) for permission, find in checks
             if principal.has(permission)]  # type: ignore[attr-defined]
 

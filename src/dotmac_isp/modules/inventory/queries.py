@@ -136,6 +136,18 @@ def find_equipment(session: Session, tenant_id: uuid.UUID, text: str,
     return [(i, models[i.item_model_id]) for i in items]
 
 
+def items_by_serial(session: Session, tenant_id: uuid.UUID,
+                    serials: Collection[str]) -> dict[str, list[Item]]:
+    """{serial: the items with it} (a serial is unique per model, not across models)."""
+    found: dict[str, list[Item]] = {}
+    wanted = list(set(serials))
+    for start in range(0, len(wanted), 500):
+        for item in session.scalars(ItemRepository(session, tenant_id).select().where(
+                Item.serial.in_(wanted[start:start + 500]))):
+            found.setdefault(item.serial, []).append(item)
+    return found
+
+
 def bound_macs(session: Session, subscription_ids: Collection[uuid.UUID] | None,
                ) -> dict[tuple[uuid.UUID, uuid.UUID], frozenset[str]]:
     """{(tenant, subscription): MACs of its installed CPE}, for every subscription (None) or

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.modules.billing.enums import OPEN_STATUSES
 from dotmac_isp.modules.billing.models import Invoice, Payment
 from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.inventory import service as inventory_service
 from dotmac_isp.modules.network.devices.models import Device
 from dotmac_isp.modules.network.ipam.models import Pool
 from dotmac_isp.modules.network.ipam.utilization import layout_of
@@ -77,6 +78,7 @@ class Dashboard:
     nas_total: int = 0
     tickets_open: int = 0
     tickets_by_sla: dict[str, int] = field(default_factory=dict)
+    low_stock: int = 0
     pools_near_full: list[PoolFill] = field(default_factory=list)
     revenue_by_month: list[tuple[str, Decimal]] = field(default_factory=list)
     subscribers_by_month: list[tuple[str, int]] = field(default_factory=list)
@@ -214,4 +216,6 @@ def build_dashboard(session: Session, tenant: Tenant, permissions: frozenset[str
         _network(session, tenant.id, clock, dash)
     if "support:read" in permissions:
         _support(session, tenant.id, dash)
+    if "inventory:read" in permissions:
+        dash.low_stock = inventory_service.low_stock_count(session, tenant.id)
     return dash

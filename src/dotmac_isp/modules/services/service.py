@@ -126,6 +126,14 @@ def get_subscription(session: Session, tenant_id: uuid.UUID,
     return SubscriptionRepository(session, tenant_id).get(subscription_id)
 
 
+def subscription_by_username(session: Session, tenant_id: uuid.UUID,
+                             username: str) -> Subscription | None:
+    """The subscription with this RADIUS username (any case), if there is one."""
+    repo = SubscriptionRepository(session, tenant_id)
+    return session.scalars(repo.select().where(
+        Subscription.radius_username == username.strip().lower())).one_or_none()
+
+
 def list_subscriptions(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                        customer_id: uuid.UUID | None = None, status: str | None = None,
                        plan_id: uuid.UUID | None = None,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.inventory import service as inventory_service
 from dotmac_isp.modules.network.devices import chart
 from dotmac_isp.modules.network.ipam import service as ipam_service
 from dotmac_isp.modules.network.radius import service as radius_service
@@ -52,6 +53,7 @@ class SubscriptionGlance:
     cap_percent: float | None = None
     capped: bool = False
     nas_names: dict[uuid.UUID, str] = field(default_factory=dict)
+    cpe: Sequence[Any] = ()  # equipment installed at the subscription
 
 
 def history_of(session: Session, tenant_id: uuid.UUID, sub: Subscription) -> list[HistoryEntry]:
@@ -94,7 +96,8 @@ def subscription_glance(session: Session, tenant_id: uuid.UUID, principal: Any,
                         sub: Subscription) -> SubscriptionGlance:
     glance = SubscriptionGlance(
         customer=customers_service.get_customer(session, tenant_id, sub.customer_id),
-        history=history_of(session, tenant_id, sub))
+        history=history_of(session, tenant_id, sub),
+        cpe=inventory_service.cpe_of_subscription(session, tenant_id, sub.id))
     if not principal.has(Permission.NETWORK_READ):
         return glance
     glance.network = True

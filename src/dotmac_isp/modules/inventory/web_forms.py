@@ -160,8 +160,11 @@ async def move(request: Request, kind: str, session: DbSession,
             field = FIELD_OF.get(loc[0], loc[0]) if loc else None
             if field not in reader.failed():
                 message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-                reader.errors.add(field if field in LABELS else None,
-                                  reader.relabel(message) if not loc else message)
+                if loc:
+                    reader.errors.add(field if field in LABELS else None,
+                                      message[:1].lower() + message[1:])
+                else:
+                    reader.errors.add(None, reader.relabel(message))
     if body is not None and not reader.errors:
         try:
             done = all_or_nothing(session, lambda: DO[kind](session, user.tenant_id, body))

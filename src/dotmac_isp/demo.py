@@ -11,8 +11,11 @@ from dotmac_isp import demo_activity, demo_business, demo_invoices, demo_metrics
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.inventory import demo as inventory_demo
 from dotmac_isp.modules.network.ipam import demo as ipam_demo
+from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.support import demo as support_demo
+from dotmac_isp.shared.pagination import PageParams
 
 DEMO_TENANT_SLUG = "demo"
 DEMO_ADMIN_EMAIL = "admin@demo.dotmac.example"
@@ -60,7 +63,16 @@ def seed(session: Session, settings: Settings) -> SeedResult:
     demo_network.seed(session, settings, tenant, result.created)
     stories = demo_business.seed_business(session, settings, tenant, result.created)
     demo_invoices.play_history(session, tenant, stories, result.created)
+    _seed_inventory(session, tenant, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)
     return result
+
+
+def _seed_inventory(session: Session, tenant: Tenant, created: list[str]) -> None:
+    """The stockroom, with Nia's van and CPE at the first active subscriptions."""
+    driver = session.scalar(select(User.id).where(User.email == "noc@demo.dotmac.example"))
+    active = services.list_subscriptions(session, tenant.id, PageParams(limit=3),
+                                         status="active").items
+    inventory_demo.seed(session, tenant.id, driver, [s.id for s in active], created)

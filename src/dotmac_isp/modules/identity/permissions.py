@@ -25,6 +25,8 @@ class Permission(StrEnum):
     NETWORK_WRITE = "network:write"
     SUPPORT_READ = "support:read"
     SUPPORT_WRITE = "support:write"
+    HOTSPOT_READ = "hotspot:read"
+    HOTSPOT_WRITE = "hotspot:write"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)

@@ -10,6 +10,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.alerts.handlers",
     "dotmac_isp.modules.network.radius.handlers",
     "dotmac_isp.modules.network.ipam.radius_source",
+    "dotmac_isp.modules.hotspot.radius_hooks",
     "dotmac_isp.modules.billing.adjustments",
     "dotmac_isp.modules.billing.notify",
     "dotmac_isp.modules.billing.watermark",

@@ -22,3 +22,11 @@ class PortalFlow(StrEnum):
 
     MIKROTIK = "mikrotik"  # MikroTik's hotspot redirect: post back to link-login-only
     EXTERNAL = "external"  # a fixed NAS login URL configured for the site
+
+
+class HotspotChange(StrEnum):
+    """Policy-change kinds the RADIUS servers' voucher section follows."""
+
+    VOUCHER = "hotspot_voucher"
+    BATCH = "hotspot_batch"
+    PLAN = "hotspot_plan"

@@ -27,12 +27,6 @@ def looks_like_code(text: str) -> bool:
     return MIN_LENGTH <= len(code) <= MAX_LENGTH and all(ch in ALPHABET for ch in code)
 
 
-def grouped(code: str) -> str:
-    """A code for printing: in groups of five (or four), easier to read off a card."""
-    size = 5 if len(code) % 5 == 0 else 4
-    return "-".join(code[i:i + size] for i in range(0, len(code), size))
-
-
 def normal_mac(text: str) -> str | None:
     """aa:bb:cc:dd:ee:ff from any of the usual ways of writing a MAC; None if it is not one."""
     digits = re.sub(r"[\s:.\-]", "", text).lower()

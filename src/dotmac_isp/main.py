@@ -39,6 +39,9 @@ from dotmac_isp.modules.customers import portal_account_web as customers_portal_
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.customers import web_lists as customers_lists
+from dotmac_isp.modules.hotspot import api as hotspot_api
+from dotmac_isp.modules.hotspot import portal_web as hotspot_portal_web
+from dotmac_isp.modules.hotspot import web as hotspot_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(support_api.router, prefix=API_PREFIX)
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
+    app.include_router(hotspot_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(reports_web.router)
     app.include_router(identity_users_web.router)
@@ -174,6 +178,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_settings_web.router)
     app.include_router(tenant_settings_web.router)
     app.include_router(radius_web.router)
+    app.include_router(hotspot_web.router)
+    app.include_router(hotspot_portal_web.router)
     app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

@@ -11,6 +11,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.radius.handlers",
     "dotmac_isp.modules.network.ipam.radius_source",
     "dotmac_isp.modules.inventory.radius_source",
+    "dotmac_isp.modules.hotspot.radius_hooks",
     "dotmac_isp.modules.billing.adjustments",
     "dotmac_isp.modules.billing.notify",
     "dotmac_isp.modules.billing.watermark",
@@ -27,6 +28,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.devices.backups.tasks",
     "dotmac_isp.modules.network.radius.tasks",
     "dotmac_isp.modules.network.topology.tasks",
+    "dotmac_isp.modules.hotspot.tasks",
     "dotmac_isp.modules.support.tasks",
     "dotmac_isp.modules.notifications.tasks",
 )

@@ -360,3 +360,8 @@ def run_now(database: Database, tenant_id: uuid.UUID) -> BillingRun:
     with database.unit_of_work(write=False) as session:
         today = tenant_today(session, tenant_id)
     return run.run(database, tenant_id, today)
+
+
+def company_logo(session: Session, tenant_id: uuid.UUID) -> bytes | None:
+    """The logo the tenant prints on its documents, if it has one."""
+    return company.document_issuer(session, tenant_id).logo

@@ -27,6 +27,8 @@ class Permission(StrEnum):
     SUPPORT_WRITE = "support:write"
     INVENTORY_READ = "inventory:read"
     INVENTORY_WRITE = "inventory:write"
+    HOTSPOT_READ = "hotspot:read"
+    HOTSPOT_WRITE = "hotspot:write"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from dotmac_isp.modules.network.radius import sections
 from dotmac_isp.modules.network.radius.enums import AcctStatus
 from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.shared.types import utcnow
@@ -268,6 +269,7 @@ def write_batch(session: Session, records: list[AcctRecord]) -> Written:
             for record in run:
                 for uid in close_nas_sessions(session, record):
                     written.close(uid)
+    sections.after_accounting(session, records)
     return written
 
 

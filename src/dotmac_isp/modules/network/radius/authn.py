@@ -55,6 +55,11 @@ class Authenticator:
         if not username:
             raise MalformedPacket("Access-Request without User-Name")
         profile = self.cache.profile(nas.tenant_id, username.lower())
+        if profile is None:
+            for section in self.cache.sections:  # a hotspot voucher, say
+                answered = section.authenticate(request, nas, username)
+                if answered is not None:
+                    return answered
         decision, method, extra = self._decide(request, secret, nas, profile)
         if not decision.accept:
             reply = codec.response(codec.ACCESS_REJECT, request, secret,

@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
+from typing import Any
 
 from sqlalchemy import select
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.network.radius import store
+from dotmac_isp.modules.network.radius import sections, store
 from dotmac_isp.modules.network.radius.enums import ChangeKind
 from dotmac_isp.modules.network.radius.models import RadAcct
 from dotmac_isp.modules.network.radius.policy import PlanSnapshot, Profile
@@ -142,6 +143,7 @@ class Update:
     sessions: list[OpenSession] | None = None
     opened: list[OpenSession] = field(default_factory=list)  # sessions other processes saw
     closed: list[str] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)  # what each section's load found
 
 
 class PolicyCache:
@@ -163,6 +165,7 @@ class PolicyCache:
         self._full_load = threading.Lock()
         self._poll = threading.Lock()
         self.full_loads = 0
+        self.sections = sections.build(self)
 
     # Loads (worker thread) ------------------------------------------------------------
 
@@ -180,6 +183,7 @@ class PolicyCache:
                             plans=store.load_plans(session),
                             profiles=store.load_profiles(session, secret, started.date()),
                             sessions=store.open_sessions(session))
+            update.sections = {s.name: s.load_all(session, started) for s in self.sections}
         with self._poll:
             self._seen = {c.id: c.created_at for c in changes}
             self._polled_at = started  # the next poll looks back from before this load
@@ -229,6 +233,11 @@ class PolicyCache:
                 update.removed = sub_ids - found
                 needed = plan_ids | {p.plan_id for p in update.profiles}
                 update.plans = store.load_plans(session, needed)
+            if not update.full:
+                for section in self.sections:
+                    found = section.load_changed(session, fresh, started)
+                    if found is not None:
+                        update.sections[section.name] = found
         return update
 
     def load_sessions(self) -> Update:
@@ -285,17 +294,19 @@ class PolicyCache:
             self._drop(profile.subscription_id)
             self.profiles[(profile.tenant_id, profile.username)] = profile
             self.by_subscription[profile.subscription_id] = profile
-        # Only subscribers the server knows are counted: sessions of other user names (a NAS
+        for section in self.sections:
+            if section.name in update.sections:
+                section.apply(update.sections[section.name], update.full)
+        # Only users the server knows are counted: sessions of other user names (a NAS
         # may send any) would take memory and never be asked about. A profile added later
         # gets its sessions with the next resync of open sessions.
-        known = self.profiles
+        known = self.knows
         if update.sessions is not None:
-            self.online.replace(s for s in update.sessions
-                                if (s.tenant_id, s.username) in known)
+            self.online.replace(s for s in update.sessions if known(s.tenant_id, s.username))
         for uid in update.closed:
             self.online.remove(uid)
         for s in update.opened:
-            if (s.tenant_id, s.username) in known:
+            if known(s.tenant_id, s.username):
                 self.online.add(s)
         self.loaded_at = time.monotonic()
 
@@ -306,3 +317,8 @@ class PolicyCache:
 
     def profile(self, tenant_id: uuid.UUID, username: str) -> Profile | None:
         return self.profiles.get((tenant_id, username))
+
+    def knows(self, tenant_id: uuid.UUID, username: str) -> bool:
+        """A subscriber's or a section's (lower-cased) user name: its sessions count."""
+        return (tenant_id, username) in self.profiles or any(
+            s.knows(tenant_id, username) for s in self.sections)

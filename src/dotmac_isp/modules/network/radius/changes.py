@@ -21,22 +21,27 @@ from dotmac_isp.modules.services.models import Plan, Subscription
 from dotmac_isp.shared.db import after_commit
 from dotmac_isp.shared.types import utcnow
 
-_KINDS: dict[type, ChangeKind] = {
+_KINDS: dict[type, str] = {
     Subscription: ChangeKind.SUBSCRIPTION, Plan: ChangeKind.PLAN, NasClient: ChangeKind.NAS,
 }
 
 
-def _row(tenant_id: uuid.UUID | None, kind: ChangeKind,
+def _row(tenant_id: uuid.UUID | None, kind: str,
          object_id: uuid.UUID | None) -> dict[str, Any]:
-    return {"tenant_id": tenant_id, "kind": kind.value, "object_id": object_id,
+    return {"tenant_id": tenant_id, "kind": str(kind), "object_id": object_id,
             "created_at": utcnow()}
 
 
-def record(session: Session, tenant_id: uuid.UUID | None, kind: ChangeKind,
+def record(session: Session, tenant_id: uuid.UUID | None, kind: str,
            object_id: uuid.UUID | None) -> None:
     """Log a policy change in the session's transaction."""
     session.connection().execute(insert(PolicyChange), [_row(tenant_id, kind, object_id)])
     _signal_after_commit(session)
+
+
+def watch(model: type, kind: str) -> None:
+    """Log every change to another domain's rows under a kind its cache section follows."""
+    _KINDS[model] = kind
 
 
 def subscription_changed(session: Session, tenant_id: uuid.UUID,

@@ -312,8 +312,9 @@ class RadiusServer:
         for uid in written.closed:
             online.remove(uid)
         for uid, r in written.opened.items():
-            if r.subscription_id is None:
-                continue  # not a subscriber of ours: nothing to limit (see cache.apply)
+            if r.subscription_id is None and not self.cache.knows(r.tenant_id,
+                                                                  r.username.lower()):
+                continue  # not a user of ours: nothing to limit (see cache.apply)
             opened_or_closed = opened_or_closed or uid not in online.by_id
             online.add(OpenSession(r.tenant_id, r.username.lower(), uid, r.nas_id,
                                    r.columns.get("callingstationid")))

@@ -98,3 +98,12 @@ def usage_for(session: Session, tenant_id: uuid.UUID, subscription_id: uuid.UUID
 
 def _total(row: UsageDaily) -> int:
     return row.input_octets + row.output_octets
+
+
+def open_sessions_among(session: Session, tenant_id: uuid.UUID,
+                        acctuniqueids: list[str]) -> list[RadAcct]:
+    """The tenant's sessions with these Acct-Unique-Session-Ids that have not stopped."""
+    if not acctuniqueids:
+        return []
+    return list(session.scalars(SessionRepository(session, tenant_id).select().where(
+        RadAcct.acctuniqueid.in_(acctuniqueids), RadAcct.acctstoptime.is_(None))))

@@ -1,0 +1,126 @@
+"""Hotspot tables: voucher plans, batches, vouchers, each voucher's accounting sessions and
+the captive-portal sites."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
+from dotmac_isp.shared.money import MoneyColumn
+from dotmac_isp.shared.types import UTCDateTime, utcnow
+
+
+class VoucherPlan(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """What a voucher buys: time and/or data, how long after the first login it lasts, the
+    speed and how many devices may use it at once."""
+
+    __tablename__ = "hotspot_plans"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[Decimal] = mapped_column(MoneyColumn)
+    currency: Mapped[str] = mapped_column(String(3))
+    time_allowance_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    data_allowance_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    validity_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    download_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    upload_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    devices: Mapped[int] = mapped_column(Integer, default=1)
+    mac_login: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class VoucherBatch(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """Vouchers generated together, printed as one sheet of cards."""
+
+    __tablename__ = "hotspot_batches"
+    __table_args__ = (Index("ix_hotspot_batches_tenant_created", "tenant_id", "created_at"),)
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("hotspot_plans.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Voucher(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """One code: its User-Name and password at the hotspot, and what is left of its plan."""
+
+    __tablename__ = "hotspot_vouchers"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        Index("ix_hotspot_vouchers_tenant_mac", "tenant_id", "mac"),
+        Index("ix_hotspot_vouchers_tenant_state_created", "tenant_id", "state", "created_at"),
+        Index("ix_hotspot_vouchers_tenant_created", "tenant_id", "created_at"),
+        Index("ix_hotspot_vouchers_finished", "finished_at"),
+    )
+    # The code is a credential: it stays out of the audit trail.
+    __audit_exclude__ = frozenset({"code"})
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("hotspot_batches.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("hotspot_plans.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="unused")
+    mac: Mapped[str | None] = mapped_column(String(17), nullable=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    used_octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    sold_to: Mapped[str] = mapped_column(String(200), default="")
+    sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class VoucherSession(TenantOwned, Base):
+    """What one accounting session has consumed of a voucher: its latest counters, so an
+    Interim-Update sent again adds nothing."""
+
+    __tablename__ = "hotspot_voucher_sessions"
+
+    acctuniqueid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    voucher_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("hotspot_vouchers.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(253), default="")
+    seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    octets: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class HotspotSite(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """A hotspot location: its captive portal's look and where the portal posts the code."""
+
+    __tablename__ = "hotspot_sites"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(100))
+    flow: Mapped[str] = mapped_column(String(16), default="mikrotik")
+    login_url: Mapped[str] = mapped_column(String(500), default="")
+    allowed_hosts: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(100), default="")
+    welcome: Mapped[str] = mapped_column(Text, default="")
+    terms: Mapped[str] = mapped_column(Text, default="")
+    primary_color: Mapped[str] = mapped_column(String(7), default="#0b5cad")
+    background_color: Mapped[str] = mapped_column(String(7), default="#f4f6f9")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -54,6 +54,8 @@ class StandIn:
     events: list[dict[str, Any]] = field(default_factory=list)
     idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     decline_next: str = ""  # the next hosted payment fails with this message
+    # how the next hosted payment is paid: Stripe's payment_method_details (a card by default)
+    paid_with: dict[str, Any] | None = None
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     setup_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     methods: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -217,9 +219,10 @@ class StandIn:
             self.decline_next = ""
             self.event("payment_intent.payment_failed", intent)
             return str(session["cancel_url"])
+        details = self.paid_with or {"type": "card", "card": {"brand": "visa", "last4": "4242"}}
+        self.paid_with = None
         charge = {"id": self.new_id("ch"), "object": "charge", "amount": intent["amount"],
-                  "payment_method_details": {"type": "card", "card": {
-                      "brand": "visa", "last4": "4242"}}}
+                  "payment_method_details": details}
         intent.update(status="succeeded", amount_received=intent["amount"],
                       latest_charge=charge)
         session.update(payment_status="paid", status="complete")

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import notify
 from dotmac_isp.modules.billing import service as billing
-from dotmac_isp.modules.billing.enums import OPEN_STATUSES, PaymentMethod
+from dotmac_isp.modules.billing.enums import OPEN_STATUSES
 from dotmac_isp.modules.billing.gateways import accounts
+from dotmac_isp.modules.billing.gateways.methods import recorded_as
 from dotmac_isp.modules.billing.gateways.models import AutopayCharge, SavedCard
 from dotmac_isp.modules.billing.models import Invoice
 from dotmac_isp.modules.billing.payments import PaymentInput
@@ -186,11 +187,10 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
                                       attempt.reason, retry_on)
         return attempt
     payment, _ = billing.receive_payment_once(session, tenant_id, PaymentInput(
-        customer_id=invoice.customer_id, method=PaymentMethod.CARD, amount=result.amount,
+        customer_id=invoice.customer_id, amount=result.amount,
         currency=result.currency, received_on=today, reference=result.reference,
         idempotency_key=f"{gateway.name}:{result.reference}", gateway=gateway.name,
-        card_brand=result.card_brand, card_last4=result.card_last4 or card.card_last4,
-        invoice_ids=[invoice.id], notes="autopay"))
+        **recorded_as(result, card.card_last4), invoice_ids=[invoice.id], notes="autopay"))
     attempt.status, attempt.payment_id = "succeeded", payment.id
     session.flush()
     return attempt

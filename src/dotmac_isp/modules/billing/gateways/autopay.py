@@ -18,7 +18,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import notify
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.enums import OPEN_STATUSES
-from dotmac_isp.modules.billing.gateways import accounts
+from dotmac_isp.modules.billing.gateways import accounts, retry_schedule
 from dotmac_isp.modules.billing.gateways.methods import recorded_as
 from dotmac_isp.modules.billing.gateways.models import AutopayCharge, SavedCard
 from dotmac_isp.modules.billing.models import Invoice
@@ -166,7 +166,7 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
     if invoice.balance_due <= 0 or card is None or not card.autopay:
         attempt.status, attempt.reason = "skipped", "nothing due or autopay turned off"
         return attempt
-    retry_days = settings.payments.autopay_retry_days
+    retry_days = retry_schedule.retry_days_of(session, settings, tenant_id)
     if declines_of(session, tenant_id, invoice.id) >= len(retry_days):
         attempt.status, attempt.reason = "skipped", "every scheduled attempt was declined"
         return attempt

@@ -206,7 +206,8 @@ class StandIn:
             setup = self.setup_intents[session["setup_intent"]]
             method = {"id": self.new_id("pm"), "object": "payment_method", "type": "card",
                       "customer": session["customer"],
-                      "card": {"brand": "mastercard", "last4": "4444"}}
+                      "card": {"brand": "mastercard", "last4": "4444", "exp_month": 8,
+                               "exp_year": 2029}}
             self.methods[method["id"]] = method
             setup.update(status="succeeded", payment_method=method["id"])
             session.update(status="complete")

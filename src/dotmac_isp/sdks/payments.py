@@ -161,6 +161,8 @@ class SavedCardInfo:
     payment_method_id: str
     card_brand: str
     card_last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
 
 
 @dataclass(frozen=True)

@@ -73,20 +73,23 @@ def finish_card_setup(session: Session, settings: Settings, tenant_id: uuid.UUID
     if saved is not None:
         card.payment_method_id = saved.payment_method_id
         card.card_brand, card.card_last4 = saved.card_brand, saved.card_last4
+        card.card_exp_month, card.card_exp_year = saved.exp_month, saved.exp_year
         card.setup_session_id = ""
         session.flush()
     return card
 
 
 def set_autopay(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, on: bool, *,
-                by: str, at: datetime) -> SavedCard:
-    """Turn automatic charging on (recording who agreed and when) or off."""
+                by: str, at: datetime, via: str = "portal",
+                consent_text: str = "") -> SavedCard:
+    """Turn automatic charging on (recording who agreed, when, how and to what) or off."""
     card = card_of(session, tenant_id, customer_id)
     if card is None or not card.payment_method_id:
         raise InvalidState("save a card first")
     card.autopay = on
     if on:
         card.autopay_consent_at, card.autopay_consent_by = at, by[:255]
+        card.autopay_consent_via, card.autopay_consent_text = via, consent_text
     session.flush()
     return card
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dotmac_isp.modules.billing.gateways import autopay
+from dotmac_isp.modules.billing.gateways import autopay, payment_methods
 from dotmac_isp.modules.billing.gateways.hosted_pages import leads_to_gateway
 from dotmac_isp.modules.customers.portal_web import portal_tenant, signed_in_account
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession
@@ -24,6 +24,7 @@ def _page(request: Request, slug: str, session: DbSession, settings: AppSettings
     return leads_to_gateway(render(request, "gateways/card.html", {
         "tenant": tenant, "card": autopay.card_of(session, tenant.id, account.customer_id),
         "charges": autopay.charges_of(session, tenant.id, account.customer_id),
+        "consent_text": payment_methods.portal_consent_text(tenant.name),
         "errors": errors or []}, status_code=status_code), settings)
 
 
@@ -71,7 +72,9 @@ async def change_autopay(request: Request, slug: str, session: DbSession,
     try:
         with session.begin_nested():
             autopay.set_autopay(session, tenant.id, account.customer_id, on,
-                                by=f"customer (portal login {account.login})", at=utcnow())
+                                by=f"customer (portal login {account.login})", at=utcnow(),
+                                via="portal",
+                                consent_text=payment_methods.portal_consent_text(tenant.name))
     except AppError as exc:
         return _page(request, slug, session, settings, [exc.detail], 422)
     flash(request, "Automatic payment is on." if on else "Automatic payment is off.")

@@ -32,6 +32,13 @@ def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
 
 
+def _whole(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 class StripeGateway:
     """One tenant's Stripe account."""
 
@@ -145,7 +152,8 @@ class StripeGateway:
             return None
         card = method.get("card") or {}
         return SavedCardInfo(str(method["id"]), str(card.get("brand") or "")[:20],
-                             str(card.get("last4") or ""))
+                             str(card.get("last4") or ""), _whole(card.get("exp_month")),
+                             _whole(card.get("exp_year")))
 
     def charge_saved_card(self, charge: OffSessionCharge) -> SettledPayment:
         try:

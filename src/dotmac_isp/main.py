@@ -28,6 +28,7 @@ from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
+from dotmac_isp.modules.billing import web_tax_categories as tax_categories_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.billing.gateways import card_web as gateways_card_web
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
     app.include_router(tenant_settings_web.router)
+    app.include_router(tax_categories_web.router)
     app.include_router(radius_web.router)
     app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -28,11 +28,13 @@ from dotmac_isp.modules.billing import settings_web as billing_settings_web
 from dotmac_isp.modules.billing import web as billing_web
 from dotmac_isp.modules.billing import web_lists as billing_lists
 from dotmac_isp.modules.billing import web_payments as billing_payments_web
+from dotmac_isp.modules.billing import web_tax_categories as tax_categories_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.billing.gateways import card_web as gateways_card_web
 from dotmac_isp.modules.billing.gateways import portal_web as gateways_portal_web
 from dotmac_isp.modules.billing.gateways import settings_web as gateways_settings_web
+from dotmac_isp.modules.billing.gateways import staff_web as gateways_staff_web
 from dotmac_isp.modules.billing.gateways import webhook_api as gateways_webhook_api
 from dotmac_isp.modules.customers import api as customers_api
 from dotmac_isp.modules.customers import portal_account_web as customers_portal_account_web
@@ -173,10 +175,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(gateways_card_web.router)  # before /portal/{slug}/pay/...
     app.include_router(gateways_portal_web.router)
     app.include_router(gateways_settings_web.router)
+    app.include_router(gateways_staff_web.router)
     app.include_router(gateways_webhook_api.router)
     app.include_router(billing_bank_web.router)
     app.include_router(billing_settings_web.router)
     app.include_router(tenant_settings_web.router)
+    app.include_router(tax_categories_web.router)
     app.include_router(radius_web.router)
     app.include_router(hotspot_web.router)
     app.include_router(hotspot_portal_web.router)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -33,13 +34,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings, workdir: Path) -> Iterator[LiveServer]:
+def live_server(settings: Settings, workdir: Path, *, own_public_url: bool = False,
+                **updates: Any) -> Iterator[LiveServer]:
+    """`own_public_url`: links the app builds for the outside (a gateway's return address)
+    point at this server; `updates` replace other settings."""
     url = f"sqlite:///{workdir / 'live.db'}"
     db_migrate.upgrade(url)
-    live_settings = settings.model_copy(update={"database_url": url})
+    port = _free_port()
+    if own_public_url:
+        updates["public_url"] = f"http://127.0.0.1:{port}"
+    live_settings = settings.model_copy(update={"database_url": url, **updates})
     database = Database.from_url(url)
     app = create_app(live_settings, database, configure_logs=False)
-    port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -1,7 +1,9 @@
 """A stand-in for Stripe's API on loopback (Stripe cannot be reached from the test machines):
 Checkout Sessions, PaymentIntents, refunds and a hosted page that "pays" and sends the
 customer back. It keeps the events Stripe would send; `sign` signs a payload the way Stripe
-signs webhooks (t=<unix time>,v1=HMAC-SHA256 of "t.payload" with the endpoint secret)."""
+signs webhooks (t=<unix time>,v1=HMAC-SHA256 of "t.payload" with the endpoint secret).
+With `webhook_url` set, the hosted page delivers the events its payment raised to that
+endpoint, signed, before it sends the browser back (as Stripe usually does)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import httpx
 
 SECRET_KEY = "sk_test_standin_0123456789"
 WEBHOOK_SECRET = "whsec_standin_0123456789"
@@ -50,11 +54,18 @@ class StandIn:
     events: list[dict[str, Any]] = field(default_factory=list)
     idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     decline_next: str = ""  # the next hosted payment fails with this message
+    # how the next hosted payment is paid: Stripe's payment_method_details (a card by default)
+    paid_with: dict[str, Any] | None = None
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     setup_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     # saved cards that decline off-session charges, with Stripe's decline code and message
     declining: dict[str, tuple[str, str]] = field(default_factory=dict)
+    webhook_url: str = ""  # set: events are delivered here, signed with webhook_secret
+    webhook_secret: str = WEBHOOK_SECRET
+    delivered: int = 0  # events[:delivered] were delivered
+    # each delivery: (event type, the endpoint's status code, its answer)
+    deliveries: list[tuple[str, int, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -70,6 +81,20 @@ class StandIn:
 
     def payload(self, event: dict[str, Any]) -> bytes:
         return json.dumps(event).encode()
+
+    def deliver_events(self) -> None:
+        """POST the events not yet delivered to webhook_url, signed. Called without the lock:
+        the endpoint reads the payment back from this API."""
+        if not self.webhook_url:
+            return
+        with self.lock:
+            pending, self.delivered = self.events[self.delivered:], len(self.events)
+        for event in pending:
+            payload = self.payload(event)
+            answer = httpx.post(self.webhook_url, content=payload, timeout=30, headers={
+                "Stripe-Signature": sign(payload, self.webhook_secret),
+                "Content-Type": "application/json"})
+            self.deliveries.append((str(event["type"]), answer.status_code, answer.text))
 
     # -- API ------------------------------------------------------------------------------
     def create_customer(self, form: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -181,7 +206,8 @@ class StandIn:
             setup = self.setup_intents[session["setup_intent"]]
             method = {"id": self.new_id("pm"), "object": "payment_method", "type": "card",
                       "customer": session["customer"],
-                      "card": {"brand": "mastercard", "last4": "4444"}}
+                      "card": {"brand": "mastercard", "last4": "4444", "exp_month": 8,
+                               "exp_year": 2029}}
             self.methods[method["id"]] = method
             setup.update(status="succeeded", payment_method=method["id"])
             session.update(status="complete")
@@ -194,9 +220,10 @@ class StandIn:
             self.decline_next = ""
             self.event("payment_intent.payment_failed", intent)
             return str(session["cancel_url"])
+        details = self.paid_with or {"type": "card", "card": {"brand": "visa", "last4": "4242"}}
+        self.paid_with = None
         charge = {"id": self.new_id("ch"), "object": "charge", "amount": intent["amount"],
-                  "payment_method_details": {"type": "card", "card": {
-                      "brand": "visa", "last4": "4242"}}}
+                  "payment_method_details": details}
         intent.update(status="succeeded", amount_received=intent["amount"],
                       latest_charge=charge)
         session.update(payment_status="paid", status="complete")
@@ -256,10 +283,13 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             parts = url.path.strip("/").split("/")
             length = int(self.headers.get("Content-Length") or 0)
             form = _nested(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+            if parts[0] == "pay" and parts[1] in state.sessions:
+                with state.lock:
+                    location = state.pay(parts[1])
+                state.deliver_events()
+                self._send(303, "", {"Location": location})
+                return
             with state.lock:
-                if parts[0] == "pay" and parts[1] in state.sessions:
-                    self._send(303, "", {"Location": state.pay(parts[1])})
-                    return
                 if not self._authorised():
                     return
                 key = self.headers.get("Idempotency-Key")

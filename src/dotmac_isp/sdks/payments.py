@@ -110,7 +110,8 @@ class SettledPayment:
     currency: str
     metadata: dict[str, str]
     card_brand: str = ""
-    card_last4: str = ""
+    card_last4: str = ""  # not a card: the bank account's last four, when the gateway says
+    method_type: str = "card"  # the gateway's name for how it was paid (sepa_debit, ideal ...)
     failure_message: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -160,6 +161,8 @@ class SavedCardInfo:
     payment_method_id: str
     card_brand: str
     card_last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
 
 
 @dataclass(frozen=True)

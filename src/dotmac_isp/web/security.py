@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Pages load only their own scripts (no inline script, no eval: HTMX works without either).
-# Inline style attributes carry computed widths (usage bars), so styles allow them.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+
+def page_csp(form_targets: Sequence[str] = ()) -> str:
+    """Pages load only their own scripts (no inline script, no eval: HTMX works without
+    either). Inline style attributes carry computed widths (usage bars), so styles allow them.
+    Forms post to this site; `form_targets` are other origins a form's answer may redirect
+    to (browsers check form-action on redirects too), such as a payment gateway's page."""
+    targets = " ".join(("'self'", *form_targets))
+    return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+            f"base-uri 'self'; form-action {targets}; frame-ancestors 'none'")
+
+
+PAGE_CSP = page_csp()
 # The API explorer (Swagger UI) loads its assets from a CDN with an inline bootstrap script.
 DOCS_CSP = "frame-ancestors 'none'"
 DOCS_PATHS = ("/docs",)

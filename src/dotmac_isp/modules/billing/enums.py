@@ -39,6 +39,9 @@ class PaymentMethod(StrEnum):
     CHEQUE = "cheque"
     BANK_TRANSFER = "bank_transfer"
     CARD = "card"
+    # Paid on a gateway's page by another means than a card (SEPA debit, iDEAL, Link ...);
+    # the gateway's own name for the means is kept in Payment.method_type.
+    ONLINE = "online"
 
 
 class NumberReset(StrEnum):

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,9 @@ class BillingSettings(Timestamps, Audited, Base):
     company_city: Mapped[str] = mapped_column(String(100), default="")
     company_postcode: Mapped[str] = mapped_column(String(20), default="")
     company_country: Mapped[str] = mapped_column(String(2), default="")
+    # Days after an invoice's due date autopay tries to charge it ([0, 3, 7]); None: the
+    # installation's DOTMAC_PAYMENTS__AUTOPAY_RETRY_DAYS.
+    autopay_retry_days: Mapped[list[int] | None] = mapped_column(JSONType, nullable=True)
     untaxed_category: Mapped[str] = mapped_column(String(2), default="E")
     untaxed_exemption_reason: Mapped[str] = mapped_column(String(300),
                                                           default="Not subject to tax")
@@ -224,7 +228,10 @@ class Payment(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     gateway: Mapped[str] = mapped_column(String(32), default="")
     gateway_reference: Mapped[str] = mapped_column(String(100), default="")
     card_brand: Mapped[str] = mapped_column(String(20), default="")
+    # the card's last four digits, or the bank account's for a non-card online payment
     card_last4: Mapped[str] = mapped_column(String(4), default="")
+    # the gateway's name for how it was paid (card, sepa_debit, ideal, link ...); "" by hand
+    method_type: Mapped[str] = mapped_column(String(32), default="", server_default=text("''"))
     gateway_response: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     amount_allocated: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
     amount_refunded: Mapped[Decimal] = mapped_column(MoneyColumn, default=ZERO)
@@ -232,6 +239,17 @@ class Payment(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     # A payment recorded by mistake is voided, never deleted: it stays in the ledger.
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    @property
+    def method_label(self) -> str:
+        """How it was paid, as people read it: "card (visa ending 4242)", "online (sepa
+        debit ending 3000)"."""
+        label = self.method.replace("_", " ")
+        detail = (self.card_brand or ("card" if self.method == "card" else "")
+                  or self.method_type.replace("_", " "))
+        if self.card_last4:
+            detail = f"{detail or 'account'} ending {self.card_last4}"
+        return f"{label} ({detail})" if detail else label
 
     @property
     def unallocated(self) -> Decimal:

@@ -45,7 +45,8 @@ class PaymentInput:
     idempotency_key: str | None = None
     gateway: str = "manual"
     card_brand: str = ""
-    card_last4: str = ""
+    card_last4: str = ""  # a non-card online payment: the bank account's, when known
+    method_type: str = ""  # the gateway's name for the means (card, sepa_debit, ideal ...)
     notes: str = ""
     # Invoices this payment settles first (oldest first among them); empty: oldest open first.
     invoice_ids: list[uuid.UUID] = field(default_factory=list)
@@ -94,6 +95,13 @@ def _validate(data: PaymentInput, currency: str) -> None:
         if data.gateway == "manual" and not reference:
             raise ValidationFailed("a card payment taken elsewhere needs the terminal's "
                                    "reference", extra={"field": "reference"})
+    elif data.method == PaymentMethod.ONLINE:
+        if data.gateway == "manual":
+            raise ValidationFailed("an online payment is recorded by the gateway that took it, "
+                                   "not by hand", extra={"field": "method"})
+        if data.card_brand or not re.fullmatch(r"(\d{4})?", data.card_last4 or ""):
+            raise ValidationFailed("an online payment keeps at most the account's last four "
+                                   "digits", extra={"field": "card_last4"})
     elif data.card_last4 or data.card_brand:
         raise ValidationFailed("card details belong only to card payments")
 
@@ -130,7 +138,7 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
     _validate(data, customer.currency)
     chosen = _chosen_invoices(session, tenant_id, customer.id, data.invoice_ids)
     gateway_name, gateway_ref, raw = "", "", {}
-    if data.method == PaymentMethod.CARD:
+    if data.method in (PaymentMethod.CARD, PaymentMethod.ONLINE):
         result = gateways.get(data.gateway).charge(CardCharge(
             amount=data.amount, currency=customer.currency, reference=data.reference,
             card_brand=data.card_brand, card_last4=data.card_last4,
@@ -145,7 +153,8 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
         reference=data.reference.strip(), idempotency_key=data.idempotency_key,
         number=numbering.next_number(session, settings, DocumentKind.PAYMENT, data.received_on),
         gateway=gateway_name, gateway_reference=gateway_ref, card_brand=data.card_brand,
-        card_last4=data.card_last4, gateway_response=raw, notes=data.notes))
+        card_last4=data.card_last4, method_type=data.method_type[:32], gateway_response=raw,
+        notes=data.notes))
     session.add(Receipt(tenant_id=tenant_id, payment_id=payment.id,
                         number=numbering.next_number(session, settings, DocumentKind.RECEIPT,
                                                      data.received_on)))

@@ -174,9 +174,7 @@ def invoice_pdf(tenant: Tenant, invoice: Invoice, customer: Customer,
 def receipt_pdf(tenant: Tenant, receipt: Receipt, payment: Payment, customer: Customer,
                 allocations: list[tuple[str, Decimal]], issuer: Issuer | None = None) -> bytes:
     doc = _Document(tenant, "RECEIPT", issuer)
-    method = payment.method.replace("_", " ")
-    if payment.card_last4:
-        method += f" ({payment.card_brand or 'card'} ending {payment.card_last4})"
+    method = payment.method_label
     doc.facts([("Receipt number", receipt.number), ("Payment", payment.number),
                ("Received on", str(payment.received_on)), ("Method", method),
                ("Reference", payment.reference or "-")], bill_to(customer))

@@ -257,6 +257,7 @@ class PaymentOut(BaseModel):
     gateway_reference: str
     card_brand: str
     card_last4: str
+    method_type: str = ""
     amount_allocated: MoneyAmount
     amount_refunded: MoneyAmount
     unallocated: MoneyAmount

@@ -36,7 +36,7 @@ from dotmac_isp.web.templating import flash, render, verify_csrf
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 P = Permission
-METHODS = [m.value for m in PaymentMethod]
+METHODS = [m.value for m in PaymentMethod if m != PaymentMethod.ONLINE]  # online: gateways
 FIELDS = ("customer", "method", "amount", "received_on", "reference", "card_brand",
           "card_last4", "notes", "idempotency_key")
 PAYMENT_LABELS = {"customer": "Customer number", "method": "Method", "amount": "Amount",

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.billing import company, numbering, setup
+from dotmac_isp.modules.billing import company, numbering, setup, tax_categories
 from dotmac_isp.modules.billing.enums import BillingMode, NumberReset
 from dotmac_isp.modules.billing.schemas import SettingsUpdate, TaxRateIn
 from dotmac_isp.modules.identity import schemas as identity_schemas
@@ -70,11 +70,17 @@ def _page(request: Request, session: Session, user: User, *, section: str = "",
         "prices_include_tax", "number_reset", *TEMPLATES)}
     if stored["payment_confirm_above"] is not None:  # as typed: 250.00, not 250 or 2.5E+2
         stored["payment_confirm_above"] = f"{stored['payment_confirm_above']:.2f}"
+    rates = setup.list_tax_rates(session, user.tenant_id, PageParams(limit=100)).items
+    stored |= {"untaxed_category": billing.untaxed_category,
+               "untaxed_exemption_reason": billing.untaxed_exemption_reason}
+    for rate in rates:  # the e-invoice tax category of each rate
+        stored[f"category_code_{rate.id}"] = rate.category_code
+        stored[f"exemption_reason_{rate.id}"] = rate.exemption_reason
     return render(request, "billing/tenant_settings.html", {
         "current_user": user, "labels": LABELS, "section": section, "errors": errors or [],
         "values": stored | (form or {}), "modes": [m.value for m in BillingMode],
         "resets": [r.value for r in NumberReset],
-        "rates": setup.list_tax_rates(session, user.tenant_id, PageParams(limit=100)).items,
+        "rates": rates, "tax_codes": tax_categories.CODES,
         "default_rates": set(billing.default_tax_rate_ids),
         "radius_defaults": radius_defaults or []},
         status_code=422 if errors else 200)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dotmac_isp.modules.billing.einvoice import service as einvoice
+from dotmac_isp.modules.billing.gateways import payment_methods
 from dotmac_isp.modules.customers import portal, schemas, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
 from dotmac_isp.modules.customers.web_glance import customer_glance
@@ -77,10 +78,13 @@ def customer_detail(request: Request, customer_id: uuid.UUID, session: DbSession
         account = None
     plans = catalogue.list_plans(session, user.tenant_id, PageParams(limit=200)).items
     glance = customer_glance(session, user.tenant_id, request.state.principal, customer, subs)
+    methods = (payment_methods.of_customer(session, user.tenant_id, customer.id)
+               if request.state.principal.has(P.BILLING_READ) else None)
     return render(request, "customers/detail.html", {
         "current_user": user, "customer": customer, "subscriptions": subs, "glance": glance,
         "portal_account": account, "plans": plans,
         "einvoice": einvoice.email_choice(session, user.tenant_id, customer.id),
+        "methods": methods,
         "tenant_slug": identity_service.get_tenant(session, user.tenant_id).slug,
         "next_statuses": sorted(s.value for s in
                                 CUSTOMER_TRANSITIONS[CustomerStatus(customer.status)]),

@@ -36,9 +36,10 @@ def _message(ticket: Ticket, kind: MessageKind, author_type: AuthorType, body: s
 
 def add_reply(session: Session, tenant_id: uuid.UUID, ticket_id: uuid.UUID,
               data: schemas.ReplyIn, *, now: datetime | None = None,
-              settings: Settings | None = None) -> TicketMessage:
+              settings: Settings | None = None, outage_notice: bool = False) -> TicketMessage:
     """A public reply by staff: the first one meets the first-response target; the customer
-    is emailed (the resolution email when the reply resolves the ticket)."""
+    is emailed (the resolution email when the reply resolves the ticket), unless the reply is
+    an outage notice and they turned outage notices off (it is on the ticket all the same)."""
     now = now or utcnow()
     ticket = service.get_ticket(session, tenant_id, ticket_id, for_update=True)
     _open_for_messages(ticket)
@@ -58,6 +59,8 @@ def add_reply(session: Session, tenant_id: uuid.UUID, ticket_id: uuid.UUID,
     if target is not None and target.value != ticket.status:
         service.apply_status(session, ticket, target, now)
     session.flush()
+    if outage_notice and not notify.wants_outage_notices(session, ticket):
+        return message
     if target == S.RESOLVED:
         notify.ticket_resolved(session, ticket, data.body, settings)
     else:

@@ -58,7 +58,8 @@ def resolve_incident_tickets(session: Session, tenant_id: uuid.UUID, incident_id
                              reply: str, *, now: datetime | None = None,
                              settings: Settings | None = None) -> list[Ticket]:
     """Post `reply` publicly on every open ticket of the incident and resolve each; tickets
-    already resolved or closed are left alone. Returns the tickets resolved now."""
+    already resolved or closed are left alone. The reply is an outage notice: customers who
+    turned those off are not emailed. Returns the tickets resolved now."""
     now = now or utcnow()
     references.referenced(session, partial(alerts_service.get_incident, session, tenant_id),
                           incident_id, "incident_id", "incident")
@@ -68,6 +69,6 @@ def resolve_incident_tickets(session: Session, tenant_id: uuid.UUID, incident_id
             continue
         conversation.add_reply(session, tenant_id, ticket.id,
                                schemas.ReplyIn(body=reply, status=TicketStatus.RESOLVED),
-                               now=now, settings=settings)
+                               now=now, settings=settings, outage_notice=True)
         resolved.append(ticket)
     return resolved

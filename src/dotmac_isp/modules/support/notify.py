@@ -45,6 +45,12 @@ def customer_address(session: Session, ticket: Ticket) -> str | None:
     return primary[0] if primary else None
 
 
+def wants_outage_notices(session: Session, ticket: Ticket) -> bool:
+    """Whether the customer takes outage notices (their notify_outages choice)."""
+    customer = customers_service.get_customer(session, ticket.tenant_id, ticket.customer_id)
+    return bool(customer.notify_outages)
+
+
 def staff_addresses(session: Session, ticket: Ticket) -> list[str]:
     """The assignee, else the team's address."""
     if ticket.assignee_id is not None:

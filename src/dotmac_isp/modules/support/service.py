@@ -134,7 +134,10 @@ def create_ticket(session: Session, tenant_id: uuid.UUID, data: schemas.TicketCr
                     + (f" under SLA policy {policy.name}" if policy else " (no SLA policy)"),
                     now)
     session.flush()
-    notify.ticket_created(session, ticket, data.description, settings)
+    # staff opening a ticket of an outage for the customer is an outage notice
+    if from_customer or ticket.incident_id is None or notify.wants_outage_notices(session,
+                                                                                 ticket):
+        notify.ticket_created(session, ticket, data.description, settings)
     return ticket
 
 

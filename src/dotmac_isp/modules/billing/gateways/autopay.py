@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import notify
 from dotmac_isp.modules.billing import service as billing
-from dotmac_isp.modules.billing.enums import OPEN_STATUSES, PaymentMethod
-from dotmac_isp.modules.billing.gateways import accounts
+from dotmac_isp.modules.billing.enums import OPEN_STATUSES
+from dotmac_isp.modules.billing.gateways import accounts, retry_schedule
+from dotmac_isp.modules.billing.gateways.methods import recorded_as
 from dotmac_isp.modules.billing.gateways.models import AutopayCharge, SavedCard
 from dotmac_isp.modules.billing.models import Invoice
 from dotmac_isp.modules.billing.payments import PaymentInput
@@ -72,20 +73,23 @@ def finish_card_setup(session: Session, settings: Settings, tenant_id: uuid.UUID
     if saved is not None:
         card.payment_method_id = saved.payment_method_id
         card.card_brand, card.card_last4 = saved.card_brand, saved.card_last4
+        card.card_exp_month, card.card_exp_year = saved.exp_month, saved.exp_year
         card.setup_session_id = ""
         session.flush()
     return card
 
 
 def set_autopay(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, on: bool, *,
-                by: str, at: datetime) -> SavedCard:
-    """Turn automatic charging on (recording who agreed and when) or off."""
+                by: str, at: datetime, via: str = "portal",
+                consent_text: str = "") -> SavedCard:
+    """Turn automatic charging on (recording who agreed, when, how and to what) or off."""
     card = card_of(session, tenant_id, customer_id)
     if card is None or not card.payment_method_id:
         raise InvalidState("save a card first")
     card.autopay = on
     if on:
         card.autopay_consent_at, card.autopay_consent_by = at, by[:255]
+        card.autopay_consent_via, card.autopay_consent_text = via, consent_text
     session.flush()
     return card
 
@@ -165,7 +169,7 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
     if invoice.balance_due <= 0 or card is None or not card.autopay:
         attempt.status, attempt.reason = "skipped", "nothing due or autopay turned off"
         return attempt
-    retry_days = settings.payments.autopay_retry_days
+    retry_days = retry_schedule.retry_days_of(session, settings, tenant_id)
     if declines_of(session, tenant_id, invoice.id) >= len(retry_days):
         attempt.status, attempt.reason = "skipped", "every scheduled attempt was declined"
         return attempt
@@ -186,11 +190,10 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
                                       attempt.reason, retry_on)
         return attempt
     payment, _ = billing.receive_payment_once(session, tenant_id, PaymentInput(
-        customer_id=invoice.customer_id, method=PaymentMethod.CARD, amount=result.amount,
+        customer_id=invoice.customer_id, amount=result.amount,
         currency=result.currency, received_on=today, reference=result.reference,
         idempotency_key=f"{gateway.name}:{result.reference}", gateway=gateway.name,
-        card_brand=result.card_brand, card_last4=result.card_last4 or card.card_last4,
-        invoice_ids=[invoice.id], notes="autopay"))
+        **recorded_as(result, card.card_last4), invoice_ids=[invoice.id], notes="autopay"))
     attempt.status, attempt.payment_id = "succeeded", payment.id
     session.flush()
     return attempt

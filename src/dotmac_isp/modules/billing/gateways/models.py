@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dotmac_isp.shared.db import Audited, Base, TenantOwned, Timestamps, UUIDPrimaryKey
@@ -96,10 +96,14 @@ class SavedCard(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     payment_method_id: Mapped[str] = mapped_column(String(255), default="")  # "": not saved
     card_brand: Mapped[str] = mapped_column(String(20), default="")
     card_last4: Mapped[str] = mapped_column(String(4), default="")
+    card_exp_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    card_exp_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     setup_session_id: Mapped[str] = mapped_column(String(255), default="")
     autopay: Mapped[bool] = mapped_column(Boolean, default=False)
     autopay_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     autopay_consent_by: Mapped[str] = mapped_column(String(255), default="")
+    autopay_consent_via: Mapped[str] = mapped_column(String(16), default="")  # portal | staff
+    autopay_consent_text: Mapped[str] = mapped_column(Text, default="")  # what was agreed to
 
 
 class AutopayCharge(UUIDPrimaryKey, Timestamps, TenantOwned, Base):

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import service as billing
-from dotmac_isp.modules.billing.enums import PaymentMethod
 from dotmac_isp.modules.billing.gateways import accounts, stripe_gateway
+from dotmac_isp.modules.billing.gateways.methods import recorded_as
 from dotmac_isp.modules.billing.gateways.models import (
     GatewayCheckout,
     GatewayEvent,
@@ -92,11 +92,10 @@ def _record(session: Session, tenant_id: uuid.UUID, checkout: GatewayCheckout,
     # credit, allocated oldest first.
     wanted = [uuid.UUID(i) for i in checkout.invoice_ids if uuid.UUID(i) in still_open]
     payment, _ = billing.receive_payment_once(session, tenant_id, PaymentInput(
-        customer_id=checkout.customer_id, method=PaymentMethod.CARD, amount=settled.amount,
+        customer_id=checkout.customer_id, amount=settled.amount,
         currency=settled.currency, received_on=billing.tenant_today(session, tenant_id),
         reference=settled.reference, idempotency_key=f"{checkout.gateway}:{settled.reference}",
-        gateway=checkout.gateway, card_brand=settled.card_brand,
-        card_last4=settled.card_last4, invoice_ids=wanted,
+        gateway=checkout.gateway, **recorded_as(settled), invoice_ids=wanted,
         notes=f"paid online ({checkout.gateway} checkout)"))
     return payment
 
@@ -140,10 +139,10 @@ def _settle_autopay(session: Session, tenant_id: uuid.UUID, gateway: HostedPayme
     still_open = {i.id for i in billing.open_invoices_of(session, tenant_id,
                                                          invoice.customer_id)}
     payment, created = billing.receive_payment_once(session, tenant_id, PaymentInput(
-        customer_id=invoice.customer_id, method=PaymentMethod.CARD, amount=settled.amount,
+        customer_id=invoice.customer_id, amount=settled.amount,
         currency=settled.currency, received_on=billing.tenant_today(session, tenant_id),
         reference=settled.reference, idempotency_key=f"{gateway.name}:{settled.reference}",
-        gateway=gateway.name, card_brand=settled.card_brand, card_last4=settled.card_last4,
+        gateway=gateway.name, **recorded_as(settled),
         invoice_ids=[invoice.id] if invoice.id in still_open else [], notes="autopay"))
     return payment, f"recorded {payment.number}" if created else "already recorded"
 

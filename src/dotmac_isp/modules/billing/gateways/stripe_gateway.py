@@ -32,6 +32,13 @@ def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
 
 
+def _whole(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 class StripeGateway:
     """One tenant's Stripe account."""
 
@@ -89,7 +96,12 @@ class StripeGateway:
 
     def _settled(self, raw: dict[str, Any]) -> SettledPayment:
         charge = raw.get("latest_charge") if isinstance(raw.get("latest_charge"), dict) else {}
-        card = ((charge or {}).get("payment_method_details") or {}).get("card") or {}
+        details = (charge or {}).get("payment_method_details") or {}
+        # the means: "card", or "sepa_debit", "ideal", "link" ... each with its own details
+        kind = str(details.get("type") or "card")[:32]
+        means = details.get(kind) or {}
+        card = means if kind == "card" else {}
+        last4 = str(means.get("last4") or means.get("iban_last4") or "")
         currency = str(raw.get("currency", "")).upper()
         error = raw.get("last_payment_error") or {}
         return SettledPayment(
@@ -97,8 +109,8 @@ class StripeGateway:
             amount=from_minor_units(int(raw.get("amount_received") or 0), currency),
             currency=currency, metadata={k: str(v) for k, v in
                                          (raw.get("metadata") or {}).items()},
-            card_brand=str(card.get("brand") or "")[:20], card_last4=str(card.get("last4") or ""),
-            failure_message=str(error.get("message") or ""),
+            card_brand=str(card.get("brand") or "")[:20], card_last4=last4[-4:],
+            method_type=kind, failure_message=str(error.get("message") or ""),
             raw={"id": raw["id"], "status": raw.get("status"),
                  "charge": (charge or {}).get("id")})
 
@@ -140,7 +152,8 @@ class StripeGateway:
             return None
         card = method.get("card") or {}
         return SavedCardInfo(str(method["id"]), str(card.get("brand") or "")[:20],
-                             str(card.get("last4") or ""))
+                             str(card.get("last4") or ""), _whole(card.get("exp_month")),
+                             _whole(card.get("exp_year")))
 
     def charge_saved_card(self, charge: OffSessionCharge) -> SettledPayment:
         try:

@@ -12,7 +12,7 @@ from dotmac_isp.jobs.registry import JobContext, job
 from dotmac_isp.jobs.tenants import isolated
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.charging import local_date
-from dotmac_isp.modules.billing.gateways import autopay
+from dotmac_isp.modules.billing.gateways import autopay, retry_schedule
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.shared.errors import AppError
 
@@ -33,7 +33,8 @@ def charge_autopay(ctx: JobContext) -> str:
             today = ctx.params.get("date") or local_date(
                 ctx.now, identity_service.get_tenant(session, tenant_id).timezone)
             due = autopay.due_invoices(session, tenant_id, today,
-                                       retry_days=ctx.settings.payments.autopay_retry_days)
+                                       retry_days=retry_schedule.retry_days_of(
+                                           session, ctx.settings, tenant_id))
         for invoice_id in due:
             try:
                 with ctx.database.unit_of_work() as session:

@@ -2,7 +2,7 @@
 a tenant's own autopay retry schedule; saved cards' expiry and how autopay was agreed to
 
 Revision ID: 0791
-Revises: 0771
+Revises: 0831
 Create Date: 2026-12-19 09:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0791"
-down_revision: str | None = "0771"
+down_revision: str | None = "0831"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,6 +26,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.devices.backups.tasks",
     "dotmac_isp.modules.network.radius.tasks",
     "dotmac_isp.modules.network.topology.tasks",
+    "dotmac_isp.modules.map.tasks",
     "dotmac_isp.modules.support.tasks",
     "dotmac_isp.modules.notifications.tasks",
 )

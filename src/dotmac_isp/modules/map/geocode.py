@@ -98,8 +98,8 @@ def record(session: Session, tenant_id: uuid.UUID, outcome: Outcome,
 def geocode_customer(session: Session, tenant_id: uuid.UUID,
                      customer_id: uuid.UUID) -> list[Outcome]:
     """Geocode the customer's service addresses that have no coordinates yet."""
-    geocoder = tenant_geocoder(session, tenant_id)
     addresses = customer_locations.service_addresses(session, tenant_id, customer_id)
+    geocoder = tenant_geocoder(session, tenant_id)
     if not addresses:
         raise ValidationFailed("the customer has no service address to geocode")
     outcomes = []

@@ -83,7 +83,7 @@ def test_site_and_device_forms_take_coordinates(client: TestClient, admin: Staff
             "snmp_auth_protocol": "none", "snmp_priv_protocol": "none"}
     half = client.post(url, data={**form, "longitude": "3.4"})
     assert half.status_code == 422, half.text
-    assert "give both latitude and longitude" in half.text.lower(), re.findall(r"data-testid=\"form-error\"[^>]*>([^<]+)<", half.text)
+    assert "give both latitude and longitude" in half.text.lower()
     out = client.post(url, data={**form, "latitude": "6.46", "longitude": "190"})
     assert out.status_code == 422 and _beside(out.text, "longitude")
     ok = client.post(url, data={**form, "latitude": "6.46", "longitude": "3.40"},

@@ -11,6 +11,7 @@ from dotmac_isp import demo_activity, demo_business, demo_invoices, demo_metrics
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
+from dotmac_isp.modules.map import demo as map_demo
 from dotmac_isp.modules.network.ipam import demo as ipam_demo
 from dotmac_isp.modules.support import demo as support_demo
 
@@ -60,6 +61,7 @@ def seed(session: Session, settings: Settings) -> SeedResult:
     demo_network.seed(session, settings, tenant, result.created)
     stories = demo_business.seed_business(session, settings, tenant, result.created)
     demo_invoices.play_history(session, tenant, stories, result.created)
+    map_demo.seed(session, settings, tenant.id, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)

@@ -92,3 +92,12 @@ def set_coordinates(session: Session, tenant_id: uuid.UUID, address_id: uuid.UUI
     session.flush()
     return address
 
+
+
+def unplaced_service_addresses(session: Session, tenant_id: uuid.UUID,
+                               limit: int = 1000) -> list[tuple[uuid.UUID, str]]:
+    """(address, city) of service addresses without coordinates, oldest first."""
+    stmt = (AddressRepository(session, tenant_id).select(Address.id, Address.city)
+            .where(Address.kind == AddressKind.SERVICE, Address.latitude.is_(None))
+            .order_by(Address.created_at, Address.id).limit(limit))
+    return [(row.id, row.city) for row in session.execute(stmt)]

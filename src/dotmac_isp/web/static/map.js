@@ -69,11 +69,15 @@
     group.clearLayers();
     L.geoJSON(data, {
       pointToLayer: function (feature, latlng) { return drawPoint(name, feature, latlng); },
-      style: function () {
-        return { className: "map-coverage", color: "#3367d6", weight: 2, fillOpacity: 0.12 };
+      style: function (feature) {  // points keep their own classes and colours
+        return feature.properties.kind === "coverage"
+          ? { className: "map-coverage", color: "#3367d6", weight: 2, fillOpacity: 0.12 } : {};
       },
       onEachFeature: function (feature, layer) { layer.bindPopup(popup(feature.properties)); }
     }).eachLayer(function (layer) { group.addLayer(layer); });
+    if (name === "coverage") {  // areas lie under the points, so a click finds the point
+      group.eachLayer(function (layer) { if (layer.bringToBack) { layer.bringToBack(); } });
+    }
     capped[name] = !!data.truncated;
     var note = document.querySelector("[data-capped-for='" + name + "']");
     if (note) { note.hidden = !data.truncated; }

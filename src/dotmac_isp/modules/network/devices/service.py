@@ -301,6 +301,10 @@ def site_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Site | No
     return SiteRepository(session, tenant_id).by_name(name)
 
 
+def device_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Device | None:
+    return DeviceRepository(session, tenant_id).by_name(name)
+
+
 def down_addresses(session: Session, tenant_id: uuid.UUID,
                    addresses: Collection[str]) -> set[str]:
     """Which of the management addresses belong to a device of the tenant that is down."""

@@ -109,6 +109,15 @@ class TopologySettings(BaseModel):
     batch_limit: int = Field(500, ge=1, le=100_000)  # devices read per job run
 
 
+class MapSettings(BaseModel):
+    """The network map (DOTMAC_MAP__*); tile server and geocoder are each tenant's settings."""
+
+    # Most features one layer sends the browser for one view; past it the page says to zoom in
+    max_features: int = Field(2000, ge=1, le=50_000)
+    geocode_batch: int = Field(50, ge=1, le=3600)  # addresses per map.geocode_missing run
+    geocode_retry_hours: int = Field(24, ge=1, le=24 * 365)  # after a failed attempt
+
+
 class RetentionSettings(BaseModel):
     """How long history is kept (DOTMAC_RETENTION__*); the jobs delete in batches."""
 
@@ -200,6 +209,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     topology: TopologySettings = Field(default_factory=TopologySettings)
+    map: MapSettings = Field(default_factory=MapSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
 

@@ -12,6 +12,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
 from dotmac_isp.modules.inventory import demo as inventory_demo
+from dotmac_isp.modules.map import demo as map_demo
 from dotmac_isp.modules.network.ipam import demo as ipam_demo
 from dotmac_isp.modules.services import service as services
 from dotmac_isp.modules.support import demo as support_demo
@@ -64,6 +65,7 @@ def seed(session: Session, settings: Settings) -> SeedResult:
     stories = demo_business.seed_business(session, settings, tenant, result.created)
     demo_invoices.play_history(session, tenant, stories, result.created)
     _seed_inventory(session, tenant, result.created)
+    map_demo.seed(session, settings, tenant.id, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)

@@ -53,6 +53,10 @@ from dotmac_isp.modules.identity import web_setup as identity_setup_web
 from dotmac_isp.modules.identity import web_users as identity_users_web
 from dotmac_isp.modules.inventory import api as inventory_api
 from dotmac_isp.modules.inventory import web as inventory_web
+from dotmac_isp.modules.map import api as map_api
+from dotmac_isp.modules.map import web as map_web
+from dotmac_isp.modules.map import web_customers as map_customers_web
+from dotmac_isp.modules.map import web_settings as map_settings_web
 from dotmac_isp.modules.network.alerts import api as alerts_api
 from dotmac_isp.modules.network.devices import api as devices_api
 from dotmac_isp.modules.network.devices import web as devices_web
@@ -158,6 +162,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(inventory_api.router, prefix=API_PREFIX)
     app.include_router(inventory_web.router)
     app.include_router(topology_web.router)
+    app.include_router(map_api.router, prefix=API_PREFIX)
+    app.include_router(map_web.router)
+    app.include_router(map_settings_web.router)
+    app.include_router(map_customers_web.router)
     app.include_router(devices_edit_web.router)  # before /devices/{id}: it owns /devices/new
     app.include_router(devices_web.router)
     app.include_router(support_lists.router)  # before /admin/support/tickets/{id}

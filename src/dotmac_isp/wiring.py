@@ -29,6 +29,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.radius.tasks",
     "dotmac_isp.modules.network.topology.tasks",
     "dotmac_isp.modules.hotspot.tasks",
+    "dotmac_isp.modules.map.tasks",
     "dotmac_isp.modules.support.tasks",
     "dotmac_isp.modules.notifications.tasks",
 )

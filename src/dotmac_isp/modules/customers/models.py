@@ -93,6 +93,8 @@ def display_name_of(kind: str, first_name: str, last_name: str, company_name: st
 
 class Address(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     __tablename__ = "customer_addresses"
+    # the map reads the addresses in a box: a band of latitude, then longitude
+    __table_args__ = (Index("ix_customer_addresses_tenant_latitude", "tenant_id", "latitude"),)
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True)

@@ -15,6 +15,7 @@ from dotmac_isp.modules.customers.enums import (
     CustomerKind,
     CustomerStatus,
 )
+from dotmac_isp.shared.geo import both_or_neither
 from dotmac_isp.shared.money import CurrencyCode
 
 Phone = Field("", max_length=40, pattern=r"^[0-9+()\-. ]*$")
@@ -57,6 +58,11 @@ class AddressIn(BaseModel):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> AddressIn:
+        both_or_neither(self.latitude, self.longitude)
+        return self
 
 
 class AddressOut(AddressIn):

@@ -32,9 +32,10 @@ CUSTOMER_LABELS = {"kind": "Kind", "first_name": "First name", "last_name": "Las
                    "tax_id": "Tax id", "tax_exempt_reason": "Tax exemption reason",
                    "tags": "Tags", "addresses.line1": "Service address",
                    "addresses.city": "City", "addresses.country": "Country",
+                   "addresses.latitude": "Latitude", "addresses.longitude": "Longitude",
                    "addresses": "Service address"}
 # Errors about the address list as a whole show beside its first line.
-CUSTOMER_FIELDS = {"addresses": "line1"}
+CUSTOMER_FIELDS = {"addresses": "line1", "addresses.0": "latitude"}
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -55,7 +56,9 @@ async def create_customer(request: Request, session: DbSession,
     if str(form.get("line1", "")).strip():
         data["addresses"] = [{"kind": "service", "line1": str(form["line1"]).strip(),
                               "city": str(form.get("city", "")).strip(),
-                              "country": str(form.get("country", "")).strip()}]
+                              "country": str(form.get("country", "")).strip(),
+                              **{k: str(form[k]).strip() for k in ("latitude", "longitude")
+                                 if str(form.get(k, "")).strip()}}]
     valid, errors = validate_form(schemas.CustomerCreate, data, CUSTOMER_LABELS,
                                   CUSTOMER_FIELDS)
     if valid is None:

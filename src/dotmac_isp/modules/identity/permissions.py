@@ -29,6 +29,8 @@ class Permission(StrEnum):
     INVENTORY_WRITE = "inventory:write"
     HOTSPOT_READ = "hotspot:read"
     HOTSPOT_WRITE = "hotspot:write"
+    MAP_READ = "map:read"
+    MAP_WRITE = "map:write"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)
@@ -46,13 +48,13 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Support agent: tickets, customers, subscriber status",
         frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.SERVICES_READ,
                    P.BILLING_READ, P.NETWORK_READ, P.SUPPORT_READ, P.SUPPORT_WRITE,
-                   P.INVENTORY_READ}),
+                   P.INVENTORY_READ, P.MAP_READ}),
     ),
     "network_engineer": (
         "Network engineer: RADIUS, IPAM, devices, subscriptions",
         frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.SERVICES_READ, P.SERVICES_WRITE,
                    P.NETWORK_READ, P.NETWORK_WRITE, P.SUPPORT_READ, P.INVENTORY_READ,
-                   P.INVENTORY_WRITE}),
+                   P.INVENTORY_WRITE, P.MAP_READ, P.MAP_WRITE}),
     ),
     "read_only": ("Read-only: can look at everything, change nothing", READ_PERMISSIONS),
 }

@@ -4,6 +4,7 @@ one query per kind, returning plain rows, never one query per subscription."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -111,4 +112,18 @@ def active_plan_names(session: Session, tenant_id: uuid.UUID,
                        Subscription.status == "active")
                 .order_by(Subscription.created_at, Subscription.id)):
             found.setdefault(customer_id, []).append(name)
+    return found
+
+
+def statuses_by_customer(session: Session, tenant_id: uuid.UUID,
+                         customer_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The statuses of each customer's subscriptions, in one query per 500 customers."""
+    found: dict[uuid.UUID, set[str]] = {}
+    ids = list(customer_ids)
+    repo = SubscriptionRepository(session, tenant_id)
+    for start in range(0, len(ids), 500):
+        stmt = repo.select(Subscription.customer_id, Subscription.status).where(
+            Subscription.customer_id.in_(ids[start:start + 500])).distinct()
+        for customer_id, status in session.execute(stmt):
+            found.setdefault(customer_id, set()).add(status)
     return found

@@ -30,6 +30,9 @@ from dotmac_isp.modules.services.bulk_reads import (
 from dotmac_isp.modules.services.bulk_reads import plan_changes_for as plan_changes_for
 from dotmac_isp.modules.services.bulk_reads import status_changes_for as status_changes_for
 from dotmac_isp.modules.services.bulk_reads import (
+    statuses_by_customer as statuses_by_customer,
+)
+from dotmac_isp.modules.services.bulk_reads import (
     subscriptions_of_customer as subscriptions_of_customer,
 )
 from dotmac_isp.modules.services.changes import IMMEDIATE_WINDOW as IMMEDIATE_WINDOW
@@ -212,3 +215,4 @@ def change_plan(session: Session, tenant_id: uuid.UUID, subscription_id: uuid.UU
         lifecycle.check_backdated(session, sub, request.effective_at, now)
         when = min(request.effective_at, now)
     return changes.apply_plan_change(session, sub, new_plan.id, request.reason, when), None
+

@@ -72,6 +72,7 @@ class Device(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         trigram_index("ix_network_devices_name_trgm", "name"),
         trigram_index("ix_network_devices_ip_trgm", "management_ip"),
         trigram_index("ix_network_devices_serial_trgm", "serial_number"),
+        Index("ix_network_devices_tenant_latitude", "tenant_id", "latitude"),
     )
     __audit_exclude__ = frozenset({
         "snmp_community_enc", "snmp_auth_key_enc", "snmp_priv_key_enc", "ssh_password_enc",
@@ -97,6 +98,9 @@ class Device(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Where the device stands, when not at its site's coordinates (a tower's sector, a CPE)
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), nullable=True)
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), nullable=True)
 
     # SNMP monitoring
     monitoring_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -116,6 +116,9 @@ class _DeviceFields(BaseModel):
         None, description="The subscription a CPE or ONU serves")
     status: DeviceStatus | None = None
     notes: Text | None = Field(None, max_length=5000)
+    latitude: Latitude | None = Field(None, description="where the device stands, when not "
+                                                         "at its site (both or neither)")
+    longitude: Longitude | None = None
     monitoring_enabled: bool | None = None
     snmp_version: SnmpVersion | None = None
     snmp_port: int | None = Field(None, ge=1, le=65535)
@@ -176,6 +179,8 @@ class DeviceOut(ORM):
     subscription_id: uuid.UUID | None
     status: str
     notes: str
+    latitude: Decimal | None
+    longitude: Decimal | None
     monitoring_enabled: bool
     snmp_version: str
     snmp_port: int

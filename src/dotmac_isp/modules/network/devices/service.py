@@ -203,6 +203,8 @@ def create_device(session: Session, settings: Settings, tenant_id: uuid.UUID,
 
 def _validate(session: Session, tenant_id: uuid.UUID, device: Device,
               changed: Collection[str]) -> None:
+    if (device.latitude is None) != (device.longitude is None):
+        raise ValidationFailed("give both latitude and longitude, or neither")
     _check_references(session, tenant_id, device, changed)
     _check_snmp(device)
     _check_backup(device)
@@ -215,7 +217,7 @@ def update_device(session: Session, settings: Settings, tenant_id: uuid.UUID,
     changes = data.model_dump(exclude_unset=True)
     nullable = {"management_ip", "site_id", "parent_device_id", "subscription_id", "cpu_oid",
                 "memory_oid", "snmp_username", "ssh_username", "netmiko_device_type",
-                "backup_command", *_SECRETS}
+                "backup_command", "latitude", "longitude", *_SECRETS}
     changes = {k: v for k, v in changes.items() if v is not None or k in nullable}
     name = changes.get("name")
     if name is not None and name != device.name and repo.by_name(name) is not None:
@@ -297,6 +299,10 @@ def update_interface(session: Session, tenant_id: uuid.UUID, interface_id: uuid.
 
 def site_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Site | None:
     return SiteRepository(session, tenant_id).by_name(name)
+
+
+def device_by_name(session: Session, tenant_id: uuid.UUID, name: str) -> Device | None:
+    return DeviceRepository(session, tenant_id).by_name(name)
 
 
 def down_addresses(session: Session, tenant_id: uuid.UUID,

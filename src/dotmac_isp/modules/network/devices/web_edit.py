@@ -40,6 +40,7 @@ LABELS = {
     "snmp_username": "SNMPv3 user", "snmp_auth_protocol": "SNMPv3 auth protocol",
     "snmp_auth_key": "SNMPv3 auth key", "snmp_priv_protocol": "SNMPv3 privacy protocol",
     "snmp_priv_key": "SNMPv3 privacy key", "poll_interval_seconds": "Poll every (seconds)",
+    "latitude": "Latitude", "longitude": "Longitude",
 }
 SECRETS = ("snmp_community", "snmp_auth_key", "snmp_priv_key")
 TEXTS = ("name", "device_type", "vendor", "model", "serial_number", "firmware_version",
@@ -148,6 +149,8 @@ def _device_data(reader: FormReader, creating: bool) -> dict[str, Any]:
     data["monitoring_enabled"] = reader.checked("monitoring_enabled")
     data["snmp_port"] = reader.whole("snmp_port")
     data["poll_interval_seconds"] = reader.whole("poll_interval_seconds")
+    for key in ("latitude", "longitude"):  # empty: at the site's coordinates
+        data[key] = reader.amount(key)
     data["snmp_username"] = data["snmp_username"] or None
     for key in ("vendor", "model", "serial_number", "firmware_version", "notes"):
         data[key] = data[key] or ("" if not creating else None)
@@ -158,7 +161,8 @@ def _device_data(reader: FormReader, creating: bool) -> dict[str, Any]:
         elif reader.checked(f"clear_{secret}"):
             data[secret] = None
     return {k: v for k, v in data.items()
-            if v is not None or k in ("management_ip", "site_id", "snmp_username", *SECRETS)}
+            if v is not None or k in ("management_ip", "site_id", "snmp_username", *SECRETS)
+            or (k in ("latitude", "longitude") and not creating)}
 
 
 @router.get("/devices/new", response_class=HTMLResponse)
@@ -205,7 +209,7 @@ def edit_device(request: Request, device_id: uuid.UUID, session: DbSession,
     device = service.get_device(session, user.tenant_id, device_id)
     form = {k: getattr(device, k) for k in (*TEXTS, "management_ip", "site_id",
                                             "monitoring_enabled", "snmp_port",
-                                            "poll_interval_seconds")}
+                                            "poll_interval_seconds", "latitude", "longitude")}
     return _device_page(request, session, user, device, form)
 
 

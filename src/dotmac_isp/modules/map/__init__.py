@@ -1,0 +1,1 @@
+"""The network map: coordinates of sites, devices and customers, geocoding, coverage areas."""

@@ -39,6 +39,7 @@ from dotmac_isp.modules.customers import portal_account_web as customers_portal_
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.customers import web_lists as customers_lists
+from dotmac_isp.modules.field import api as field_api
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(services_api.router, prefix=API_PREFIX)
     app.include_router(billing_api.router, prefix=API_PREFIX)
     app.include_router(support_api.router, prefix=API_PREFIX)
+    app.include_router(field_api.router, prefix=API_PREFIX)
+    app.include_router(field_api.templates_router, prefix=API_PREFIX)
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)

@@ -7,6 +7,7 @@ from dotmac_isp.modules.billing import bank_models
 from dotmac_isp.modules.billing import models as billing_models
 from dotmac_isp.modules.billing.gateways import models as gateway_models
 from dotmac_isp.modules.customers import models as customers_models
+from dotmac_isp.modules.field import models as field_models
 from dotmac_isp.modules.identity import models as identity_models
 from dotmac_isp.modules.network.alerts import models as alerts_models
 from dotmac_isp.modules.network.devices import models as devices_models
@@ -26,4 +27,5 @@ metadata = Base.metadata
 MODEL_MODULES = (identity_models, customers_models, services_models, billing_models,
                  bank_models, ipam_models, devices_models, polling_models, backups_models,
                  alerts_models, support_models, support_sla_models, notifications_models,
-                 radius_models, topology_models, jobs_models, gateway_models, sequences)
+                 radius_models, topology_models, jobs_models, gateway_models, field_models,
+                 sequences)

@@ -27,6 +27,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.radius.tasks",
     "dotmac_isp.modules.network.topology.tasks",
     "dotmac_isp.modules.support.tasks",
+    "dotmac_isp.modules.field.tasks",
     "dotmac_isp.modules.notifications.tasks",
 )
 

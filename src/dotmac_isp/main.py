@@ -40,6 +40,7 @@ from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.customers import web_lists as customers_lists
 from dotmac_isp.modules.field import api as field_api
+from dotmac_isp.modules.field import web as field_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(support_lists.router)  # before /admin/support/tickets/{id}
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
+    app.include_router(field_web.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
     app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.field import checklists, history, hooks, schemas
-from dotmac_isp.modules.field.access import Scope, whole_tenant
+from dotmac_isp.modules.field.access import Scope, scope_of, whole_tenant
 from dotmac_isp.modules.field.enums import (
     FINAL,
     TRANSITIONS,
@@ -24,6 +25,9 @@ from dotmac_isp.modules.field.enums import (
 )
 from dotmac_isp.modules.field.models import WorkOrder, WorkOrderHistory
 from dotmac_isp.modules.field.repository import HistoryRepository, WorkOrderRepository
+from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.modules.network.alerts import service as alerts_service
 from dotmac_isp.modules.network.devices import service as devices_service
 from dotmac_isp.modules.services import schemas as services_schemas
@@ -228,3 +232,20 @@ def next_statuses(work_order: WorkOrder) -> list[str]:
     """The moves a person can make by hand (scheduling is done by scheduling)."""
     return [s.value for s in WorkOrderStatus
             if s in TRANSITIONS[WorkOrderStatus(work_order.status)] and s != S.SCHEDULED]
+
+
+def work_orders_box(session: Session, principal: Principal, *,
+                    customer_id: uuid.UUID | None = None, ticket_id: uuid.UUID | None = None,
+                    new_link: str = "") -> dict[str, object]:
+    """What a customer's or a ticket's page shows of its work orders (the template
+    field/_linked.html); nothing for those who may not read work orders."""
+    if not principal.has(Permission.FIELD_READ):
+        return {"work_orders": None}
+    found = list_work_orders(session, scope_of(principal), PageParams(limit=50),
+                             customer_id=customer_id, ticket_id=ticket_id).items
+    zone = ZoneInfo(identity_service.get_tenant(session, principal.tenant_id).timezone)
+
+    def when(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    return {"work_orders": list(found), "new_link": new_link, "wo_when": when}

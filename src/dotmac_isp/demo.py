@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp import demo_activity, demo_business, demo_invoices, demo_metrics, demo_network
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.field import demo as field_demo
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
 from dotmac_isp.modules.network.ipam import demo as ipam_demo
@@ -22,6 +23,7 @@ DEMO_STAFF = (
     ("support@demo.dotmac.example", "Sam Support", "support"),
     ("noc@demo.dotmac.example", "Nia Network", "network_engineer"),
     ("viewer@demo.dotmac.example", "Vic Viewer", "read_only"),
+    ("tech@demo.dotmac.example", "Tunde Technician", "technician"),
 )
 
 
@@ -61,6 +63,7 @@ def seed(session: Session, settings: Settings) -> SeedResult:
     stories = demo_business.seed_business(session, settings, tenant, result.created)
     demo_invoices.play_history(session, tenant, stories, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
+    field_demo.seed_work_orders(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)
     return result

@@ -4,6 +4,7 @@ checklist, moves checked and recorded, done refused until the checklist is ticke
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,7 +14,8 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers import schemas as customer_schemas
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.identity.models import AuditLog, Tenant
-from tests.modules.field.factories import make_technician, set_checklist, slot
+from dotmac_isp.modules.support.settings import SupportSettings
+from tests.modules.field.factories import PNG, make_technician, set_checklist, slot
 from tests.support.customers import make_customer
 from tests.support.factories import StaffUser
 
@@ -147,3 +149,40 @@ def test_a_changed_customer_address_is_not_copied_to_an_existing_work_order(
     patched = client.patch(f"{W}/{order['id']}", headers=admin.headers,
                            json={"address": "New Road", "latitude": "6.5", "longitude": "3.4"})
     assert patched.status_code == 200 and patched.json()["address"] == "New Road"
+
+
+def test_photos_and_signature_are_images_checked_and_stored(
+        client: TestClient, admin: StaffUser, session: Session, settings: Settings,
+        tenant: Tenant, tmp_path: Path) -> None:
+    client.app.state.support_settings = SupportSettings(  # type: ignore[attr-defined]
+        attachments_dir=str(tmp_path / "files"), max_attachment_bytes=4096)
+    order = client.post(W, headers=admin.headers, json={
+        "kind": "repair", "customer_id": str(make_customer(session, tenant).id)}).json()
+    url = f"{W}/{order['id']}/attachments"
+    photo = client.post(url, headers=admin.headers, files={"file": ("ont.png", PNG)},
+                        data={"kind": "photo"})
+    assert photo.status_code == 201, photo.text
+    assert photo.json()["content_type"] == "image/png" and photo.json()["kind"] == "photo"
+    content = client.get(f"{url}/{photo.json()['id']}/content", headers=admin.headers)
+    assert content.content == PNG
+    for name, data, kind, status, words in [
+        ("notes.txt", b"hello", "photo", 422, ".txt files are not accepted"),
+        ("fake.png", b"MZ\x90\x00 not an image", "photo", 422, "not really a .png"),
+        ("sig.jpg", b"\xff\xd8\xff\xe0" + b"0" * 20, "signature", 422,
+         ".jpg files are not accepted; allowed: png"),
+        ("big.png", PNG + b"\x00" * 5000, "photo", 413, "the limit is 4096 bytes"),
+        ("ont.png", PNG, "selfie", 422, "kind: photo or signature"),
+    ]:
+        refused = client.post(url, headers=admin.headers, files={"file": (name, data)},
+                              data={"kind": kind})
+        assert refused.status_code == status, (name, refused.text)
+        assert words in refused.json()["detail"], refused.text
+    signed = client.post(url, headers=admin.headers, files={"file": ("sig.png", PNG)},
+                         data={"kind": "signature"})
+    assert signed.status_code == 201
+    listed = client.get(url, headers=admin.headers).json()["items"]
+    assert [(a["kind"], a["filename"]) for a in listed] == [("photo", "ont.png"),
+                                                            ("signature", "sig.png")]
+    note = client.post(f"{W}/{order['id']}/notes", headers=admin.headers,
+                       json={"body": "Dog in the garden"})
+    assert note.status_code == 201 and note.json()["author_label"] == admin.user.email

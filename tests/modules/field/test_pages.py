@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.field import scheduling, schemas, service
+from dotmac_isp.modules.field import checklists, scheduling, schemas, service
 from dotmac_isp.modules.field.access import whole_tenant
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.support import schemas as support_schemas
@@ -149,3 +149,44 @@ def test_checklist_settings_and_the_linked_pages(client: TestClient, admin: Staf
         assert f'data-work-order="{order.number}"' in shown, url
     assert client.get(f"/admin/support/tickets/{ticket.id}").text.count(
         f"/admin/field/work-orders/new?customer={customer.number}&amp;ticket={ticket.id}") == 1
+
+
+def test_another_tenants_work_order_pages_and_forms_are_not_found(
+        client: TestClient, admin: StaffUser, other_admin: StaffUser, session: Session,
+        settings: Settings, tenant: Tenant) -> None:
+    set_checklist(session, tenant, "repair", [("Check the light", True)])
+    order = make_work_order(session, tenant)
+    tech = make_technician(session, settings, tenant)
+    item = service.get_work_order(session, tenant.id, order.id)
+    [line] = checklists.items_of(session, whole_tenant(tenant.id), item.id)
+    sign_in(client, other_admin.user.email, other_admin.password)
+    base = f"{F}/work-orders/{order.id}"
+    for url in (base, f"{F}/my-day/{order.id}", f"{base}/files/{line.id}"):
+        assert client.get(url).status_code == 404, url
+    token = csrf_of(client.get(f"{F}/work-orders").text)
+    posts = {
+        f"{base}/status": {"status": "cancelled"},
+        f"{base}/edit": {"description": "B was here", "address": "B street",
+                         "duration_minutes": "30"},
+        f"{base}/schedule": {"technician_id": str(tech.user.id), "day": "2030-05-02",
+                             "start": "09:00", "end": "10:00"},
+        f"{base}/checklist/{line.id}": {"done": "1"},
+        f"{base}/notes": {"body": "B was here"},
+        f"{base}/photos": {},
+        f"{base}/signature": {"signature": "data:image/png;base64,AAAA"},
+        f"{F}/board/assign": {"work_order_id": str(order.id), "technician_id":
+                              str(tech.user.id), "day": "2030-05-02", "start": "09:00",
+                              "end": "10:00"},
+    }
+    for url, data in posts.items():
+        response = client.post(url, data={"csrf_token": token, **data},
+                               follow_redirects=False)
+        if url.endswith("/assign"):  # the board comes back with the refusal
+            assert response.status_code == 422 and "work order not found" in response.text
+        else:
+            assert response.status_code == 404, (url, response.status_code)
+    session.expire_all()
+    same = service.get_work_order(session, tenant.id, order.id)
+    assert (same.status, same.description, same.technician_id) == ("new", order.description,
+                                                                    None)
+    assert not checklists.items_of(session, whole_tenant(tenant.id), order.id)[0].done

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.services.enums import SubscriptionStatus
+from tests.modules.field.factories import make_technician, make_work_order
 from tests.modules.network.devices.factories import make_device, make_interface
 from tests.support.customers import make_plan, make_subscription
 from tests.support.factories import StaffUser
@@ -65,8 +66,11 @@ def test_extreme_date_times_get_a_4xx_never_a_5xx(client: TestClient, admin: Sta
     window = client.post("/api/v1/maintenance-windows", headers=admin.headers, json={
         "name": "upgrade", "starts_at": ORDINARY, "ends_at": "2030-01-02T00:00:00Z"})
     assert window.status_code == 201, window.text
+    technician = make_technician(session, settings, tenant)
+    work_order = make_work_order(session, tenant)
     ids = {"subscription_id": subscription.id, "device_id": device.id,
-           "interface_id": interface.id, "window_id": window.json()["id"]}
+           "interface_id": interface.id, "window_id": window.json()["id"],
+           "work_order_id": work_order.id}
     # The rest of a valid request for each operation, so the date-time reaches the service.
     bodies: dict[tuple[str, str], dict[str, Any]] = {
         ("POST", "/api/v1/api-keys"): {"name": "edge", "scopes": ["users:read"]},
@@ -80,6 +84,8 @@ def test_extreme_date_times_get_a_4xx_never_a_5xx(client: TestClient, admin: Sta
         ("GET", "/api/v1/maintenance-windows"): {},
         ("POST", "/api/v1/maintenance-windows"): {"name": "upgrade"},
         ("PATCH", "/api/v1/maintenance-windows/{window_id}"): {},
+        ("POST", "/api/v1/work-orders/{work_order_id}/schedule"): {
+            "technician_id": str(technician.user.id)},
     }
     operations = date_time_operations(client.get("/api/v1/openapi.json").json())
     assert set(operations) <= set(bodies), \

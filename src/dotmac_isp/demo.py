@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp import demo_activity, demo_business, demo_invoices, demo_metrics, demo_network
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.field import demo as field_demo
 from dotmac_isp.modules.identity import schemas, service
 from dotmac_isp.modules.identity.models import Tenant, User
 from dotmac_isp.modules.inventory import demo as inventory_demo
@@ -26,6 +27,7 @@ DEMO_STAFF = (
     ("support@demo.dotmac.example", "Sam Support", "support"),
     ("noc@demo.dotmac.example", "Nia Network", "network_engineer"),
     ("viewer@demo.dotmac.example", "Vic Viewer", "read_only"),
+    ("tech@demo.dotmac.example", "Tunde Technician", "technician"),
 )
 
 
@@ -67,6 +69,7 @@ def seed(session: Session, settings: Settings) -> SeedResult:
     _seed_inventory(session, tenant, result.created)
     map_demo.seed(session, settings, tenant.id, result.created)
     support_demo.seed_tickets(session, tenant, result.created)
+    field_demo.seed_work_orders(session, tenant, result.created)
     demo_activity.seed_activity(session, tenant, result.created)
     demo_metrics.seed_metrics(session, tenant, result.created)
     return result

@@ -44,6 +44,8 @@ from dotmac_isp.modules.customers import web_lists as customers_lists
 from dotmac_isp.modules.hotspot import api as hotspot_api
 from dotmac_isp.modules.hotspot import portal_web as hotspot_portal_web
 from dotmac_isp.modules.hotspot import web as hotspot_web
+from dotmac_isp.modules.field import api as field_api
+from dotmac_isp.modules.field import web as field_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web
@@ -136,6 +138,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(services_api.router, prefix=API_PREFIX)
     app.include_router(billing_api.router, prefix=API_PREFIX)
     app.include_router(support_api.router, prefix=API_PREFIX)
+    app.include_router(field_api.router, prefix=API_PREFIX)
+    app.include_router(field_api.templates_router, prefix=API_PREFIX)
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(hotspot_api.router, prefix=API_PREFIX)
@@ -171,6 +175,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(support_lists.router)  # before /admin/support/tickets/{id}
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
+    app.include_router(field_web.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
     app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)

@@ -8,6 +8,7 @@ from dotmac_isp.modules.billing import models as billing_models
 from dotmac_isp.modules.billing.gateways import models as gateway_models
 from dotmac_isp.modules.customers import models as customers_models
 from dotmac_isp.modules.hotspot import models as hotspot_models
+from dotmac_isp.modules.field import models as field_models
 from dotmac_isp.modules.identity import models as identity_models
 from dotmac_isp.modules.inventory import models as inventory_models
 from dotmac_isp.modules.map import models as map_models
@@ -30,4 +31,4 @@ MODEL_MODULES = (identity_models, customers_models, services_models, billing_mod
                  bank_models, ipam_models, devices_models, polling_models, backups_models,
                  alerts_models, support_models, support_sla_models, notifications_models,
                  radius_models, topology_models, jobs_models, gateway_models,
-                 inventory_models, hotspot_models, map_models, sequences)
+                 inventory_models, hotspot_models, map_models, field_models, sequences)

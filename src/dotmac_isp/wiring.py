@@ -31,6 +31,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.hotspot.tasks",
     "dotmac_isp.modules.map.tasks",
     "dotmac_isp.modules.support.tasks",
+    "dotmac_isp.modules.field.tasks",
     "dotmac_isp.modules.notifications.tasks",
 )
 

@@ -12,6 +12,7 @@ from dotmac_isp.modules.billing.gateways import payment_methods
 from dotmac_isp.modules.customers import portal, schemas, service
 from dotmac_isp.modules.customers.enums import CUSTOMER_TRANSITIONS, CustomerStatus
 from dotmac_isp.modules.customers.web_glance import customer_glance
+from dotmac_isp.modules.field import service as field_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
@@ -91,6 +92,9 @@ def customer_detail(request: Request, customer_id: uuid.UUID, session: DbSession
         "tenant_slug": identity_service.get_tenant(session, user.tenant_id).slug,
         "next_statuses": sorted(s.value for s in
                                 CUSTOMER_TRANSITIONS[CustomerStatus(customer.status)]),
+        **field_service.work_orders_box(
+            session, request.state.principal, customer_id=customer.id,
+            new_link=f"/admin/field/work-orders/new?customer={customer.number}"),
     })
 
 

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     HOTSPOT_WRITE = "hotspot:write"
     MAP_READ = "map:read"
     MAP_WRITE = "map:write"
+    FIELD_READ = "field:read"
+    FIELD_WRITE = "field:write"
+    FIELD_DISPATCH = "field:dispatch"  # assign work orders to technicians and schedule them
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)
@@ -48,13 +51,20 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Support agent: tickets, customers, subscriber status",
         frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.SERVICES_READ,
                    P.BILLING_READ, P.NETWORK_READ, P.SUPPORT_READ, P.SUPPORT_WRITE,
-                   P.INVENTORY_READ, P.MAP_READ}),
+                   P.INVENTORY_READ, P.MAP_READ, P.FIELD_READ, P.FIELD_WRITE, P.FIELD_DISPATCH}),
     ),
     "network_engineer": (
         "Network engineer: RADIUS, IPAM, devices, subscriptions",
         frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.SERVICES_READ, P.SERVICES_WRITE,
                    P.NETWORK_READ, P.NETWORK_WRITE, P.SUPPORT_READ, P.INVENTORY_READ,
-                   P.INVENTORY_WRITE, P.MAP_READ, P.MAP_WRITE}),
+                   P.INVENTORY_WRITE, P.MAP_READ, P.MAP_WRITE, P.FIELD_READ}),
+    ),
+    # Works the jobs assigned to them: holding field:write without field:dispatch limits
+    # what they see of work orders to their own (modules/field/access.py).
+    "technician": (
+        "Field technician: their own work orders, the customers they visit",
+        frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.SERVICES_READ, P.FIELD_READ,
+                   P.FIELD_WRITE}),
     ),
     "read_only": ("Read-only: can look at everything, change nothing", READ_PERMISSIONS),
 }

@@ -164,6 +164,14 @@ def get_user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User
     return UserRepository(session, tenant_id).get(user_id)
 
 
+def lock_user(session: Session, tenant_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Hold the user's row until the transaction ends, so work that must not overlap for
+    one person (their appointments) is checked and written by one transaction at a time."""
+    stmt = UserRepository(session, tenant_id).select(User.id).where(User.id == user_id)
+    if session.scalar(stmt.with_for_update()) is None:
+        raise UserRepository.not_found()
+
+
 def _assignable_role(session: Session, actor: Principal | None, tenant_id: uuid.UUID,
                      role_id: uuid.UUID) -> Role:
     role = RoleRepository(session, tenant_id).find(role_id)

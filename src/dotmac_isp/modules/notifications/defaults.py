@@ -31,6 +31,11 @@ _INVOICE = {"number": "INV-2026-0042", "total": "29.99", "currency": "USD",
             "url": "https://isp.example/portal/invoices/1"}
 
 _TICKET_FOOTER = "\n-- \n{{ tenant.name }} support, ticket {{ ticket.number }}\n"
+_APPOINTMENT = {"number": "WO000007", "kind": "installation", "date": "Tuesday 24 November 2026",
+                "from": "09:00", "to": "12:00", "address": "12 Marina Road, Lagos",
+                "technician": "Tunde", "rescheduled": False}
+_APPOINTMENT_FOOTER = ("\nIf this time does not suit you, reply to this email or call us.\n"
+                       "\n{{ tenant.name }}, work order {{ appointment.number }}\n")
 
 EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
     EventSpec(
@@ -82,6 +87,28 @@ EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
                 "escalation": {"trigger": "breached", "target": "first response",
                                "due_at": "2026-11-23 12:30 UTC",
                                "actions": ["priority raised to urgent"]}}),
+    EventSpec(
+        "field.appointment_scheduled", "To the customer: a visit is booked (or moved).",
+        "{% if appointment.rescheduled %}New time for{% else %}Your{% endif %} "
+        "{{ appointment.kind }} visit: {{ appointment.date }}, {{ appointment.from }}-"
+        "{{ appointment.to }}",
+        "Hello {{ customer.name }},\n\n"
+        "{% if appointment.rescheduled %}Your {{ appointment.kind }} visit has moved. The new "
+        "time is{% else %}Our technician will visit you for your {{ appointment.kind }} on"
+        "{% endif %} {{ appointment.date }} between {{ appointment.from }} and "
+        "{{ appointment.to }}.\n\nAddress: {{ appointment.address }}\n"
+        "{% if appointment.technician %}Technician: {{ appointment.technician }}\n{% endif %}"
+        + _APPOINTMENT_FOOTER,
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "appointment": _APPOINTMENT}),
+    EventSpec(
+        "field.appointment_reminder", "To the customer: a reminder the day before a visit.",
+        "Reminder: {{ appointment.kind }} visit tomorrow, {{ appointment.from }}-"
+        "{{ appointment.to }}",
+        "Hello {{ customer.name }},\n\nA reminder: our technician visits you tomorrow, "
+        "{{ appointment.date }}, between {{ appointment.from }} and {{ appointment.to }}, for "
+        "your {{ appointment.kind }}.\n\nAddress: {{ appointment.address }}\n"
+        + _APPOINTMENT_FOOTER,
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "appointment": _APPOINTMENT}),
     EventSpec(
         "billing.invoice_issued", "To the customer: a new invoice.",
         "Invoice {{ invoice.number }} from {{ tenant.name }}",

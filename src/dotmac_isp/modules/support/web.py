@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.field import service as field_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
@@ -127,6 +128,8 @@ def _detail_page(request: Request, session: Session, user: User, ticket_id: uuid
                                          PageParams(limit=200)).items
     staff = identity_service.list_users(session, user.tenant_id, PageParams(limit=200),
                                         active=True).items
+    customer_number = customers_service.get_customer(session, user.tenant_id,
+                                                     ticket.customer_id).number
     return render(request, "support/detail.html", {
         **_helpers(session, user), **_names(session, user.tenant_id, [ticket]),
         "ticket": ticket, "view": service.ticket_out(session, ticket), "timeline": items,
@@ -137,7 +140,11 @@ def _detail_page(request: Request, session: Session, user: User, ticket_id: uuid
         "next_statuses": [s.value for s in TicketStatus
                           if s in TRANSITIONS[TicketStatus(ticket.status)]],
         "errors": errors or [], "form": {k: v for k, v in (form or {}).items()
-                                         if isinstance(v, str)}},
+                                         if isinstance(v, str)},
+        **field_service.work_orders_box(
+            session, request.state.principal, ticket_id=ticket.id,
+            new_link=f"/admin/field/work-orders/new?customer={customer_number}"
+                     f"&ticket={ticket.id}")},
         status_code=status_code if errors else 200)
 
 

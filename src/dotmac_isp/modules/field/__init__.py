@@ -1,0 +1,1 @@
+"""Field work: work orders, their scheduling, and the technician's day."""

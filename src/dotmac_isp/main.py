@@ -41,11 +41,11 @@ from dotmac_isp.modules.customers import portal_account_web as customers_portal_
 from dotmac_isp.modules.customers import portal_web as customers_portal_web
 from dotmac_isp.modules.customers import web as customers_web
 from dotmac_isp.modules.customers import web_lists as customers_lists
+from dotmac_isp.modules.field import api as field_api
+from dotmac_isp.modules.field import web as field_web
 from dotmac_isp.modules.hotspot import api as hotspot_api
 from dotmac_isp.modules.hotspot import portal_web as hotspot_portal_web
 from dotmac_isp.modules.hotspot import web as hotspot_web
-from dotmac_isp.modules.field import api as field_api
-from dotmac_isp.modules.field import web as field_web
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web

@@ -7,8 +7,8 @@ from dotmac_isp.modules.billing import bank_models
 from dotmac_isp.modules.billing import models as billing_models
 from dotmac_isp.modules.billing.gateways import models as gateway_models
 from dotmac_isp.modules.customers import models as customers_models
-from dotmac_isp.modules.hotspot import models as hotspot_models
 from dotmac_isp.modules.field import models as field_models
+from dotmac_isp.modules.hotspot import models as hotspot_models
 from dotmac_isp.modules.identity import models as identity_models
 from dotmac_isp.modules.inventory import models as inventory_models
 from dotmac_isp.modules.map import models as map_models

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from dotmac_isp.main import create_app
 from dotmac_isp.modules.identity import security
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.db import make_engine, unit_of_work
+from tests.support import demo_db
 from tests.support.factories import StaffUser, make_tenant, make_user
 from tests.support.postgres import postgres_server, scratch_database
 from tests.support.querycount import count_statements
@@ -43,6 +45,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     for backend, reason in _skipped_backends.items():
         terminalreporter.write_line(f"SKIPPED backend {backend}: {reason}", yellow=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller, or a run without xdist
+        demo_db.drop_templates(demo_db.shared_dir(
+            session.config._tmp_path_factory.getbasetemp()))  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +91,59 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_file(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's seeded SQLite demo database; copy it (live_server(demo_file=...)), never
+    open it in place."""
+    return demo_db.sqlite_demo_file(demo_db.shared_dir(tmp_path_factory.getbasetemp()),
+                                    settings)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(engine: Engine, settings: Settings, _postgres: Any,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """This process's copy of the run's demo ISP (seeded once per run and backend), on the
+    same backend as `engine`; tests see it through `demo_db`, rolled back after each."""
+    shared = demo_db.shared_dir(tmp_path_factory.getbasetemp())
+    if engine.dialect.name == "sqlite":
+        url = demo_db.copy_sqlite_demo(shared, settings,
+                                       tmp_path_factory.mktemp("demo") / "demo.db")
+        demo = make_engine(url)
+        yield demo
+        demo.dispose()
+        return
+    with demo_db.postgres_demo_copy(shared, _postgres[0], settings) as url:
+        demo = make_engine(url)
+        yield demo
+        demo.dispose()
+
+
+@pytest.fixture
+def demo_database(demo_engine: Engine) -> Iterator[RollbackDatabase]:
+    connection = demo_engine.connect()
+    outer = connection.begin()
+    try:
+        yield RollbackDatabase(demo_engine, connection)
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def demo_session(demo_database: RollbackDatabase) -> Iterator[Session]:
+    """A session on the seeded demo ISP; whatever the test writes is rolled back."""
+    s = demo_database.factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def demo_client(settings: Settings, demo_database: RollbackDatabase) -> Iterator[TestClient]:
+    app = create_app(settings, demo_database, configure_logs=False)  # type: ignore[arg-type]
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
 
 
 @pytest.fixture

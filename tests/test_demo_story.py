@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dotmac_isp import demo
-from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.models import BillingRun, Invoice, InvoiceLine
 from dotmac_isp.modules.identity.models import Tenant
@@ -19,9 +18,8 @@ from dotmac_isp.modules.reports.dashboard import build_dashboard
 from dotmac_isp.modules.services.models import Subscription
 
 
-def test_demo_charts_cover_months_and_invoices_add_up(session: Session,
-                                                      settings: Settings) -> None:
-    demo.seed(session, settings)
+def test_demo_charts_cover_months_and_invoices_add_up(demo_session: Session) -> None:
+    session = demo_session
     tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
     today = billing.tenant_today(session, tenant.id)
     dash = build_dashboard(session, tenant, ALL_PERMISSIONS)

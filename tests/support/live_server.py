@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -35,10 +36,13 @@ def _free_port() -> int:
 
 @contextmanager
 def live_server(settings: Settings, workdir: Path, *, own_public_url: bool = False,
-                **updates: Any) -> Iterator[LiveServer]:
+                demo_file: Path | None = None, **updates: Any) -> Iterator[LiveServer]:
     """`own_public_url`: links the app builds for the outside (a gateway's return address)
-    point at this server; `updates` replace other settings."""
+    point at this server; `demo_file`: start from a copy of this seeded demo database (the
+    `demo_sqlite_file` fixture); `updates` replace other settings."""
     url = f"sqlite:///{workdir / 'live.db'}"
+    if demo_file is not None:
+        shutil.copyfile(demo_file, workdir / "live.db")
     db_migrate.upgrade(url)
     port = _free_port()
     if own_public_url:

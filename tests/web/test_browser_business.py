@@ -4,6 +4,7 @@ with confirmation, and a customer signing in to the portal."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,10 +18,10 @@ CONFIRM = "form[action*=confirm] button[type=submit]"
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(settings, tmp_path_factory.mktemp("demo")) as live:
-        with live.database.unit_of_work() as session:
-            demo.seed(session, live.settings)
+def server(settings: Settings, demo_sqlite_file: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(settings, tmp_path_factory.mktemp("demo"),
+                     demo_file=demo_sqlite_file) as live:
         yield live
 
 

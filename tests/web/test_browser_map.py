@@ -6,6 +6,7 @@ the coverage check answers for a point in the fibre area and in its hole."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,11 +23,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings,
+def server(settings: Settings, demo_sqlite_file: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, int, int]]:
-    with live_server(settings, tmp_path_factory.mktemp("browser-map")) as live:
+    with live_server(settings, tmp_path_factory.mktemp("browser-map"),
+                     demo_file=demo_sqlite_file) as live:
         with live.database.unit_of_work() as session:
-            demo.seed(session, live.settings)
             tenant_id = session.scalars(select(Tenant.id).where(
                 Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
             sites = session.scalar(select(func.count()).select_from(Site).where(

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from dotmac_isp import demo
 from dotmac_isp.config import Settings
 from tests.support.browser import browser_page
 from tests.support.live_server import LiveServer, live_server
@@ -22,10 +21,10 @@ SHOTS = Path(os.environ.get("DOTMAC_SCREENSHOTS_DIR",
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(settings, tmp_path_factory.mktemp("shots")) as live:
-        with live.database.unit_of_work() as session:
-            demo.seed(session, live.settings)
+def server(settings: Settings, demo_sqlite_file: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(settings, tmp_path_factory.mktemp("shots"),
+                     demo_file=demo_sqlite_file) as live:
         yield live
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from dotmac_isp import demo
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers.models import Customer
 from dotmac_isp.modules.network.ipam.models import Allocation
@@ -20,10 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(settings, tmp_path_factory.mktemp("search")) as live:
-        with live.database.unit_of_work() as session:
-            demo.seed(session, live.settings)
+def server(settings: Settings, demo_sqlite_file: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(settings, tmp_path_factory.mktemp("search"),
+                     demo_file=demo_sqlite_file) as live:
         yield live
 
 

@@ -16,8 +16,8 @@ from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.pagination import PageParams
 
 
-def test_demo_stockroom(session: Session, settings: Settings) -> None:
-    demo.seed(session, settings)
+def test_demo_stockroom(demo_session: Session, settings: Settings) -> None:
+    session = demo_session
     tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
     locations = {loc.name: loc for loc in catalogue.list_locations(
         session, tenant.id, PageParams(limit=10)).items}

@@ -12,8 +12,8 @@ from dotmac_isp.modules.identity.permissions import ALL_PERMISSIONS
 from dotmac_isp.modules.reports.dashboard import build_dashboard
 
 
-def test_demo_seed_fills_the_dashboard(session: Session, settings: Settings) -> None:
-    demo.seed(session, settings)
+def test_demo_seed_fills_the_dashboard(demo_session: Session, settings: Settings) -> None:
+    session = demo_session
     tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
     dash = build_dashboard(session, tenant, ALL_PERMISSIONS)
     assert dash.sessions_online > 100 and dash.devices_down == 2

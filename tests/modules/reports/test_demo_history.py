@@ -32,10 +32,9 @@ def _counts(session: Session) -> list[int]:
             for m in (DeviceRollup, DeviceSample, InterfaceRollup, InterfaceSample)]
 
 
-def test_demo_seed_gives_devices_a_week_of_charts(session: Session, settings: Settings,
-                                                  client: TestClient) -> None:
-    demo.seed(session, settings)
-    session.flush()
+def test_demo_seed_gives_devices_a_week_of_charts(demo_session: Session, settings: Settings,
+                                                  demo_client: TestClient) -> None:
+    session, client = demo_session, demo_client
     tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
     admin = session.scalars(select(User).where(User.email == demo.DEMO_ADMIN_EMAIL)).one()
     headers = {"Authorization": f"Bearer {access_token(settings, admin)}"}
@@ -64,8 +63,8 @@ def test_demo_seed_gives_devices_a_week_of_charts(session: Session, settings: Se
     assert _counts(session) == before
 
 
-def test_demo_seed_leaves_months_of_billing(session: Session, settings: Settings) -> None:
-    demo.seed(session, settings)
+def test_demo_seed_leaves_months_of_billing(demo_session: Session, settings: Settings) -> None:
+    session = demo_session
     tenant = session.scalars(select(Tenant).where(Tenant.slug == demo.DEMO_TENANT_SLUG)).one()
     dash = build_dashboard(session, tenant, ALL_PERMISSIONS)
     months_with_revenue = [m for m, amount in dash.revenue_by_month if amount > 0]

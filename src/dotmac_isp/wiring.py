@@ -33,7 +33,9 @@ JOB_MODULES: tuple[str, ...] = (
 
 def install() -> None:
     from dotmac_isp.modules.identity import audit
+    from dotmac_isp.shared import row_scope
 
     audit.install()
+    row_scope.install("customers")  # reseller staff see only their customers' rows
     for name in (*HANDLER_MODULES, *JOB_MODULES):
         importlib.import_module(name)

@@ -57,7 +57,25 @@ def _add_reseller_column(table: str) -> None:
                               ["reseller_id"], ["id"])
 
 
+# What the built-in roles gain: they hold every permission (admin) or every read (read_only).
+NEW_PERMISSIONS = {"admin": ["resellers:read", "resellers:write"],
+                   "read_only": ["resellers:read"]}
+
+
+def _grant_builtin_roles() -> None:
+    bind = op.get_bind()
+    roles = sa.table("roles", sa.column("id", sa.Uuid()), sa.column("name", sa.String()),
+                     sa.column("is_builtin", sa.Boolean()), sa.column("permissions", sa.JSON()))
+    for name, granted in NEW_PERMISSIONS.items():
+        rows = bind.execute(sa.select(roles.c.id, roles.c.permissions).where(
+            roles.c.name == name, roles.c.is_builtin.is_(True))).all()
+        for role_id, held in rows:
+            merged = sorted(set(held or []) | set(granted))
+            bind.execute(roles.update().where(roles.c.id == role_id).values(permissions=merged))
+
+
 def upgrade() -> None:
+    _grant_builtin_roles()
     op.create_table(
         "resellers",
         sa.Column("name", sa.String(length=200), nullable=False),

@@ -25,6 +25,8 @@ class Permission(StrEnum):
     NETWORK_WRITE = "network:write"
     SUPPORT_READ = "support:read"
     SUPPORT_WRITE = "support:write"
+    RESELLERS_READ = "resellers:read"
+    RESELLERS_WRITE = "resellers:write"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)

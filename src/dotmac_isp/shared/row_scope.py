@@ -1,0 +1,121 @@
+"""Row scope inside a tenant: a session opened for a reseller's staff reads and writes only
+the reseller's customers and the rows that belong to them, whoever wrote the query.
+
+The tenant filter lives in the repositories; this scope is one more filter added to every ORM
+statement the session runs (SELECT, UPDATE, DELETE, relationship loads, subqueries): the
+owner table (customers) by its reseller_id, and every mapped table with a customer_id
+foreign key to it by that key. A row outside the scope is simply not there, so every lookup
+answers 404 exactly as another tenant's row would. Tables added later are scoped by the same
+rule without a change here. Core statements on bare tables (bulk watermark updates, RADIUS
+accounting) are not ORM statements and are not scoped; nothing a reseller's staff reaches
+uses them on customer rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from dotmac_isp.shared.db import Base
+from dotmac_isp.shared.errors import Forbidden
+
+SCOPE_KEY = "row_scope"
+SCOPE_COLUMN = "reseller_id"  # on the owner table (and on staff users)
+CHILD_COLUMN = "customer_id"  # on the tables that belong to an owner row
+
+
+@dataclass(frozen=True)
+class RowScope:
+    tenant_id: uuid.UUID
+    reseller_id: uuid.UUID
+
+
+@dataclass
+class _Config:
+    owner_table: str = ""
+    owner: Any = None  # the owner's mapped class, found on first use
+    children: tuple[Any, ...] = ()
+
+
+_config = _Config()
+
+
+def install(owner_table: str) -> None:
+    """Scope sessions by the owner table's reseller_id (called once, by the wiring)."""
+    if _config.owner_table == owner_table:
+        return
+    _config.owner_table, _config.owner, _config.children = owner_table, None, ()
+    if not event.contains(Session, "do_orm_execute", _add_criteria):
+        event.listen(Session, "do_orm_execute", _add_criteria)
+        event.listen(Session, "before_flush", _stamp_new_rows)
+
+
+def enter(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID | None) -> None:
+    """From now on this session sees only the reseller's rows (None: the whole tenant)."""
+    if reseller_id is None:
+        session.info.pop(SCOPE_KEY, None)
+    else:
+        session.info[SCOPE_KEY] = RowScope(tenant_id, reseller_id)
+
+
+def current(session: Session) -> RowScope | None:
+    scope = session.info.get(SCOPE_KEY)
+    return scope if isinstance(scope, RowScope) else None
+
+
+def _resolve() -> tuple[Any, tuple[Any, ...]]:
+    if _config.owner is None:
+        owner, children = None, []
+        for mapper in Base.registry.mappers:
+            table = mapper.local_table
+            if not isinstance(table, Table):
+                continue
+            if table.name == _config.owner_table:
+                owner = mapper.class_
+            column = table.c.get(CHILD_COLUMN)
+            if column is not None and any(fk.column.table.name == _config.owner_table
+                                          for fk in column.foreign_keys):
+                children.append(mapper.class_)
+        if owner is None:
+            raise RuntimeError(f"row scope: no mapped table named {_config.owner_table}")
+        _config.owner, _config.children = owner, tuple(children)
+    return _config.owner, _config.children
+
+
+def _add_criteria(state: ORMExecuteState) -> None:
+    scope = current(state.session)
+    if scope is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the statement that loaded the parent carried the criteria down
+    owner, children = _resolve()
+    table = owner.__table__
+    tenant_id, reseller_id = scope.tenant_id, scope.reseller_id
+    owned = (select(table.c.id)
+             .where(table.c.tenant_id == tenant_id, table.c.reseller_id == reseller_id))
+    options = [with_loader_criteria(owner, lambda cls: cls.reseller_id == reseller_id,
+                                    include_aliases=True)]
+    options += [with_loader_criteria(child, lambda cls: cls.customer_id.in_(owned),
+                                     include_aliases=True) for child in children]
+    state.statement = state.statement.options(*options)
+
+
+def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    """A customer created by a reseller's staff is the reseller's; they cannot move one."""
+    scope = current(session)
+    if scope is None:
+        return
+    owner, _children = _resolve()
+    for obj in session.new:
+        if isinstance(obj, owner):
+            given = getattr(obj, SCOPE_COLUMN)
+            if given is not None and given != scope.reseller_id:
+                raise Forbidden("reseller staff create customers for their own reseller only")
+            setattr(obj, SCOPE_COLUMN, scope.reseller_id)
+    for obj in session.dirty:
+        if isinstance(obj, owner) and getattr(obj, SCOPE_COLUMN) != scope.reseller_id:
+            raise Forbidden("reseller staff cannot move a customer to another reseller")

@@ -85,6 +85,12 @@ def list_customers(session: Session, tenant_id: uuid.UUID, params: PageParams, *
                                          also_ids=also_ids, reseller=reseller))
 
 
+def count_of_reseller(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID) -> int:
+    repo = CustomerRepository(session, tenant_id)
+    return session.scalar(repo.select(func.count()).where(Customer.reseller_id == reseller_id)
+                          ) or 0
+
+
 EXPORT_CHUNK = 500
 
 

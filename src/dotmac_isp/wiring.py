@@ -28,6 +28,7 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.topology.tasks",
     "dotmac_isp.modules.support.tasks",
     "dotmac_isp.modules.notifications.tasks",
+    "dotmac_isp.modules.resellers.tasks",
 )
 
 

@@ -36,6 +36,10 @@ FIELDS = ("kind", "occurred_on", "customer_id", "source_id", "invoice_id", "plan
           "description", "base_amount", "percent", "amount")
 
 
+def zone_of(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def month_bounds(first: date) -> tuple[date, date]:
     start = first.replace(day=1)
     following = (start + timedelta(days=32)).replace(day=1)
@@ -50,7 +54,7 @@ def previous_month(day: date) -> date:
 def compute_lines(session: Session, tenant_id: uuid.UUID, reseller: Reseller,
                   first: date) -> list[commissions.Line]:
     tenant = identity_service.get_tenant(session, tenant_id)
-    zone = ZoneInfo(tenant.timezone)
+    zone = zone_of(tenant.timezone)
     start, last = month_bounds(first)
     since = datetime.combine(start, time(), zone)
     until = datetime.combine(last + timedelta(days=1), time(), zone)

@@ -6,9 +6,10 @@ statement the session runs (SELECT, UPDATE, DELETE, relationship loads, subqueri
 owner table (customers) by its reseller_id, and every mapped table with a customer_id
 foreign key to it by that key. A row outside the scope is simply not there, so every lookup
 answers 404 exactly as another tenant's row would. Tables added later are scoped by the same
-rule without a change here. Core statements on bare tables (bulk watermark updates, RADIUS
-accounting) are not ORM statements and are not scoped; nothing a reseller's staff reaches
-uses them on customer rows.
+rule without a change here, and so are rows keyed to those rows (a ticket's attachments, a
+subscription's add-ons) by a foreign key to them. Core statements on bare tables (bulk
+watermark updates, RADIUS accounting) are not ORM statements and are not scoped; nothing a
+reseller's staff reaches uses them on customer rows.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class _Config:
     owner_table: str = ""
     owner: Any = None  # the owner's mapped class, found on first use
     children: tuple[Any, ...] = ()
+    # rows keyed to a child row instead (a ticket's attachment, a subscription's add-on):
+    # (class, foreign key column name, the child class it points at)
+    grandchildren: tuple[tuple[Any, str, Any], ...] = ()
 
 
 _config = _Config()
@@ -48,7 +52,7 @@ def install(owner_table: str) -> None:
     """Scope sessions by the owner table's reseller_id (called once, by the wiring)."""
     if _config.owner_table == owner_table:
         return
-    _config.owner_table, _config.owner, _config.children = owner_table, None, ()
+    _config.owner_table, _config.owner = owner_table, None
     if not event.contains(Session, "do_orm_execute", _add_criteria):
         event.listen(Session, "do_orm_execute", _add_criteria)
         event.listen(Session, "before_flush", _stamp_new_rows)
@@ -67,23 +71,33 @@ def current(session: Session) -> RowScope | None:
     return scope if isinstance(scope, RowScope) else None
 
 
-def _resolve() -> tuple[Any, tuple[Any, ...]]:
+def _resolve() -> tuple[Any, tuple[Any, ...], tuple[tuple[Any, str, Any], ...]]:
     if _config.owner is None:
         owner, children = None, []
-        for mapper in Base.registry.mappers:
-            table = mapper.local_table
-            if not isinstance(table, Table):
-                continue
+        tables: list[tuple[Any, Table]] = [
+            (m.class_, m.local_table) for m in Base.registry.mappers
+            if isinstance(m.local_table, Table)]
+        for cls, table in tables:
             if table.name == _config.owner_table:
-                owner = mapper.class_
+                owner = cls
             column = table.c.get(CHILD_COLUMN)
             if column is not None and any(fk.column.table.name == _config.owner_table
                                           for fk in column.foreign_keys):
-                children.append(mapper.class_)
+                children.append(cls)
         if owner is None:
             raise RuntimeError(f"row scope: no mapped table named {_config.owner_table}")
+        by_table = {c.__table__.name: c for c in children}
+        grandchildren = []
+        for cls, table in tables:
+            if cls is owner or cls in children:
+                continue
+            links = [(column.key, by_table[fk.column.table.name]) for column in table.c
+                     for fk in column.foreign_keys if fk.column.table.name in by_table]
+            if links:
+                grandchildren.append((cls, *links[0]))
         _config.owner, _config.children = owner, tuple(children)
-    return _config.owner, _config.children
+        _config.grandchildren = tuple(grandchildren)
+    return _config.owner, _config.children, _config.grandchildren
 
 
 def _add_criteria(state: ORMExecuteState) -> None:
@@ -92,7 +106,7 @@ def _add_criteria(state: ORMExecuteState) -> None:
         return
     if state.is_column_load or state.is_relationship_load:
         return  # the statement that loaded the parent carried the criteria down
-    owner, children = _resolve()
+    owner, children, grandchildren = _resolve()
     table = owner.__table__
     tenant_id, reseller_id = scope.tenant_id, scope.reseller_id
     owned = (select(table.c.id)
@@ -101,6 +115,12 @@ def _add_criteria(state: ORMExecuteState) -> None:
                                     include_aliases=True)]
     options += [with_loader_criteria(child, lambda cls: cls.customer_id.in_(owned),
                                      include_aliases=True) for child in children]
+    # A plain expression, not a lambda (the column's name differs per table): aliases of these
+    # tables are not covered, and none is used.
+    options += [with_loader_criteria(
+        cls, getattr(cls, column).in_(select(parent.__table__.c.id).where(
+            parent.__table__.c.customer_id.in_(owned))))
+        for cls, column, parent in grandchildren]
     state.statement = state.statement.options(*options)
 
 
@@ -109,7 +129,7 @@ def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
     scope = current(session)
     if scope is None:
         return
-    owner, _children = _resolve()
+    owner = _resolve()[0]
     for obj in session.new:
         if isinstance(obj, owner):
             given = getattr(obj, SCOPE_COLUMN)

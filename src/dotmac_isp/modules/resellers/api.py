@@ -120,10 +120,10 @@ def set_rule(reseller_id: uuid.UUID, body: schemas.RuleIn, session: DbSession,
     return service.set_rule(session, principal.tenant_id, reseller_id, body)
 
 
-@router.delete("/{reseller_id}/rules/{rule_id}", status_code=204)
-def delete_rule(reseller_id: uuid.UUID, rule_id: uuid.UUID, session: DbSession,
+@router.delete("/{reseller_id}/rules/{commission_rule_id}", status_code=204)
+def delete_rule(reseller_id: uuid.UUID, commission_rule_id: uuid.UUID, session: DbSession,
                 principal: Principal = WRITE) -> Response:
-    service.delete_rule(session, principal.tenant_id, reseller_id, rule_id)
+    service.delete_rule(session, principal.tenant_id, reseller_id, commission_rule_id)
     return Response(status_code=204)
 
 

@@ -49,7 +49,7 @@ def test_jobs_run_takes_a_date(tmp_path: Path, settings: Settings) -> None:
     undated = run(env, "jobs", "run", "support.check_sla", "--date", "2026-04-04")
     assert undated.returncode == 1
     assert ("support.check_sla does not act on a date; --date is for: "
-            "billing.charge_autopay, billing.dunning, resellers.commission_statements"
-            in undated.stderr)
+            "billing.charge_autopay, billing.dunning, billing.run_recurring, "
+            "resellers.commission_statements" in undated.stderr)
     listed = run(env, "jobs", "list")
     assert "billing.dunning" in listed.stdout and "(takes --date)" in listed.stdout

@@ -50,6 +50,6 @@ def test_jobs_run_takes_a_date(tmp_path: Path, settings: Settings) -> None:
     assert undated.returncode == 1
     assert ("support.check_sla does not act on a date; --date is for: "
             "billing.charge_autopay, billing.dunning, billing.run_recurring, "
-            "field.send_reminders" in undated.stderr)
+            "field.send_reminders, resellers.commission_statements" in undated.stderr)
     listed = run(env, "jobs", "list")
     assert "billing.dunning" in listed.stdout and "(takes --date)" in listed.stdout

@@ -72,6 +72,10 @@ from dotmac_isp.modules.network.topology import api as topology_api
 from dotmac_isp.modules.network.topology import web as topology_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.reports import web as reports_web
+from dotmac_isp.modules.resellers import api as resellers_api
+from dotmac_isp.modules.resellers import portal_web as resellers_portal_web
+from dotmac_isp.modules.resellers import web as resellers_web
+from dotmac_isp.modules.resellers import web_statements as resellers_statements_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.services import web_lists as services_lists
@@ -143,6 +147,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(hotspot_api.router, prefix=API_PREFIX)
+    app.include_router(resellers_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(reports_web.router)
     app.include_router(identity_users_web.router)
@@ -197,6 +202,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(radius_web.router)
     app.include_router(hotspot_web.router)
     app.include_router(hotspot_portal_web.router)
+    app.include_router(resellers_statements_web.router)  # before /admin/resellers/{id}
+    app.include_router(resellers_web.router)
+    app.include_router(resellers_portal_web.router)
     app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

@@ -33,12 +33,15 @@ JOB_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.support.tasks",
     "dotmac_isp.modules.field.tasks",
     "dotmac_isp.modules.notifications.tasks",
+    "dotmac_isp.modules.resellers.tasks",
 )
 
 
 def install() -> None:
     from dotmac_isp.modules.identity import audit
+    from dotmac_isp.shared import row_scope
 
     audit.install()
+    row_scope.install("customers")  # reseller staff see only their customers' rows
     for name in (*HANDLER_MODULES, *JOB_MODULES):
         importlib.import_module(name)

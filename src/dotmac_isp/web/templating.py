@@ -77,6 +77,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     if pending:
         ctx["flashes"] = [*ctx.get("flashes", []), *pending]
     ctx.setdefault("principal", getattr(request.state, "principal", None))
+    ctx.setdefault("brand", getattr(request.state, "brand", None))  # a reseller's, in portal
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
 
 

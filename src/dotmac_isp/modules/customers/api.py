@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from dotmac_isp.modules.customers import csv_io, portal, schemas, search, service
 from dotmac_isp.modules.customers.enums import CustomerKind, CustomerStatus
 from dotmac_isp.modules.customers.models import Address, Contact, Customer, PortalAccount
+from dotmac_isp.modules.customers.repository import DIRECT
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession, get_database, require
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
@@ -31,9 +32,24 @@ def list_customers(session: DbSession, paging: Paging,
                                                      "RADIUS username or IP address"),
                    status: CustomerStatus | None = None, kind: CustomerKind | None = None,
                    tag: str | None = Query(None, max_length=40),
+                   reseller: str | None = Query(None, max_length=36,
+                                                description="a reseller's id, or 'none' for "
+                                                            "the tenant's own customers"),
                    principal: Principal = require(P.CUSTOMERS_READ)) -> Page[Customer]:
     return search.find_customers(session, principal.tenant_id, paging, query=q,
-                                 status=status, kind=kind, tag=tag)
+                                 status=status, kind=kind, tag=tag,
+                                 reseller=reseller_filter(reseller))
+
+
+def reseller_filter(value: str | None) -> uuid.UUID | str | None:
+    """The reseller filter as typed: a reseller's id, 'none', or nothing."""
+    if not value or value == DIRECT:
+        return value or None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed("reseller: give a reseller's id or 'none'",
+                               extra={"field": "reseller"}) from None
 
 
 @router.post("", response_model=schemas.CustomerOut, status_code=201)

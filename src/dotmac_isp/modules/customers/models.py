@@ -43,6 +43,7 @@ class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         Index("ix_customers_tenant_created", "tenant_id", "created_at", "id"),
         Index("ix_customers_tenant_sort_name", "tenant_id", text(SORT_NAME_SQL), "id"),
         trigram_index("ix_customers_search_trgm", "search_text"),
+        Index("ix_customers_tenant_reseller", "tenant_id", "reseller_id", "id"),
     )
     __audit_exclude__ = frozenset({"search_text"})
 
@@ -61,6 +62,9 @@ class Customer(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # the reseller who brought the customer; its staff see only their customers
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("resellers.id"), nullable=True)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # which emails the customer wants (chosen in the portal); all on until they say otherwise
     notify_invoices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from dotmac_isp.modules.billing.gateways import accounts as gateway_accounts
 from dotmac_isp.modules.customers import portal, portal_overview, service
-from dotmac_isp.modules.customers.models import PortalAccount
+from dotmac_isp.modules.customers.models import Customer, PortalAccount
 from dotmac_isp.modules.customers.repository import PortalAccountRepository
 from dotmac_isp.modules.identity import notify, web_sessions
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import AppSettings, DbSession
 from dotmac_isp.modules.identity.models import Tenant
+from dotmac_isp.modules.resellers import lookup as reseller_lookup
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.web.templating import LoginRequired, render, verify_csrf
 
@@ -42,6 +43,10 @@ def signed_in_account(request: Request, session: DbSession, tenant: Tenant) -> P
         for key in KEYS:
             request.session.pop(key, None)
         raise LoginRequired(f"/portal/{tenant.slug}", login_path=f"/portal/{tenant.slug}/login")
+    # a reseller's customer sees the reseller's brand on every portal page
+    reseller_id = session.scalar(select(Customer.reseller_id).where(
+        Customer.tenant_id == tenant.id, Customer.id == account.customer_id))
+    request.state.brand = reseller_lookup.brand(session, tenant.id, reseller_id=reseller_id)
     return account
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, Text, and_, or_, select
 from dotmac_isp.modules.customers.models import Address, Contact, Customer, PortalAccount
 from dotmac_isp.shared.tenancy import TenantRepository
 
+DIRECT = "none"  # the reseller filter's value for the tenant's own customers
 _NON_DIGITS = re.compile(r"\D+")
 _PHONE_LIKE = re.compile(r"^\+?[\d()\-.]*\d{4}[\d()\-.]*$")
 
@@ -30,7 +31,8 @@ class CustomerRepository(TenantRepository[Customer]):
 
     def search(self, query: str | None = None, *, status: str | None = None,
                kind: str | None = None, tag: str | None = None,
-               also_ids: Sequence[uuid.UUID] = ()) -> Select[Any]:
+               also_ids: Sequence[uuid.UUID] = (),
+               reseller: uuid.UUID | str | None = None) -> Select[Any]:
         """Customers whose search text holds every term (a LIKE '%term%' that a trigram
         index serves on PostgreSQL), or whose id is in also_ids (found another way)."""
         stmt = self.select().order_by(Customer.number)
@@ -47,6 +49,10 @@ class CustomerRepository(TenantRepository[Customer]):
             stmt = stmt.where(Customer.status == status)
         if kind:
             stmt = stmt.where(Customer.kind == kind)
+        if reseller == DIRECT:
+            stmt = stmt.where(Customer.reseller_id.is_(None))
+        elif isinstance(reseller, uuid.UUID):
+            stmt = stmt.where(Customer.reseller_id == reseller)
         if tag:
             # JSON containment differs by database; tags are short, so match the JSON text.
             stmt = stmt.where(Customer.tags.cast(Text()).like(f'%"{tag.lower()}"%'))

@@ -113,6 +113,9 @@ class CustomerBase(BaseModel):
 
 class CustomerCreate(CustomerBase):
     status: CustomerStatus = CustomerStatus.LEAD
+    reseller_id: uuid.UUID | None = Field(
+        None, description="the reseller who brought the customer (reseller staff: their own, "
+                          "set for them)")
     currency: CurrencyCode | None = None
     addresses: list[AddressIn] = Field(default_factory=list, max_length=20)
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
@@ -143,6 +146,8 @@ class CustomerUpdate(BaseModel):
     tags: list[str] | None = Field(None, max_length=MAX_TAGS)
     custom_fields: dict[str, Any] | None = None
     notes: str | None = Field(None, max_length=10_000)
+    reseller_id: uuid.UUID | None = Field(
+        None, description="move the customer to this reseller; null: the tenant's own")
 
     @field_validator("tags")
     @classmethod
@@ -179,6 +184,7 @@ class CustomerOut(BaseModel):
     tags: list[str]
     custom_fields: dict[str, Any]
     notes: str
+    reseller_id: uuid.UUID | None = None
     status_changed_at: datetime
     created_at: datetime
     updated_at: datetime
@@ -196,6 +202,7 @@ class CustomerSummary(BaseModel):
     email: str
     phone: str
     tags: list[str]
+    reseller_id: uuid.UUID | None = None
     created_at: datetime
 
 

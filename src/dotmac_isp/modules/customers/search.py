@@ -39,6 +39,7 @@ def find_customers(
     status: str | None = None,
     kind: str | None = None,
     tag: str | None = None,
+    reseller: uuid.UUID | str | None = None,
 ) -> Page[Customer]:
     """The customer list, searched by everything a customer is known by."""
     return service.list_customers(
@@ -50,4 +51,5 @@ def find_customers(
         kind=kind,
         tag=tag,
         also_ids=related_customer_ids(session, tenant_id, query),
+        reseller=reseller,
     )

@@ -19,6 +19,7 @@ from dotmac_isp.modules.customers.repository import (
     build_search_text,
 )
 from dotmac_isp.modules.identity import service as identity_service
+from dotmac_isp.modules.resellers import lookup as reseller_lookup
 from dotmac_isp.shared import sequences
 from dotmac_isp.shared.errors import Conflict, InvalidState
 from dotmac_isp.shared.pagination import Page, PageParams
@@ -40,6 +41,7 @@ def new_customer(data: schemas.CustomerCreate, tenant_id: uuid.UUID, number: str
     """Build (not add) a customer with its addresses and contacts."""
     customer = Customer(
         tenant_id=tenant_id, number=number, kind=data.kind.value, status=data.status.value,
+        reseller_id=data.reseller_id,
         first_name=data.first_name.strip(), last_name=data.last_name.strip(),
         company_name=data.company_name.strip(), email=(data.email or "").lower(),
         phone=data.phone.strip(), tax_id=data.tax_id.strip(), tax_exempt=data.tax_exempt,
@@ -58,8 +60,11 @@ def new_customer(data: schemas.CustomerCreate, tenant_id: uuid.UUID, number: str
 
 def create_customer(session: Session, tenant_id: uuid.UUID,
                     data: schemas.CustomerCreate) -> Customer:
-    """Create a customer with the next readable number of the tenant."""
+    """Create a customer with the next readable number of the tenant (a reseller's staff
+    create it for their reseller)."""
     tenant = identity_service.get_tenant(session, tenant_id)
+    if data.reseller_id is not None:
+        reseller_lookup.check_assignable(session, tenant_id, data.reseller_id)
     number = format_number(sequences.next_value(session, tenant_id, NUMBER_COUNTER))
     customer = new_customer(data, tenant_id, number, tenant.currency)
     return CustomerRepository(session, tenant_id).add(customer)
@@ -73,10 +78,17 @@ def get_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID,
 def list_customers(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
                    query: str | None = None, status: str | None = None,
                    kind: str | None = None, tag: str | None = None,
-                   also_ids: Sequence[uuid.UUID] = ()) -> Page[Customer]:
+                   also_ids: Sequence[uuid.UUID] = (),
+                   reseller: uuid.UUID | str | None = None) -> Page[Customer]:
     repo = CustomerRepository(session, tenant_id)
     return repo.list(params, repo.search(query, status=status, kind=kind, tag=tag,
-                                         also_ids=also_ids))
+                                         also_ids=also_ids, reseller=reseller))
+
+
+def count_of_reseller(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID) -> int:
+    repo = CustomerRepository(session, tenant_id)
+    return session.scalar(repo.select(func.count()).where(Customer.reseller_id == reseller_id)
+                          ) or 0
 
 
 EXPORT_CHUNK = 500
@@ -108,8 +120,10 @@ def update_customer(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UU
                     data: schemas.CustomerUpdate) -> Customer:
     customer = get_customer(session, tenant_id, customer_id)
     changes = data.model_dump(exclude_unset=True)
+    if changes.get("reseller_id") is not None:
+        reseller_lookup.check_assignable(session, tenant_id, changes["reseller_id"])
     for key, value in changes.items():
-        if value is None and key not in ("email",):
+        if value is None and key not in ("email", "reseller_id"):
             continue
         if key == "email":
             value = (value or "").lower()

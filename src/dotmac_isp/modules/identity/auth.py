@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session, object_session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import security
+from dotmac_isp.modules.identity import reseller_access, security
 from dotmac_isp.modules.identity.models import PasswordResetToken, RefreshToken, User
 from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.sdks.platform.repositories.auth import (
@@ -220,13 +220,17 @@ def logout(session: Session, raw_token: str) -> None:
 
 
 def principal_for_user(user: User) -> Principal:
+    permissions = frozenset(user.role.permissions)
+    if user.reseller_id is not None:
+        permissions = reseller_access.capped(permissions)
     return Principal(
         tenant_id=user.tenant_id,
         actor_type=ActorType.USER,
         actor_id=user.id,
         label=user.email,
-        permissions=frozenset(user.role.permissions),
+        permissions=permissions,
         user_id=user.id,
+        reseller_id=user.reseller_id,
     )
 
 

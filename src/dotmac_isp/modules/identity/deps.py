@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,11 +13,18 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
-from dotmac_isp.modules.identity import api_key_use, auth, setup_state, web_sessions
+from dotmac_isp.modules.identity import (
+    api_key_use,
+    auth,
+    reseller_access,
+    setup_state,
+    web_sessions,
+)
 from dotmac_isp.modules.identity.audit import AuditActor, set_actor
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.principal import Principal
 from dotmac_isp.sdks.platform.repositories.auth import CredentialLookup
+from dotmac_isp.shared import row_scope
 from dotmac_isp.shared.db import Database
 from dotmac_isp.shared.errors import Forbidden, Unauthorized
 from dotmac_isp.web.templating import LoginRequired
@@ -29,13 +37,33 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+class RequestDatabase(Database):
+    """The app's database as a handler sees it: sessions it opens (a streamed export) carry
+    the caller's row scope, so a reseller's staff read only their rows there too."""
+
+    def __init__(self, inner: Database, request: Request):  # no engine of its own
+        self.inner, self.request = inner, request
+        self.engine, self.factory = inner.engine, inner.factory
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        with self.inner.unit_of_work(write=write) as session:
+            principal = getattr(self.request.state, "principal", None)
+            if principal is not None:
+                row_scope.enter(session, principal.tenant_id, principal.reseller_id)
+            yield session
+
+    def dispose(self) -> None:
+        self.inner.dispose()
+
+
 def get_database(request: Request) -> Database:
-    return request.app.state.db
+    return RequestDatabase(request.app.state.db, request)
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed after the handler, rolled back on error."""
-    db = get_database(request)
+    db: Database = request.app.state.db
     with db.unit_of_work(write=request.method not in SAFE_METHODS) as session:
         yield session
 
@@ -71,10 +99,17 @@ def current_principal(
                                 principal.actor_id, used_at)
     set_actor(session, actor_for(request, principal))
     request.state.principal = principal
+    enter_scope(request, session, principal)
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def enter_scope(request: Request, session: Session, principal: Principal) -> None:
+    """A reseller's staff reach only their routes, and the session only their rows."""
+    reseller_access.check(request, principal)
+    row_scope.enter(session, principal.tenant_id, principal.reseller_id)
 
 
 def current_user(session: DbSession, principal: CurrentPrincipal) -> User:
@@ -136,6 +171,7 @@ def current_admin(request: Request, session: DbSession) -> User:
     principal = auth.principal_for_user(user)
     set_actor(session, actor_for(request, principal))
     request.state.principal = principal
+    enter_scope(request, session, principal)
     # A plain copy for error pages, which render after the transaction has rolled back.
     request.state.admin_user = SignedIn(email=user.email)
     return user

@@ -49,6 +49,9 @@ class User(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     role_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("roles.id", ondelete="RESTRICT"),
                                                index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # staff of a reseller see only that reseller's customers (None: the tenant's own staff)
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("resellers.id"), nullable=True, index=True)
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -34,6 +34,8 @@ class Permission(StrEnum):
     FIELD_READ = "field:read"
     FIELD_WRITE = "field:write"
     FIELD_DISPATCH = "field:dispatch"  # assign work orders to technicians and schedule them
+    RESELLERS_READ = "resellers:read"
+    RESELLERS_WRITE = "resellers:write"
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)

@@ -17,6 +17,7 @@ class Principal:
     label: str
     permissions: frozenset[str] = field(default_factory=frozenset)
     user_id: uuid.UUID | None = None
+    reseller_id: uuid.UUID | None = None  # staff of a reseller: only its customers
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions

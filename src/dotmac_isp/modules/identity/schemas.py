@@ -128,6 +128,7 @@ class UserOut(ORM):
     locked_until: datetime | None
     last_login_at: datetime | None
     created_at: datetime
+    reseller_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, user: Any) -> UserOut:

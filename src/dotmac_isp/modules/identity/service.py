@@ -245,6 +245,24 @@ def update_user(session: Session, actor: Principal, user_id: uuid.UUID,
     return user
 
 
+def set_user_reseller(session: Session, actor: Principal, user_id: uuid.UUID,
+                      reseller_id: uuid.UUID | None) -> User:
+    """Make a staff user one of a reseller's staff (None: the tenant's own staff again)."""
+    user = _manageable_user(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot move yourself to or from a reseller")
+    user.reseller_id = reseller_id
+    session.flush()
+    return user
+
+
+def users_of_reseller(session: Session, tenant_id: uuid.UUID,
+                      reseller_id: uuid.UUID) -> list[User]:
+    repo = UserRepository(session, tenant_id)
+    return list(session.scalars(repo.select().where(User.reseller_id == reseller_id)
+                                .order_by(User.email)))
+
+
 def delete_user(session: Session, actor: Principal, user_id: uuid.UUID) -> None:
     user = _manageable_user(session, actor, user_id)
     if user.id == actor.user_id:

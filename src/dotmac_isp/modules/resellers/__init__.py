@@ -1,0 +1,1 @@
+"""Resellers: organisations inside a tenant that bring customers and earn commission."""

@@ -153,6 +153,6 @@ def month_rows(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID, f
                               Customer.reseller_id == reseller_id,
                               Subscription.activated_at >= since,
                               Subscription.activated_at < until)
-                       .order_by(Subscription.activated_at, Subscription.id)).tuples()
+                       .order_by(Subscription.activated_at, Subscription.id))
                    if s.activated_at is not None]
     return MonthRows(payments, received, refunds, invoices, activations)

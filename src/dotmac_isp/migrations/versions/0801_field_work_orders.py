@@ -177,7 +177,7 @@ def _work_orders() -> None:
     op.create_index("ix_work_orders_window_start", t, ["status", "window_start"])
 
 
-def _roles() -> sa.Table:
+def _roles() -> sa.TableClause:
     return sa.table("roles", sa.column("id", sa.Uuid()), sa.column("tenant_id", sa.Uuid()),
                     sa.column("name", sa.String()), sa.column("description", sa.String()),
                     sa.column("permissions", JSON), sa.column("is_builtin", sa.Boolean()),

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from dotmac_isp.config import Settings
+from dotmac_isp.modules.field.models import WorkOrder
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.modules.inventory import movements, schemas, stock
 from dotmac_isp.modules.inventory.errors import NotAtSource, NotEnoughStock
@@ -27,6 +28,7 @@ from dotmac_isp.modules.inventory.models import (
 from dotmac_isp.modules.services.enums import SubscriptionStatus
 from dotmac_isp.modules.services.models import Subscription
 from dotmac_isp.shared.db import Database
+from tests.modules.field.factories import make_work_order
 from tests.modules.inventory.factories import make_item_model, make_location, receive_units
 from tests.support.customers import make_subscription
 from tests.support.factories import make_tenant
@@ -43,6 +45,7 @@ class Stockroom:
     onu_id: uuid.UUID
     cable_id: uuid.UUID
     subs: list[uuid.UUID]
+    jobs: list[uuid.UUID]
 
 
 @pytest.fixture
@@ -61,11 +64,12 @@ def stockroom(engine: Engine, settings: Settings) -> Iterator[Stockroom]:
             location_id=van.id, item_model_id=cable.id, quantity=10))
         subs = [make_subscription(session, settings, tenant,
                                   status=SubscriptionStatus.ACTIVE).id for _ in range(8)]
-        room = Stockroom(database, tenant.id, van.id, onu.id, cable.id, subs)
+        jobs = [make_work_order(session, tenant).id for _ in range(8)]
+        room = Stockroom(database, tenant.id, van.id, onu.id, cable.id, subs, jobs)
     yield room
     with database.unit_of_work() as session:
         for model in (Movement, Item, StockLevel, StockThreshold, StockLocation, ItemModel,
-                      Subscription):
+                      WorkOrder, Subscription):
             session.execute(delete(model).where(model.tenant_id == room.tenant_id))
         session.execute(delete(Tenant).where(Tenant.id == room.tenant_id))
 
@@ -114,7 +118,8 @@ def test_parallel_takes_of_unserialized_stock_never_go_below_zero(
             with db.unit_of_work() as session:
                 movements.issue(session, stockroom.tenant_id, schemas.IssueIn(
                     item_model_id=stockroom.cable_id, quantity=3,
-                    from_location_id=stockroom.van_id, work_order_id=uuid.uuid4()))
+                    from_location_id=stockroom.van_id,
+                    work_order_id=stockroom.jobs[n]))
             return "taken"
         except NotEnoughStock:
             return "refused"

@@ -126,7 +126,7 @@ def test_a_move_from_where_the_item_is_not_is_refused_and_changes_nothing(
     answers = [(r.status_code, r.json()["detail"]) for r in refused]
     assert answers == [
         (409, "item Z1 is not at Depot: it is W"),
-        (409, f"item Z1 is not at subscription {sub.id}: it is W")]
+        (409, f"item Z1 is not at subscription {sub.radius_username}: it is W")]
     post(client, admin, "/movements/transfer", {
         "from_location_id": warehouse, "to_location_id": other, "item_ids": [items[1]]})
     # one of the two is at the source, the other not: neither moves

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.modules.field import service as field_service
 from dotmac_isp.modules.inventory.models import Item
 from dotmac_isp.modules.inventory.repository import LocationRepository
+from dotmac_isp.modules.services import service as services
 from dotmac_isp.shared.errors import NotFound
 
 
@@ -44,8 +45,12 @@ def describe(session: Session, tenant_id: uuid.UUID, place: Place, *,
         location = LocationRepository(session, tenant_id).find(place.id)
         name = location.name if location else "a location"
         return f"{name} ({state.replace('_', ' ')})" if state == "faulty" else name
-    if place.kind == "subscription":
-        return f"installed at subscription {place.id}" if state else f"subscription {place.id}"
+    if place.kind == "subscription" and place.id is not None:
+        try:
+            name = services.get_subscription(session, tenant_id, place.id).radius_username
+        except NotFound:
+            name = str(place.id)
+        return f"installed at subscription {name}" if state else f"subscription {name}"
     if place.kind == "work_order" and place.id is not None:
         try:
             number = field_service.get_work_order(session, tenant_id, place.id).number

@@ -54,7 +54,9 @@ from dotmac_isp.modules.identity import web_sessions
 from dotmac_isp.modules.identity import web_setup as identity_setup_web
 from dotmac_isp.modules.identity import web_users as identity_users_web
 from dotmac_isp.modules.inventory import api as inventory_api
+from dotmac_isp.modules.inventory import api_jobs as inventory_api_jobs
 from dotmac_isp.modules.inventory import web as inventory_web
+from dotmac_isp.modules.inventory import web_jobs as inventory_web_jobs
 from dotmac_isp.modules.map import api as map_api
 from dotmac_isp.modules.map import web as map_web
 from dotmac_isp.modules.map import web_customers as map_customers_web
@@ -169,6 +171,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(alerts_api.router, prefix=API_PREFIX)
     app.include_router(topology_api.router, prefix=API_PREFIX)
     app.include_router(inventory_api.router, prefix=API_PREFIX)
+    app.include_router(inventory_api_jobs.router, prefix=API_PREFIX)
     app.include_router(inventory_web.router)
     app.include_router(topology_web.router)
     app.include_router(map_api.router, prefix=API_PREFIX)
@@ -181,6 +184,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(support_web.router)
     app.include_router(support_portal_web.router)
     app.include_router(field_web.router)
+    app.include_router(inventory_web_jobs.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
     app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)

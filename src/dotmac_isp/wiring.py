@@ -11,6 +11,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.network.radius.handlers",
     "dotmac_isp.modules.network.ipam.radius_source",
     "dotmac_isp.modules.inventory.radius_source",
+    "dotmac_isp.modules.inventory.field_hooks",
     "dotmac_isp.modules.hotspot.radius_hooks",
     "dotmac_isp.modules.billing.adjustments",
     "dotmac_isp.modules.billing.notify",

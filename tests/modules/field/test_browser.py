@@ -1,7 +1,8 @@
 """Chromium through the field work: the dispatcher books a job on the schedule board and
 sees a clashing booking refused; the technician, on a 390 x 844 phone screen, works a job
 from their day: on the way, arrived, ticks the checklist, uploads a photo, the customer signs
-with a finger, complete; the work order then shows done with the photo."""
+with a finger, installs the ONT from the van at the customer's service, complete; the work
+order then shows done with the photo and the ONT it installed."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from dotmac_isp.modules.field import scheduling, schemas
 from dotmac_isp.modules.field.access import whole_tenant
 from dotmac_isp.modules.support.settings import get_support_settings
 from tests.modules.field.factories import PNG, make_technician, make_work_order, set_checklist
+from tests.modules.inventory.factories import make_item_model, make_location, receive_units
 from tests.support.browser import browser_page
-from tests.support.customers import make_customer
+from tests.support.customers import make_customer, make_subscription
 from tests.support.factories import PASSWORD, make_tenant, make_user
 from tests.support.live_server import LiveServer, live_server
 
@@ -62,8 +64,15 @@ def field(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
                         "longitude": "3.472300"}])
                 waiting = [make_work_order(session, tenant, customer=customer).number
                            for _ in range(2)]
+                sub = make_subscription(session, live.settings, tenant, customer=customer,
+                                        radius_username="kemi.bello")
+                van = make_location(session, tenant, "Van Tunde", kind="van",
+                                    owner_user_id=tech.user.id)
+                receive_units(session, tenant, van, make_item_model(
+                    session, tenant, model="HG8245H"), 1, serial_prefix="HWTC")
                 job = make_work_order(session, tenant, customer=customer, kind="installation",
-                                      description="Fibre drop to the house, ONT in the hall")
+                                      description="Fibre drop to the house, ONT in the hall",
+                                      subscription_id=sub.id)
                 midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0,
                                                      microsecond=0)
                 scheduling.schedule(session, whole_tenant(tenant.id), job.id,
@@ -149,6 +158,13 @@ def test_the_technician_completes_a_job_on_a_phone(field: Field, tmp_path: Path)
         page.wait_for_selector("[data-testid=form-errors]")
         assert "Light level below -25 dBm" in page.locator("[data-testid=form-errors]") \
             .inner_text()
+        # the ONT comes out of the van and is installed at the customer's service
+        equipment = page.locator("[data-testid=install-form]")
+        equipment.locator("#item_id").select_option(label="Huawei HG8245H · HWTC-0001 · "
+                                                          "00:25:9e:00:00:01")
+        equipment.locator("button[data-action=install]").click()
+        page.wait_for_selector("[data-testid=installed-cpe] li[data-serial=HWTC-0001]")
+        assert fits(page)
         for item in ("Mount the ONT", "Light level below -25 dBm"):
             page.click(f"li[data-item='{item}'] button.tickbox")
             page.wait_for_selector(f"li[data-item='{item}'][data-done=yes]")
@@ -179,3 +195,5 @@ def test_the_technician_completes_a_job_on_a_phone(field: Field, tmp_path: Path)
         assert page.evaluate("img => img.naturalWidth > 0", signed.element_handle())
         history = page.locator("[data-testid=history]").inner_text()
         assert "on site → done" in history and field.technician in history
+        moved = page.locator("[data-testid=job-moves] tr[data-kind=install]").inner_text()
+        assert "HWTC-0001" in moved and "kemi.bello" in moved

@@ -45,3 +45,7 @@ example_body("PATCH", f"{_I}/locations/{{location_id}}", {"address": "elsewhere"
 example_body("PUT", f"{_I}/locations/{{location_id}}/thresholds",
              {"item_model_id": str(uuid.UUID(int=1)), "minimum": 3})
 example_body("PATCH", f"{_I}/items/{{inventory_item_id}}", {"notes": "taken"})
+_J = "/api/v1/work-orders/{work_order_id}/equipment"
+example_body("POST", f"{_J}/install", {"code": "A-SERIAL-1"})
+example_body("POST", f"{_J}/take-back", {"item_id": str(uuid.UUID(int=1)),
+                                         "to_location_id": str(uuid.UUID(int=2))})

@@ -19,7 +19,6 @@ from tests.support.customers import make_subscription
 from tests.support.factories import StaffUser, make_user
 
 API = "/api/v1/inventory"
-WORK_ORDER = uuid.UUID("0b5e7a43-2d1c-4f6e-9a8b-7c6d5e4f3a21")  # made up: no work orders yet
 
 
 def post(client: TestClient, admin: StaffUser, path: str, body: dict[str, Any],
@@ -71,8 +70,7 @@ def test_receive_transfer_install_return_faulty(client: TestClient, admin: Staff
     assert counts(client, admin, van) == {"HG8245H": (3, 0)}
 
     post(client, admin, "/movements/install", {
-        "item_ids": [items[0]], "from_location_id": van, "subscription_id": str(sub.id),
-        "work_order_id": str(WORK_ORDER)})
+        "item_ids": [items[0]], "from_location_id": van, "subscription_id": str(sub.id)})
     assert counts(client, admin, van) == {"HG8245H": (2, 0)}
     assert cpe(client, admin, sub.id) == [("4857544300000001", "00:25:9e:00:00:01")]
     installed = client.get(f"{API}/items/{items[0]}", headers=admin.headers).json()
@@ -94,7 +92,7 @@ def test_receive_transfer_install_return_faulty(client: TestClient, admin: Staff
              h["work_order_id"], h["faulty"]) for h in history] == [
         ("receive", None, warehouse, None, None, False),
         ("transfer", warehouse, van, None, None, False),
-        ("install", van, None, str(sub.id), str(WORK_ORDER), False),
+        ("install", van, None, str(sub.id), None, False),
         ("return", None, warehouse, str(sub.id), None, True)]
     assert history[-1]["note"] == "no optical signal"
     assert {h["actor_label"] for h in history} == {admin.user.email}
@@ -128,7 +126,7 @@ def test_a_move_from_where_the_item_is_not_is_refused_and_changes_nothing(
     answers = [(r.status_code, r.json()["detail"]) for r in refused]
     assert answers == [
         (409, "item Z1 is not at Depot: it is W"),
-        (409, f"item Z1 is not at subscription {sub.id}: it is W")]
+        (409, f"item Z1 is not at subscription {sub.radius_username}: it is W")]
     post(client, admin, "/movements/transfer", {
         "from_location_id": warehouse, "to_location_id": other, "item_ids": [items[1]]})
     # one of the two is at the source, the other not: neither moves

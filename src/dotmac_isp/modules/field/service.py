@@ -5,6 +5,7 @@ Services flush only; the caller's unit of work commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -62,6 +63,17 @@ def get_work_order(session: Session, tenant_id: uuid.UUID | Scope, work_order_id
     """The work order (404 when it is not the tenant's, or not the scope's technician's)."""
     scope = tenant_id if isinstance(tenant_id, Scope) else whole_tenant(tenant_id)
     return WorkOrderRepository(session, scope).get(work_order_id, for_update=for_update)
+
+
+def numbers_of(session: Session, tenant_id: uuid.UUID,
+               ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """{id: number} of the tenant's work orders among the ids (one query per 500)."""
+    wanted, found = list(set(ids)), dict[uuid.UUID, str]()
+    repo = WorkOrderRepository(session, whole_tenant(tenant_id))
+    for start in range(0, len(wanted), 500):
+        found.update(session.execute(repo.select(WorkOrder.id, WorkOrder.number).where(
+            WorkOrder.id.in_(wanted[start:start + 500]))).tuples().all())
+    return found
 
 
 def list_work_orders(session: Session, scope: Scope, params: PageParams,

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import service as customers_service
-from dotmac_isp.modules.field import checklists, files, service
+from dotmac_isp.modules.field import checklists, files, sections, service
 from dotmac_isp.modules.field.models import WorkOrder
 from dotmac_isp.modules.field.web_common import helpers, people, scope, technicians, zone_of
 from dotmac_isp.modules.identity.models import User
@@ -57,6 +57,7 @@ def detail_page(request: Request, session: Session, user: User, order_id: uuid.U
         "history": service.list_history(session, scope(request), order.id,
                                         PageParams(limit=200)).items,
         "next_statuses": service.next_statuses(order),
+        "sections": sections.for_page(session, request.state.principal, order, "detail"),
         "technicians": technicians(session, user.tenant_id),
         "teams": teams.list_teams(session, user.tenant_id, PageParams(limit=200)).items,
         "schedule": schedule_defaults(session, user, order),

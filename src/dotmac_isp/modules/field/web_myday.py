@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.customers import service as customers_service
-from dotmac_isp.modules.field import checklists, files, reminders, service
+from dotmac_isp.modules.field import checklists, files, reminders, sections, service
 from dotmac_isp.modules.field.access import whole_tenant
 from dotmac_isp.modules.field.enums import AttachmentKind
 from dotmac_isp.modules.field.web_common import (
@@ -78,6 +78,7 @@ def job_page(request: Request, session: Session, user: User, order_id: uuid.UUID
         "signature": next((a for a in reversed(attached)
                            if a.kind == AttachmentKind.SIGNATURE), None),
         "next_statuses": service.next_statuses(order), "errors": errors or [],
+        "sections": sections.for_page(session, request.state.principal, order, "job"),
         "form": {k: v for k, v in (form or {}).items() if isinstance(v, str)}},
         status_code=status_code if errors else 200)
 

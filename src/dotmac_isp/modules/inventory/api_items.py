@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from dotmac_isp.modules.field import service as field_service
 from dotmac_isp.modules.identity.deps import DbSession, require
 from dotmac_isp.modules.identity.permissions import Permission
 from dotmac_isp.modules.identity.principal import Principal
@@ -53,9 +54,14 @@ def update_item(inventory_item_id: uuid.UUID, body: schemas.ItemUpdate, session:
 
 @router.get("/items/{inventory_item_id}/history", response_model=list[schemas.MovementOut])
 def item_history(inventory_item_id: uuid.UUID, session: DbSession,
-                 principal: Principal = READ) -> list[Movement]:
-    """Every movement of the item, oldest first."""
-    return queries.item_history(session, principal.tenant_id, inventory_item_id)
+                 principal: Principal = READ) -> list[schemas.MovementOut]:
+    """Every movement of the item, oldest first, with the numbers of the work orders."""
+    history = queries.item_history(session, principal.tenant_id, inventory_item_id)
+    numbers = field_service.numbers_of(session, principal.tenant_id,
+                                       {m.work_order_id for m in history if m.work_order_id})
+    return [schemas.MovementOut.model_validate(m).model_copy(update={
+        "work_order_number": numbers.get(m.work_order_id) if m.work_order_id else None})
+        for m in history]
 
 
 @router.get("/movements", response_model=Page[schemas.MovementOut])

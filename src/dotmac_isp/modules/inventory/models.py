@@ -97,8 +97,8 @@ class Item(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
         Uuid, ForeignKey("inventory_locations.id"), nullable=True)
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("subscriptions.id"), nullable=True, index=True)
-    # Work orders live in another module; the id is kept without a foreign key for now.
-    work_order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    work_order_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("work_orders.id"), nullable=True, index=True)
     # A staff user's id; kept when the user is removed, so issued equipment is not lost.
     technician_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -157,7 +157,8 @@ class Movement(UUIDPrimaryKey, TenantOwned, Base):
         Uuid, ForeignKey("inventory_locations.id"), nullable=True)
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("subscriptions.id"), nullable=True, index=True)
-    work_order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    work_order_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("work_orders.id"), nullable=True, index=True)
     technician_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     faulty: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(String(500), default="")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.audit import SYSTEM_ACTOR, AuditActor
-from dotmac_isp.modules.inventory import catalogue, schemas, stock
+from dotmac_isp.modules.inventory import catalogue, schemas, stock, work_orders
 from dotmac_isp.modules.inventory.enums import AT_LOCATION, ItemState, MovementKind
 from dotmac_isp.modules.inventory.errors import NotAtSource, WrongState, invalid
 from dotmac_isp.modules.inventory.events import CpeBound, CpeUnbound
@@ -182,6 +182,8 @@ def _goods(session: Session, tenant_id: uuid.UUID, data: schemas.Goods, source: 
 def receive(session: Session, tenant_id: uuid.UUID, data: schemas.ReceiveIn) -> list[Movement]:
     """New stock arrives at a location: serialized units by serial (and MAC), or a
     quantity of an unserialized model."""
+    if data.work_order_id is not None:
+        work_orders.for_stock(session, tenant_id, data.work_order_id)
     location = _location(session, tenant_id, data.location_id, "location_id")
     model = _model(session, tenant_id, data.item_model_id)
     move = Move(MovementKind.RECEIVE, data.note, work_order_id=data.work_order_id)
@@ -228,6 +230,8 @@ def transfer(session: Session, tenant_id: uuid.UUID, data: schemas.TransferIn,
 
 def issue(session: Session, tenant_id: uuid.UUID, data: schemas.IssueIn) -> list[Movement]:
     """Out of a location to a work order or a technician."""
+    if data.work_order_id is not None:
+        work_orders.for_stock(session, tenant_id, data.work_order_id)
     _location(session, tenant_id, data.from_location_id, "from_location_id")
     if data.technician_id:
         references.referenced(session, partial(identity_service.get_user, session, tenant_id),
@@ -259,6 +263,9 @@ def install(session: Session, tenant_id: uuid.UUID, data: schemas.InstallIn,
                                               "first, then installed elsewhere")
     if source.kind == "location":
         _location(session, tenant_id, source.id, "from_location_id")  # type: ignore[arg-type]
+    job = data.work_order_id or data.from_work_order_id
+    if job is not None:
+        work_orders.for_install(session, tenant_id, job, sub.id)
     states = (S.IN_STOCK.value,) if source.kind == "location" else (S.ISSUED.value,)
     now = utcnow()
 
@@ -285,7 +292,11 @@ def return_goods(session: Session, tenant_id: uuid.UUID, data: schemas.ReturnIn,
     if source.kind == "subscription" and source.id:
         references.referenced(session, partial(services.get_subscription, session, tenant_id),
                               source.id, "from_subscription_id", "subscription")
-    elif source.kind == "technician" and source.id:
+        if data.work_order_id is not None:
+            work_orders.for_take_back(session, tenant_id, data.work_order_id, source.id)
+    elif data.work_order_id is not None:  # what was issued comes back whatever the job became
+        work_orders.locked(session, tenant_id, data.work_order_id)
+    if source.kind == "technician" and source.id:
         references.referenced(session, partial(identity_service.get_user, session, tenant_id),
                               source.id, "from_technician_id", "staff user")
     target = _location(session, tenant_id, data.to_location_id, "to_location_id")

@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dotmac_isp.modules.field import service as field_service
 from dotmac_isp.modules.inventory.models import Item
 from dotmac_isp.modules.inventory.repository import LocationRepository
+from dotmac_isp.modules.services import service as services
+from dotmac_isp.shared.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,18 @@ def describe(session: Session, tenant_id: uuid.UUID, place: Place, *,
         location = LocationRepository(session, tenant_id).find(place.id)
         name = location.name if location else "a location"
         return f"{name} ({state.replace('_', ' ')})" if state == "faulty" else name
-    if place.kind == "subscription":
-        return f"installed at subscription {place.id}" if state else f"subscription {place.id}"
-    if place.kind == "work_order":
-        return f"issued to work order {place.id}" if state else f"work order {place.id}"
+    if place.kind == "subscription" and place.id is not None:
+        try:
+            name = services.get_subscription(session, tenant_id, place.id).radius_username
+        except NotFound:
+            name = str(place.id)
+        return f"installed at subscription {name}" if state else f"subscription {name}"
+    if place.kind == "work_order" and place.id is not None:
+        try:
+            number = field_service.get_work_order(session, tenant_id, place.id).number
+        except NotFound:
+            number = str(place.id)
+        return f"issued to work order {number}" if state else f"work order {number}"
     if place.kind == "technician":
         return f"issued to technician {place.id}" if state else f"technician {place.id}"
     return "written off" if state else "nowhere"

@@ -138,6 +138,7 @@ class MovementOut(BaseModel):
     to_location_id: uuid.UUID | None
     subscription_id: uuid.UUID | None
     work_order_id: uuid.UUID | None
+    work_order_number: str | None = None
     technician_id: uuid.UUID | None
     faulty: bool
     note: str
@@ -273,3 +274,60 @@ class ReturnIn(Goods, Source):
 
 class WriteOffIn(Goods, Source):
     pass
+
+
+# Equipment through a work order -------------------------------------------------------
+
+class JobInstallIn(BaseModel):
+    """The item picked (item_id), or its serial or MAC as scanned or typed (code)."""
+
+    item_id: uuid.UUID | None = None
+    code: str = Field("", max_length=100, pattern=TEXT)
+    note: str = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def _one(self) -> JobInstallIn:
+        if (self.item_id is None) == (not self.code.strip()):
+            raise ValueError("give item_id or code (a serial or MAC), one of them")
+        return self
+
+
+class JobTakeBackIn(BaseModel):
+    item_id: uuid.UUID
+    to_location_id: uuid.UUID
+    faulty: bool = False
+    note: str = Field("", max_length=500)
+
+
+class JobMoveOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    kind: str
+    serial: str
+    mac: str | None
+    model: str
+    quantity: int
+    faulty: bool
+    place: str
+    actor_label: str
+    note: str
+    created_at: datetime
+
+
+class JobItemOut(BaseModel):
+    item_id: uuid.UUID
+    model: str
+    serial: str
+    mac: str | None
+    state: str
+
+
+class JobEquipmentOut(BaseModel):
+    work_order_id: uuid.UUID
+    subscription_label: str | None
+    vans: list[LocationOut]
+    installable: list[JobItemOut]
+    installed: list[CpeOut]
+    moves: list[JobMoveOut]
+    can_install: bool
+    can_take_back: bool
+    warning: str | None

@@ -8,6 +8,7 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dotmac_isp.modules.field import service as field_service
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import CurrentAdmin, DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
@@ -110,4 +111,6 @@ def item_page(request: Request, item_id: uuid.UUID, session: DbSession,
         "current_user": user, "item": item, "history": history,
         "model": catalogue.get_item_model(session, user.tenant_id, item.item_model_id),
         "where": describe(session, user.tenant_id, place_of(item), state=item.state),
-        "names": {loc.id: loc.name for loc in locations}})
+        "names": {loc.id: loc.name for loc in locations},
+        "work_orders": field_service.numbers_of(
+            session, user.tenant_id, {m.work_order_id for m in history if m.work_order_id})})

@@ -9,7 +9,7 @@ No ON DELETE action: a work order is never deleted while equipment or history na
 (work orders end as done, failed or cancelled; a tenant's removal takes both sides at once).
 
 Revision ID: 0851
-Revises: 0801
+Revises: 0841
 Create Date: 2026-12-16 09:00:00.000000
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0851"
-down_revision: str | None = "0801"
+down_revision: str | None = "0841"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

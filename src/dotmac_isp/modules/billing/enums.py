@@ -39,6 +39,7 @@ class PaymentMethod(StrEnum):
     CHEQUE = "cheque"
     BANK_TRANSFER = "bank_transfer"
     CARD = "card"
+    DIRECT_DEBIT = "direct_debit"
 
 
 class NumberReset(StrEnum):

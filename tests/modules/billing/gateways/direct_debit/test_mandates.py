@@ -5,23 +5,13 @@ digits are kept and shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
 from dotmac_isp.modules.billing.gateways import autopay
 from tests.modules.billing.gateways.direct_debit.world import DUE_DAY, Debits
 from tests.support.factories import StaffUser
 from tests.web.billing_support import visible
-from tests.web.test_admin_pages import csrf_of, sign_in
-
-
-@pytest.fixture
-def staff(debits: Debits, admin: StaffUser) -> Iterator[TestClient]:
-    with TestClient(debits.app, raise_server_exceptions=False) as client:
-        assert sign_in(client, admin.user.email, admin.password).status_code == 303
-        yield client
+from tests.web.test_admin_pages import csrf_of
 
 
 def test_a_mandate_set_up_in_the_portal_keeps_consent_and_the_last_digits_only(

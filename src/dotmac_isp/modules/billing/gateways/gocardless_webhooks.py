@@ -12,6 +12,7 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing.gateways import accounts, direct_debit, mandates
 from dotmac_isp.modules.billing.gateways import gocardless_accounts as gc_accounts
 from dotmac_isp.modules.billing.gateways.models import GatewayEvent
+from dotmac_isp.sdks.direct_debit import DirectDebitEvent
 
 MANDATE_RESOURCES = frozenset({"mandates", "billing_requests"})
 
@@ -24,7 +25,10 @@ def handle_webhook(session: Session, settings: Settings, key: str, payload: byte
     events = gateway.parse_webhook(payload, signature)  # a forged delivery raises: 400
     tenant_id = account.tenant_id
     outcomes: dict[str, str] = {}
-    for event in events:
+    fresh: list[tuple[DirectDebitEvent, GatewayEvent]] = []
+    # Every event row first, in one order for all deliveries, then the work: two deliveries
+    # sharing events wait for each other instead of each holding what the other needs.
+    for event in sorted(events, key=lambda e: e.id):
         try:
             with session.begin_nested():
                 row = GatewayEvent(tenant_id=tenant_id, gateway=gateway.name,
@@ -34,7 +38,9 @@ def handle_webhook(session: Session, settings: Settings, key: str, payload: byte
                 session.add(row)
         except IntegrityError:
             outcomes[event.id] = "duplicate"
-            continue
+        else:
+            fresh.append((event, row))
+    for event, row in fresh:
         if event.resource_type == "payments":
             outcome = direct_debit.apply_event(session, settings, tenant_id, gateway, event)
         elif event.resource_type in MANDATE_RESOURCES:

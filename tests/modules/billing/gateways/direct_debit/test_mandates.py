@@ -104,3 +104,16 @@ def test_staff_record_how_the_customer_agreed_and_send_the_link(debits: Debits,
     assert "at BARCLAYS BANK PLC ending in 11" in shown and "pending submission" in shown
     assert f"staff {admin.user.email}, by phone: call of 14 April" in shown
     assert debits.mandate().status == "pending_submission"
+
+
+def test_the_api_shows_the_tenants_mandates_and_hides_other_tenants(
+        debits: Debits, admin: StaffUser, other_admin: StaffUser) -> None:
+    mandate = debits.set_up_mandate()
+    listed = debits.client.get("/api/v1/mandates", headers=admin.headers).json()["items"]
+    assert [(m["id"], m["bank_name"], m["account_ending"]) for m in listed] == [
+        (str(mandate.id), "BARCLAYS BANK PLC", "11")]
+    assert listed[0]["consent_by"] == "customer (portal login payer@home.example)"
+    elsewhere = debits.client.get("/api/v1/mandates", headers=other_admin.headers).json()
+    assert elsewhere["items"] == []
+    assert debits.client.get(f"/api/v1/mandates/{mandate.id}",
+                             headers=other_admin.headers).status_code == 404

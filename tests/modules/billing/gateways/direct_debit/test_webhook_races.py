@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from dotmac_isp.config import PaymentsSettings, Settings
@@ -21,6 +21,7 @@ from dotmac_isp.modules.billing.gateways import gocardless_accounts
 from dotmac_isp.modules.billing.gateways.models import AutopayCharge, GatewayEvent, Mandate
 from dotmac_isp.modules.billing.gateways.tasks import charge_autopay
 from dotmac_isp.modules.billing.models import Invoice, Payment
+from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.db import Database
 from tests.modules.billing.gateways.direct_debit.world import DUE_DAY
 from tests.modules.billing.helpers import configure
@@ -66,8 +67,12 @@ def committed(engine: Engine, settings: Settings) -> Iterator[dict[str, Any]]:
                                          settings=app_settings,
                                          params={"date": DUE_DAY})) == "1 collecting"
         app = create_app(app_settings, database, configure_logs=False)
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield {**ids, "gc": gc, "client": client, "database": database}
+        try:
+            with TestClient(app, raise_server_exceptions=False) as client:
+                yield {**ids, "gc": gc, "client": client, "database": database}
+        finally:  # the committed tenant goes, with all it owns, so other tests see none of it
+            with database.unit_of_work() as session:
+                session.execute(delete(Tenant).where(Tenant.id == ids["tenant"]))
 
 
 def test_deliveries_at_the_same_moment_record_one_payment(committed: dict[str, Any]) -> None:

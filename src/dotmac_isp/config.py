@@ -145,10 +145,12 @@ class JobsSettings(BaseModel):
 
 
 class PaymentsSettings(BaseModel):
-    """Card payment gateways (DOTMAC_PAYMENTS__*); each tenant's keys are kept in its settings."""
+    """Payment gateways (DOTMAC_PAYMENTS__*); each tenant's keys are kept in its settings."""
 
     # Stripe's API address; unset: Stripe's own. Set only to run against a stand-in.
     stripe_api_base: str | None = None
+    # GoCardless's API address; unset: the account's environment (sandbox or live).
+    gocardless_api_base: str | None = None
     gateway_timeout_seconds: float = Field(20.0, gt=0)
     # autopay tries a due invoice this many days after its due date, once each; after a
     # decline on the last one the invoice is left to dunning

@@ -32,6 +32,16 @@ from dotmac_isp.modules.billing import web_tax_categories as tax_categories_web
 from dotmac_isp.modules.billing import web_tenant_settings as tenant_settings_web
 from dotmac_isp.modules.billing.einvoice import web as einvoice_web
 from dotmac_isp.modules.billing.gateways import card_web as gateways_card_web
+from dotmac_isp.modules.billing.gateways import direct_debit_api as gateways_direct_debit_api
+from dotmac_isp.modules.billing.gateways import (
+    direct_debit_portal_web as gateways_direct_debit_portal_web,
+)
+from dotmac_isp.modules.billing.gateways import (
+    direct_debit_staff_web as gateways_direct_debit_staff_web,
+)
+from dotmac_isp.modules.billing.gateways import (
+    gocardless_settings_web as gateways_gocardless_settings_web,
+)
 from dotmac_isp.modules.billing.gateways import portal_web as gateways_portal_web
 from dotmac_isp.modules.billing.gateways import settings_web as gateways_settings_web
 from dotmac_isp.modules.billing.gateways import staff_web as gateways_staff_web
@@ -186,6 +196,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(field_web.router)
     app.include_router(inventory_web_jobs.router)
     app.include_router(billing_bank_api.router, prefix=API_PREFIX)
+    app.include_router(gateways_direct_debit_api.router, prefix=API_PREFIX)
     app.include_router(billing_lists.router)  # before /admin/invoices/{id}
     app.include_router(billing_web.router)
     app.include_router(einvoice_web.api_router, prefix=API_PREFIX)
@@ -195,6 +206,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(billing_portal_web.router)
     app.include_router(billing_portal_invoice.router)
     app.include_router(gateways_card_web.router)  # before /portal/{slug}/pay/...
+    app.include_router(gateways_direct_debit_portal_web.router)
+    app.include_router(gateways_direct_debit_staff_web.router)
+    app.include_router(gateways_gocardless_settings_web.router)
     app.include_router(gateways_portal_web.router)
     app.include_router(gateways_settings_web.router)
     app.include_router(gateways_staff_web.router)

@@ -42,6 +42,7 @@ class PaymentMethod(StrEnum):
     # Paid on a gateway's page by another means than a card (SEPA debit, iDEAL, Link ...);
     # the gateway's own name for the means is kept in Payment.method_type.
     ONLINE = "online"
+    DIRECT_DEBIT = "direct_debit"
 
 
 class NumberReset(StrEnum):

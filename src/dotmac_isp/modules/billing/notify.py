@@ -160,6 +160,17 @@ def email_autopay_declined(session: Session, tenant_id: uuid.UUID, invoice: Invo
                     "retry_date": str(retry_on) if retry_on else ""}}, invoice.id)
 
 
+def email_direct_debit_failed(session: Session, tenant_id: uuid.UUID, invoice: Invoice,
+                              bank: str, reason: str, retry_on: date | None) -> None:
+    """A direct debit of this invoice failed: the gateway's reason, and when it is collected
+    again (None: no more automatic attempts; the customer pays it themselves)."""
+    _send(session, tenant_id, invoice.customer_id, "billing.direct_debit_failed", {
+        "invoice": _invoice_context(invoice),
+        "failure": {"reason": reason, "bank": bank,
+                    "amount": format_amount(invoice.balance_due), "currency": invoice.currency,
+                    "retry_date": str(retry_on) if retry_on else ""}}, invoice.id)
+
+
 @on(DunningNoticesGiven)
 def email_suspension_warnings(session: Session, event: DunningNoticesGiven) -> None:
     """The warning before suspension, for each final notice of a dunning chunk (in bulk)."""

@@ -25,6 +25,7 @@ from dotmac_isp.modules.billing.models import (
 from dotmac_isp.modules.billing.repository import PaymentRepository
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.sdks import payments as gateways
+from dotmac_isp.sdks.direct_debit import DIRECT_DEBIT_GATEWAYS
 from dotmac_isp.sdks.payments import CardCharge
 from dotmac_isp.shared import references
 from dotmac_isp.shared.errors import Conflict, ValidationFailed
@@ -88,6 +89,14 @@ def _validate(data: PaymentInput, currency: str) -> None:
     if data.method == PaymentMethod.BANK_TRANSFER and not reference:
         raise ValidationFailed("a bank transfer needs the bank's reference",
                                extra={"field": "reference"})
+    if data.method == PaymentMethod.DIRECT_DEBIT:
+        if not reference:
+            raise ValidationFailed("a direct debit needs the collection's reference",
+                                   extra={"field": "reference"})
+        if data.gateway not in DIRECT_DEBIT_GATEWAYS:
+            raise ValidationFailed(f"a direct debit's gateway is one of "
+                                   f"{', '.join(sorted(DIRECT_DEBIT_GATEWAYS))}",
+                                   extra={"field": "gateway"})
     if data.method == PaymentMethod.CARD:
         if not re.fullmatch(r"\d{4}", data.card_last4 or ""):
             raise ValidationFailed("a card payment needs card_last4: the last four digits",
@@ -146,6 +155,9 @@ def record(session: Session, tenant_id: uuid.UUID, data: PaymentInput) -> tuple[
         if not result.approved:
             raise ValidationFailed(f"the card payment was declined: {result.message}")
         gateway_name, gateway_ref, raw = data.gateway, result.reference, result.raw
+    elif data.method == PaymentMethod.DIRECT_DEBIT and data.gateway != "manual":
+        # collected by the gateway (it confirmed the payment): its id is the reference
+        gateway_name, gateway_ref = data.gateway, data.reference.strip()
     settings = setup.billing_settings(session, tenant_id)
     payment = repo.add(Payment(
         customer_id=customer.id, method=data.method.value, amount=data.amount,

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from dotmac_isp.modules.billing import service
 from dotmac_isp.modules.billing.gateways import accounts as gateway_accounts
+from dotmac_isp.modules.billing.gateways import gocardless_accounts
 from dotmac_isp.modules.billing.web import pdf_response
 from dotmac_isp.modules.customers import service as customers_service
 from dotmac_isp.modules.customers.portal_web import portal_tenant, signed_in_account
@@ -36,7 +37,8 @@ def billing_home(request: Request, slug: str, session: DbSession,
     return render(request, "billing/portal.html", {
         "tenant": tenant, "customer": customer, "invoices": invoices,
         "payments": payments.items, "balance": statement.balance, "params": {},
-        "pays_online": gateway_accounts.pays_online(session, tenant.id)})
+        "pays_online": gateway_accounts.pays_online(session, tenant.id),
+        "direct_debit": gocardless_accounts.collects_direct_debit(session, tenant.id)})
 
 
 @router.get("/invoices/{invoice_id}/pdf")

@@ -144,6 +144,23 @@ EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
                             "amount": "29.99", "currency": "USD",
                             "retry_date": "2026-11-18"}}),
     EventSpec(
+        "billing.direct_debit_failed", "To the customer: an automatic direct debit of an "
+        "invoice failed.",
+        "Your direct debit for invoice {{ invoice.number }} failed",
+        "Hello {{ customer.name }},\n\nWe could not collect {{ failure.amount }} "
+        "{{ failure.currency }} for invoice {{ invoice.number }} by direct debit"
+        "{% if failure.bank %} from your account {{ failure.bank }}{% endif %}.\n"
+        "The reason given: {{ failure.reason }}\n\n"
+        "{% if failure.retry_date %}We will collect it again on or after "
+        "{{ failure.retry_date }}.\n"
+        "{% else %}We will not collect this invoice by direct debit again. Please pay it "
+        "yourself{% if invoice.url %} at {{ invoice.url }}{% endif %}.\n{% endif %}"
+        "\nThank you,\n{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "customer": _CUSTOMER, "invoice": _INVOICE,
+                "failure": {"reason": "The customer's account had insufficient funds.",
+                            "bank": "at BARCLAYS ending in 11", "amount": "29.99",
+                            "currency": "GBP", "retry_date": "2026-11-18"}}),
+    EventSpec(
         "billing.suspension_warning", "To the customer: service will be suspended for "
         "non-payment.",
         "Action needed: your service will be suspended on {{ suspension.date }}",

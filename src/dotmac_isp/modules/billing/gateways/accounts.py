@@ -105,16 +105,17 @@ def enabled_gateway(session: Session, settings: Settings,
     return gateway_of(settings, account)
 
 
-def account_for_webhook(session: Session, key: str) -> GatewayAccount:
+def account_for_webhook(session: Session, key: str,
+                        gateway: str = stripe_gateway.NAME) -> GatewayAccount:
     """The account a webhook address names: its id, or the tenant's slug."""
     try:
         account_id = uuid.UUID(key)
     except ValueError:
         tenant = identity_service.tenant_by_slug(session, key)
-        account = find_account(session, tenant.id)
+        account = find_account(session, tenant.id, gateway)
     else:
         account = session.scalars(select(GatewayAccount).where(
-            GatewayAccount.id == account_id)).one_or_none()
+            GatewayAccount.id == account_id, GatewayAccount.gateway == gateway)).one_or_none()
     if account is None:
         raise NotFound("no payment gateway account here")
     return account

@@ -2,7 +2,9 @@
 a hosted page), agrees to automatic charges (who and when is kept), and a daily job charges
 their due invoices off-session. A decline is recorded with the gateway's reason and emailed to
 the customer; the invoice is tried again on a bounded schedule (days after its due date, a
-setting), and after the last attempt is left to dunning like any unpaid invoice."""
+setting), and after the last attempt is left to dunning like any unpaid invoice. A customer
+with a direct debit mandate on autopay is collected from their bank account instead
+(direct_debit.py): the same schedule, the outcome arriving later by webhook."""
 
 from __future__ import annotations
 
@@ -18,7 +20,12 @@ from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import notify
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.enums import OPEN_STATUSES
-from dotmac_isp.modules.billing.gateways import accounts, retry_schedule
+from dotmac_isp.modules.billing.gateways import accounts, direct_debit, mandates, retry_schedule
+from dotmac_isp.modules.billing.gateways.autopay_schedule import (
+    DEFAULT_RETRY_DAYS,
+    declines_of,
+    next_attempt_on,
+)
 from dotmac_isp.modules.billing.gateways.methods import recorded_as
 from dotmac_isp.modules.billing.gateways.models import AutopayCharge, SavedCard
 from dotmac_isp.modules.billing.models import Invoice
@@ -94,9 +101,6 @@ def set_autopay(session: Session, tenant_id: uuid.UUID, customer_id: uuid.UUID, 
     return card
 
 
-DEFAULT_RETRY_DAYS = (0, 3, 7)
-
-
 def _declines(tenant_id: uuid.UUID) -> Any:
     """Declined attempts per invoice (a subquery)."""
     return (select(AutopayCharge.invoice_id, func.count().label("declines"))
@@ -106,40 +110,28 @@ def _declines(tenant_id: uuid.UUID) -> Any:
 
 def due_invoices(session: Session, tenant_id: uuid.UUID, today: date, limit: int = 1000,
                  retry_days: Sequence[int] = DEFAULT_RETRY_DAYS) -> list[uuid.UUID]:
-    """Open invoices of customers on autopay, not yet charged today, whose next attempt is
-    due: after n declines, the one retry_days[n] days after the due date. An invoice declined
-    on every attempt of the schedule is not tried again (dunning has it)."""
-    charged_today = select(AutopayCharge.invoice_id).where(
-        AutopayCharge.tenant_id == tenant_id, AutopayCharge.attempted_on == today,
-        AutopayCharge.status != "pending")
+    """Open invoices of customers on autopay (a saved card or a direct debit mandate), not
+    yet charged today nor waiting on a direct debit, whose next attempt is due: after n
+    declines, the one retry_days[n] days after the due date. An invoice declined on every
+    attempt of the schedule is not tried again (dunning has it)."""
+    busy = select(AutopayCharge.invoice_id).where(
+        AutopayCharge.tenant_id == tenant_id,
+        ((AutopayCharge.attempted_on == today) & (AutopayCharge.status != "pending"))
+        | (AutopayCharge.status == "collecting"))
+    on_autopay = select(SavedCard.customer_id).where(
+        SavedCard.tenant_id == tenant_id, SavedCard.autopay.is_(True),
+        SavedCard.payment_method_id != "").union(mandates.on_autopay(tenant_id))
     declines = _declines(tenant_id)
     count = func.coalesce(declines.c.declines, 0)
     scheduled = or_(*(and_(count == n, Invoice.due_date <= today - timedelta(days=days))
                       for n, days in enumerate(retry_days)))
     stmt = (InvoiceRepository(session, tenant_id).select(Invoice.id)
-            .join(SavedCard, (SavedCard.customer_id == Invoice.customer_id)
-                  & (SavedCard.tenant_id == tenant_id))
             .outerjoin(declines, declines.c.invoice_id == Invoice.id)
-            .where(SavedCard.autopay.is_(True), SavedCard.payment_method_id != "",
+            .where(Invoice.customer_id.in_(on_autopay),
                    Invoice.status.in_([s.value for s in OPEN_STATUSES]),
-                   Invoice.due_date <= today, scheduled, Invoice.id.not_in(charged_today))
+                   Invoice.due_date <= today, scheduled, Invoice.id.not_in(busy))
             .order_by(Invoice.due_date, Invoice.id).limit(limit))
     return list(session.scalars(stmt))
-
-
-def declines_of(session: Session, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> int:
-    return session.scalar(select(func.count()).select_from(AutopayCharge).where(
-        AutopayCharge.tenant_id == tenant_id, AutopayCharge.invoice_id == invoice_id,
-        AutopayCharge.status == "declined")) or 0
-
-
-def next_attempt_on(invoice: Invoice, declines: int, retry_days: Sequence[int],
-                    today: date) -> date | None:
-    """When the invoice is tried again after this many declines (None: never, dunning has it)."""
-    if declines >= len(retry_days) or invoice.due_date is None:
-        return None
-    return max(invoice.due_date + timedelta(days=retry_days[declines]),
-               today + timedelta(days=1))
 
 
 def _attempt(session: Session, tenant_id: uuid.UUID, invoice: Invoice,
@@ -159,20 +151,25 @@ def _attempt(session: Session, tenant_id: uuid.UUID, invoice: Invoice,
 
 def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
                    invoice_id: uuid.UUID, today: date) -> AutopayCharge:
-    """Charge one due invoice to the saved card, once a day; a retried run of the same day
-    reaches the gateway with the same idempotency key, so the card is charged once."""
+    """Charge one due invoice to the direct debit mandate or else the saved card, once a day;
+    a retried run of the same day reaches the gateway with the same idempotency key, so the
+    customer is charged once."""
     invoice = InvoiceRepository(session, tenant_id).get(invoice_id, for_update=True)
     attempt = _attempt(session, tenant_id, invoice, today)
     if attempt.status != "pending":
         return attempt
     card = card_of(session, tenant_id, invoice.customer_id)
-    if invoice.balance_due <= 0 or card is None or not card.autopay:
+    mandate = mandates.collecting_mandate(session, tenant_id, invoice.customer_id)
+    if invoice.balance_due <= 0 or (mandate is None and (card is None or not card.autopay)):
         attempt.status, attempt.reason = "skipped", "nothing due or autopay turned off"
         return attempt
     retry_days = retry_schedule.retry_days_of(session, settings, tenant_id)
     if declines_of(session, tenant_id, invoice.id) >= len(retry_days):
         attempt.status, attempt.reason = "skipped", "every scheduled attempt was declined"
         return attempt
+    if mandate is not None:  # a direct debit: it settles later, by webhook
+        return direct_debit.collect(session, settings, tenant_id, invoice, attempt, mandate)
+    assert card is not None
     gateway = accounts.enabled_gateway(session, settings, tenant_id)
     result = gateway.charge_saved_card(OffSessionCharge(
         gateway_customer_id=card.gateway_customer_id, payment_method_id=card.payment_method_id,
@@ -197,6 +194,15 @@ def charge_invoice(session: Session, settings: Settings, tenant_id: uuid.UUID,
     attempt.status, attempt.payment_id = "succeeded", payment.id
     session.flush()
     return attempt
+
+
+class ChargeRepository(TenantRepository[AutopayCharge]):
+    model = AutopayCharge
+    not_found_message = "automatic payment not found"
+
+
+def get_charge(session: Session, tenant_id: uuid.UUID, charge_id: uuid.UUID) -> AutopayCharge:
+    return ChargeRepository(session, tenant_id).get(charge_id)
 
 
 def charges_of(session: Session, tenant_id: uuid.UUID,

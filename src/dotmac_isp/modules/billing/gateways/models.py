@@ -108,7 +108,8 @@ class SavedCard(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
 
 class AutopayCharge(UUIDPrimaryKey, Timestamps, TenantOwned, Base):
     """One off-session charge of a due invoice on one day: pending, succeeded or declined
-    (with the gateway's reason). A day's charge of an invoice is attempted once."""
+    (with the gateway's reason); a direct debit is "collecting" until the gateway confirms
+    or fails it. A day's charge of an invoice is attempted once."""
 
     __tablename__ = "payment_gateway_autopay_charges"
     __table_args__ = (UniqueConstraint("invoice_id", "attempted_on"),)
@@ -122,6 +123,35 @@ class AutopayCharge(UUIDPrimaryKey, Timestamps, TenantOwned, Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     reason: Mapped[str] = mapped_column(String(500), default="")
-    payment_intent_id: Mapped[str] = mapped_column(String(255), default="")
+    # the gateway's payment id; a direct debit's webhooks find their attempt by it
+    payment_intent_id: Mapped[str] = mapped_column(String(255), default="", index=True)
     payment_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("payments.id", ondelete="SET NULL"), nullable=True)
+
+
+class Mandate(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """A direct debit mandate the customer set up on the gateway's page: the bank account it
+    debits (bank name and the last digits only), its state at the gateway, who agreed, when
+    and how, and whether autopay collects due invoices on it."""
+
+    __tablename__ = "payment_gateway_mandates"
+    __table_args__ = (UniqueConstraint("tenant_id", "customer_id", "gateway"),
+                      UniqueConstraint("gateway", "setup_request_id"))
+
+    gateway: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    setup_request_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    setup_url: Mapped[str] = mapped_column(String(1000), default="")
+    mandate_id: Mapped[str] = mapped_column(String(255), default="", index=True)  # "": none
+    gateway_customer_id: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(40), default="setting_up")
+    status_reason: Mapped[str] = mapped_column(String(500), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    account_ending: Mapped[str] = mapped_column(String(4), default="")
+    account_holder: Mapped[str] = mapped_column(String(200), default="")
+    scheme: Mapped[str] = mapped_column(String(40), default="")
+    autopay: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consent_by: Mapped[str] = mapped_column(String(255), default="")
+    consent_method: Mapped[str] = mapped_column(String(255), default="")

@@ -1,6 +1,7 @@
 """Online payments: a customer starts a hosted checkout for an invoice or the balance; the
 return page and the gateway's webhooks converge on one payment recorded by billing's payment
-service; staff refunds of such payments go back to the card."""
+service; staff refunds of such payments go back to the card (or the bank account, for a
+direct debit)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.billing import service as billing
 from dotmac_isp.modules.billing.gateways import accounts, stripe_gateway
+from dotmac_isp.modules.billing.gateways import gocardless_accounts as gc_accounts
 from dotmac_isp.modules.billing.gateways.methods import recorded_as
 from dotmac_isp.modules.billing.gateways.models import (
     GatewayCheckout,
@@ -195,18 +197,28 @@ def handle_webhook(session: Session, settings: Settings, key: str, payload: byte
 
 def refund_payment(session: Session, settings: Settings, tenant_id: uuid.UUID,
                    payment_id: uuid.UUID, amount: Decimal, reason: str) -> Refund:
-    """Refund in the ledger; a payment taken online is also paid back to the card."""
+    """Refund in the ledger; a payment taken online (a card through Stripe, a direct debit
+    through GoCardless) is also paid back through its gateway."""
     payment = billing.get_payment(session, tenant_id, payment_id)
+    refunded_before = payment.amount_refunded
     refund = billing.refund_payment(session, tenant_id, payment_id, amount, reason)
-    if payment.gateway != stripe_gateway.NAME:
+    request = RefundRequest(reference=payment.gateway_reference, amount=refund.amount,
+                            currency=refund.currency, reason=reason,
+                            idempotency_key=f"refund-{refund.id}")
+    if payment.gateway == stripe_gateway.NAME:
+        account = accounts.find_account(session, tenant_id, payment.gateway)
+        if account is None:
+            raise NotFound("the Stripe account this payment was taken with is not set up any "
+                           "more; refund it in Stripe and record the refund by hand")
+        result = accounts.gateway_of(settings, account).refund(request)
+    elif payment.gateway == gc_accounts.NAME:
+        gateway = gc_accounts.account_gateway(session, settings, tenant_id)
+        if gateway is None:
+            raise NotFound("the GoCardless account this payment was collected with is not set "
+                           "up any more; refund it in GoCardless and record the refund by hand")
+        result = gateway.refund(request, refunded_before)
+    else:
         return refund
-    account = accounts.find_account(session, tenant_id, payment.gateway)
-    if account is None:
-        raise NotFound("the Stripe account this payment was taken with is not set up any "
-                       "more; refund it in Stripe and record the refund by hand")
-    result = accounts.gateway_of(settings, account).refund(RefundRequest(
-        reference=payment.gateway_reference, amount=refund.amount, currency=refund.currency,
-        reason=reason, idempotency_key=f"refund-{refund.id}"))
     session.add(GatewayRefund(tenant_id=tenant_id, refund_id=refund.id, payment_id=payment.id,
                               gateway=payment.gateway, gateway_refund_id=result.reference,
                               status=result.status, response=result.raw))

@@ -57,10 +57,10 @@ def sell_to_reseller(session: Session, tenant_id: uuid.UUID, batch_id: uuid.UUID
     plan = PlanRepository(session, tenant_id).get(batch.plan_id)
     name = check_buyer(session, tenant_id, plan, reseller_id)
     assert plan.wholesale_price is not None  # checked
-    counts = dict(session.execute(
+    counts: dict[str, int] = {state: n for state, n in session.execute(
         select(Voucher.state, func.count()).where(Voucher.tenant_id == tenant_id,
                                                   Voucher.batch_id == batch.id)
-        .group_by(Voucher.state)).tuples().all())
+        .group_by(Voucher.state))}
     touched = sum(n for state, n in counts.items()
                   if state not in (VoucherState.UNUSED, VoucherState.REVOKED))
     if touched:

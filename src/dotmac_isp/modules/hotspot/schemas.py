@@ -53,8 +53,8 @@ class PlanFields(CleanBody):
 def check_wholesale(price: Decimal | None, wholesale: Decimal | None) -> None:
     """A reseller never pays more than the voucher's retail price."""
     if wholesale is not None and price is not None and wholesale > price:
-        raise ValueError(f"the wholesale price ({wholesale:.2f}) may not exceed the retail "
-                         f"price ({price:.2f})")
+        raise ValueError(f"may not exceed the retail amount ({price:.2f}); {wholesale:.2f} "
+                         f"was given")
 
 
 def check_plan(plan: Any) -> None:

@@ -56,6 +56,7 @@ from dotmac_isp.modules.field import web as field_web
 from dotmac_isp.modules.hotspot import api as hotspot_api
 from dotmac_isp.modules.hotspot import portal_web as hotspot_portal_web
 from dotmac_isp.modules.hotspot import web as hotspot_web
+from dotmac_isp.modules.hotspot import web_batches as hotspot_web_batches
 from dotmac_isp.modules.identity import api as identity_api
 from dotmac_isp.modules.identity import web as identity_web
 from dotmac_isp.modules.identity import web_audit as identity_audit_web
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(tax_categories_web.router)
     app.include_router(radius_web.router)
     app.include_router(hotspot_web.router)
+    app.include_router(hotspot_web_batches.router)
     app.include_router(hotspot_portal_web.router)
     app.include_router(resellers_statements_web.router)  # before /admin/resellers/{id}
     app.include_router(resellers_web.router)

@@ -10,6 +10,11 @@ rule without a change here, and so are rows keyed to those rows (a ticket's atta
 subscription's add-ons) by a foreign key to them. Core statements on bare tables (bulk
 watermark updates, RADIUS accounting) are not ORM statements and are not scoped; nothing a
 reseller's staff reaches uses them on customer rows.
+
+Rows a reseller owns without a customer (a voucher batch sold to it) opt in: a table whose
+info carries {"row_scope": "reseller"} is filtered by its own reseller_id (its rows of no
+reseller, the tenant's own, are not there either), and every table below it by a foreign
+key chain (a batch's vouchers, their sessions) by that key.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dotmac_isp.shared.errors import Forbidden
 SCOPE_KEY = "row_scope"
 SCOPE_COLUMN = "reseller_id"  # on the owner table (and on staff users)
 CHILD_COLUMN = "customer_id"  # on the tables that belong to an owner row
+OPT_IN = "row_scope"  # Table.info key; the value "reseller" scopes it by its reseller_id
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ class _Config:
     # rows keyed to a child row instead (a ticket's attachment, a subscription's add-on):
     # (class, foreign key column name, the child class it points at)
     grandchildren: tuple[tuple[Any, str, Any], ...] = ()
+    # tables a reseller owns directly (opted in), and the rows below them, parents first:
+    # (class, foreign key column name, the scoped class it points at, the column there)
+    owned: tuple[Any, ...] = ()
+    below_owned: tuple[tuple[Any, str, Any, str], ...] = ()
 
 
 _config = _Config()
@@ -97,7 +107,29 @@ def _resolve() -> tuple[Any, tuple[Any, ...], tuple[tuple[Any, str, Any], ...]]:
                 grandchildren.append((cls, *links[0]))
         _config.owner, _config.children = owner, tuple(children)
         _config.grandchildren = tuple(grandchildren)
+        _config.owned, _config.below_owned = _reseller_owned(tables)
     return _config.owner, _config.children, _config.grandchildren
+
+
+def _reseller_owned(tables: list[tuple[Any, Table]]) -> tuple[
+        tuple[Any, ...], tuple[tuple[Any, str, Any, str], ...]]:
+    owned = [cls for cls, table in tables if table.info.get(OPT_IN) == "reseller"]
+    scoped = {cls.__table__.name: cls for cls in owned}
+    below: list[tuple[Any, str, Any, str]] = []
+    grew = True
+    while grew:  # a chain: vouchers below batches, sessions below vouchers
+        grew = False
+        for cls, table in tables:
+            if table.name in scoped:
+                continue
+            links = [(column.key, scoped[fk.column.table.name], fk.column.key)
+                     for column in table.c for fk in column.foreign_keys
+                     if fk.column.table.name in scoped]
+            if links:
+                below.append((cls, *links[0]))
+                scoped[table.name] = cls
+                grew = True
+    return tuple(owned), tuple(below)
 
 
 def _add_criteria(state: ORMExecuteState) -> None:
@@ -121,7 +153,23 @@ def _add_criteria(state: ORMExecuteState) -> None:
         cls, getattr(cls, column).in_(select(parent.__table__.c.id).where(
             parent.__table__.c.customer_id.in_(owned))))
         for cls, column, parent in grandchildren]
+    options += _owned_options(reseller_id)
     state.statement = state.statement.options(*options)
+
+
+def _owned_options(reseller_id: uuid.UUID) -> list[Any]:
+    shown: dict[Any, Any] = {}  # class -> which of its rows the reseller sees
+    options = []
+    for cls in _config.owned:
+        shown[cls] = cls.__table__.c.reseller_id == reseller_id
+        options.append(with_loader_criteria(cls, lambda c: c.reseller_id == reseller_id,
+                                            include_aliases=True))
+    for cls, column, parent, target in _config.below_owned:
+        parent_table = parent.__table__
+        shown[cls] = cls.__table__.c[column].in_(
+            select(parent_table.c[target]).where(shown[parent]))
+        options.append(with_loader_criteria(cls, shown[cls]))
+    return options
 
 
 def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:

@@ -40,3 +40,5 @@ example_body("POST", "/api/v1/hotspot/batches/{batch_id}/sell", {"sold_to": "B r
 example_body("POST", "/api/v1/hotspot/vouchers/{voucher_id}/sell", {"sold_to": "B reseller"})
 example_body("POST", "/api/v1/hotspot/vouchers/{voucher_id}/revoke", {"reason": "B says so"})
 example_body("PUT", "/api/v1/hotspot/sites/{hotspot_site_id}", {"name": "B took it"})
+example_body("POST", "/api/v1/hotspot/batches/{batch_id}/sell-to-reseller",
+             {"reseller_id": "00000000-0000-4000-8000-000000000001"})

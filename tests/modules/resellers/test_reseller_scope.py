@@ -4,8 +4,9 @@ Walks every API route (so a route added later is covered) with the tenant-A obje
 isolation test, their customer first the tenant's own and then another reseller's: each
 customer row (customer, address, contact, subscription, invoice, credit note, payment,
 ticket, ...) answers 404 exactly as another tenant's would, routes outside a reseller's part of
-the tenant answer 403, and no list shows those rows. The other reseller's staff, for contrast,
-read them."""
+the tenant answer 403, and no list shows those rows. The voucher batch (and its vouchers) is
+walked the same way: first the tenant's own, then sold to the other reseller. The other
+reseller's staff, for contrast, read them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from dotmac_isp.config import Settings
 from dotmac_isp.modules.customers.models import Customer
+from dotmac_isp.modules.hotspot.models import VoucherBatch
 from dotmac_isp.modules.identity import reseller_access
 from dotmac_isp.modules.identity.models import Tenant
 from tests.modules.resellers.helpers import make_reseller, reseller_staff
@@ -29,7 +31,8 @@ from tests.support.tenant_objects import ObjectContext, body_for, build_all
 CATALOGUE = {"plan_id", "addon_id"}
 # Ids of rows that belong to the customer; none may show in a reseller's lists.
 CUSTOMER_ROWS = ("customer_id", "address_id", "contact_id", "subscription_id", "invoice_id",
-                 "note_id", "payment_id", "ticket_id", "change_id", "item_id", "attachment_id")
+                 "note_id", "payment_id", "ticket_id", "change_id", "item_id", "attachment_id",
+                 "batch_id", "voucher_id")
 
 
 def _walk(client: TestClient, app: FastAPI, staff: StaffUser,
@@ -71,8 +74,10 @@ def test_reseller_staff_get_404_for_every_row_outside_their_reseller(
 
     session.execute(update(Customer).where(Customer.id == customer_id)
                     .values(reseller_id=other.id))
+    session.execute(update(VoucherBatch).where(VoucherBatch.id == uuid.UUID(objects["batch_id"]))
+                    .values(reseller_id=other.id))
     session.flush()
-    assert _walk(client, app, staff, objects) == []  # another reseller's customer
+    assert _walk(client, app, staff, objects) == []  # another reseller's customer and batch
 
     # The other reseller's staff read the same rows: the scope, not a blanket refusal.
     theirs = reseller_staff(session, settings, tenant, other, admin)
@@ -85,6 +90,11 @@ def test_reseller_staff_get_404_for_every_row_outside_their_reseller(
         response = client.get(fill_path(route, objects), headers=theirs.headers)
         assert response.status_code == 200, (route.path, response.text[:200])
         read += 1
-    assert read >= 20
+    assert read >= 25
     listed = client.get("/api/v1/customers", headers=theirs.headers).json()
     assert [c["id"] for c in listed["items"]] == [str(customer_id)]
+    batches = client.get("/api/v1/hotspot/batches", headers=theirs.headers).json()
+    assert [b["id"] for b in batches["items"]] == [objects["batch_id"]]
+    vouchers = client.get("/api/v1/hotspot/vouchers", headers=theirs.headers).json()
+    assert objects["voucher_id"] in [v["id"] for v in vouchers["items"]]
+    assert {v["batch_id"] for v in vouchers["items"]} == {objects["batch_id"]}

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from dotmac_isp.modules.billing import service as billing_service
-from dotmac_isp.modules.hotspot import cards, schemas, service, sites
+from dotmac_isp.modules.hotspot import cards, schemas, service, sites, wholesale
 from dotmac_isp.modules.hotspot.enums import VoucherState
 from dotmac_isp.modules.hotspot.models import (
     HotspotSite,
@@ -58,9 +58,11 @@ def update_plan(voucher_plan_id: uuid.UUID, body: schemas.PlanUpdate, session: D
 
 @router.get("/batches", response_model=Page[schemas.BatchOut])
 def list_batches(session: DbSession, paging: Paging, plan_id: uuid.UUID | None = None,
+                 reseller_id: uuid.UUID | None = None,
                  principal: Principal = READ) -> Page[VoucherBatch]:
-    """Batches newest first, paged by key."""
-    return service.list_batches(session, principal.tenant_id, paging, plan_id=plan_id)
+    """Batches newest first, paged by key (a reseller's staff: the batches it bought)."""
+    return service.list_batches(session, principal.tenant_id, paging, plan_id=plan_id,
+                                reseller_id=reseller_id)
 
 
 @router.post("/batches", response_model=schemas.BatchOut, status_code=201)
@@ -96,6 +98,15 @@ def sell_batch(batch_id: uuid.UUID, body: schemas.SellIn, session: DbSession,
     """Mark the batch's unsold vouchers sold (or given) to someone, a reseller say."""
     service.sell_batch(session, principal.tenant_id, batch_id, body.sold_to)
     return service.get_batch(session, principal.tenant_id, batch_id)
+
+
+@router.post("/batches/{batch_id}/sell-to-reseller", response_model=schemas.BatchOut)
+def sell_to_reseller(batch_id: uuid.UUID, body: schemas.SellToResellerIn, session: DbSession,
+                     principal: Principal = WRITE) -> VoucherBatch:
+    """Sell the whole batch to a reseller at its plan's wholesale price (once; only while
+    none of its vouchers was used or sold on its own). Its staff then see the batch."""
+    return wholesale.sell_to_reseller(session, principal.tenant_id, batch_id,
+                                      body.reseller_id, sold_by=principal.label)
 
 
 @router.get("/vouchers", response_model=Page[schemas.VoucherOut])

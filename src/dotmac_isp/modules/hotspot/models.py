@@ -35,6 +35,9 @@ class VoucherPlan(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[Decimal] = mapped_column(MoneyColumn)
+    # what a reseller pays a voucher of a batch sold to them (same currency; None: not sold
+    # wholesale)
+    wholesale_price: Mapped[Decimal | None] = mapped_column(MoneyColumn, nullable=True)
     currency: Mapped[str] = mapped_column(String(3))
     time_allowance_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     data_allowance_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -47,10 +50,17 @@ class VoucherPlan(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
 
 
 class VoucherBatch(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
-    """Vouchers generated together, printed as one sheet of cards."""
+    """Vouchers generated together, printed as one sheet of cards; possibly sold as a whole to
+    a reseller at the plan's wholesale price (the reseller's staff then see it)."""
 
     __tablename__ = "hotspot_batches"
-    __table_args__ = (Index("ix_hotspot_batches_tenant_created", "tenant_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_hotspot_batches_tenant_created", "tenant_id", "created_at"),
+        Index("ix_hotspot_batches_tenant_reseller_sold", "tenant_id", "reseller_id", "sold_at"),
+        # shared/row_scope.py: a reseller's staff see only the batches sold to their reseller
+        # (and those batches' vouchers and sessions, by their foreign keys)
+        {"info": {"row_scope": "reseller"}},
+    )
 
     plan_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("hotspot_plans.id", ondelete="RESTRICT"), index=True)
@@ -58,6 +68,16 @@ class VoucherBatch(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     count: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(254), default="")
+    # the wholesale sale: all set together, once (no ON DELETE: a reseller who bought
+    # vouchers is not deleted)
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("resellers.id"), nullable=True)
+    unit_price: Mapped[Decimal | None] = mapped_column(MoneyColumn, nullable=True)
+    quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    total: Mapped[Decimal | None] = mapped_column(MoneyColumn, nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    sold_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sold_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
 class Voucher(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):

@@ -8,7 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from dotmac_isp.modules.hotspot.codes import DEFAULT_LENGTH, MAX_LENGTH, MIN_LENGTH
 from dotmac_isp.modules.hotspot.enums import PortalFlow
@@ -43,6 +50,13 @@ class PlanFields(CleanBody):
     is_active: bool = True
 
 
+def check_wholesale(price: Decimal | None, wholesale: Decimal | None) -> None:
+    """A reseller never pays more than the voucher's retail price."""
+    if wholesale is not None and price is not None and wholesale > price:
+        raise ValueError(f"may not exceed the retail amount ({price:.2f}); {wholesale:.2f} "
+                         f"was given")
+
+
 def check_plan(plan: Any) -> None:
     if not (plan.time_allowance_seconds or plan.data_allowance_bytes or plan.validity_seconds):
         raise ValueError("a voucher plan needs a time allowance, a data allowance or a "
@@ -54,7 +68,15 @@ def check_plan(plan: Any) -> None:
 class PlanCreate(PlanFields):
     name: str = Field(min_length=1, max_length=100)
     price: PlainAmount = Field(ge=0, max_digits=14, decimal_places=2)
+    # what a reseller pays a voucher bought in a batch (the plan's currency)
+    wholesale_price: PlainAmount | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     currency: CurrencyCode | None = None
+
+    @field_validator("wholesale_price")
+    @classmethod
+    def _not_above_retail(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        check_wholesale(info.data.get("price"), value)
+        return value
 
     @model_validator(mode="after")
     def _whole(self) -> PlanCreate:
@@ -66,6 +88,8 @@ class PlanUpdate(CleanBody):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=2000)
     price: PlainAmount | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    wholesale_price: PlainAmount | None = Field(None, ge=0, max_digits=14, decimal_places=2,
+                                                description="null: not sold wholesale")
     time_allowance_seconds: int | None = Field(None, ge=60, le=10 * YEAR)
     data_allowance_bytes: int | None = Field(None, ge=1_000_000, le=10**15)
     validity_seconds: int | None = Field(None, ge=60, le=10 * YEAR)
@@ -82,6 +106,7 @@ class PlanOut(BaseModel):
     name: str
     description: str
     price: MoneyAmount
+    wholesale_price: MoneyAmount | None
     currency: str
     time_allowance_seconds: int | None
     data_allowance_bytes: int | None
@@ -100,6 +125,8 @@ class BatchCreate(CleanBody):
     name: str = Field("", max_length=100)
     note: str = Field("", max_length=2000)
     code_length: int = Field(DEFAULT_LENGTH, ge=MIN_LENGTH, le=MAX_LENGTH)
+    reseller_id: uuid.UUID | None = Field(
+        None, description="sell the new batch to this reseller at the plan's wholesale price")
 
 
 class BatchOut(BaseModel):
@@ -111,6 +138,18 @@ class BatchOut(BaseModel):
     note: str
     created_by: str
     created_at: datetime
+    # the sale to a reseller, when sold: unit price x quantity (unused vouchers) = total
+    reseller_id: uuid.UUID | None
+    unit_price: MoneyAmount | None
+    quantity: int | None
+    total: MoneyAmount | None
+    currency: str | None
+    sold_at: datetime | None
+    sold_by: str | None
+
+
+class SellToResellerIn(BaseModel):
+    reseller_id: uuid.UUID
 
 
 class VoucherOut(BaseModel):

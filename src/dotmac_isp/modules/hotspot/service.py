@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from dotmac_isp.modules.hotspot import codes, schemas
+from dotmac_isp.modules.hotspot import codes, schemas, wholesale
 from dotmac_isp.modules.hotspot.enums import FINISHED, HotspotChange, VoucherState
 from dotmac_isp.modules.hotspot.models import Voucher, VoucherBatch, VoucherPlan, VoucherSession
 from dotmac_isp.modules.hotspot.repository import (
@@ -80,6 +80,11 @@ def update_plan(session: Session, tenant_id: uuid.UUID, plan_id: uuid.UUID,
         schemas.check_plan(schemas.PlanUpdate.model_construct(**merged))
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
+    try:
+        schemas.check_wholesale(merged["price"], merged["wholesale_price"])
+    except ValueError as exc:
+        raise ValidationFailed(f"wholesale_price: {exc}",
+                               extra={"field": "wholesale_price"}) from exc
     for key, value in given.items():
         setattr(plan, key, value)
     session.flush()
@@ -89,11 +94,14 @@ def update_plan(session: Session, tenant_id: uuid.UUID, plan_id: uuid.UUID,
 # Batches -------------------------------------------------------------------------------
 
 def list_batches(session: Session, tenant_id: uuid.UUID, params: PageParams, *,
-                 plan_id: uuid.UUID | None = None) -> Page[VoucherBatch]:
+                 plan_id: uuid.UUID | None = None,
+                 reseller_id: uuid.UUID | None = None) -> Page[VoucherBatch]:
     repo = BatchRepository(session, tenant_id)
     stmt = repo.select()
     if plan_id is not None:
         stmt = stmt.where(VoucherBatch.plan_id == plan_id)
+    if reseller_id is not None:
+        stmt = stmt.where(VoucherBatch.reseller_id == reseller_id)
     return repo.list_by_key(params, stmt, KeyOrder(VoucherBatch.created_at, VoucherBatch.id))
 
 
@@ -119,11 +127,14 @@ def _fresh_codes(session: Session, tenant_id: uuid.UUID, count: int, length: int
 
 def create_batch(session: Session, tenant_id: uuid.UUID, body: schemas.BatchCreate, *,
                  created_by: str = "") -> VoucherBatch:
-    """Generate body.count vouchers of an active plan, each with an unguessable code."""
+    """Generate body.count vouchers of an active plan, each with an unguessable code; sold to
+    body.reseller_id at the plan's wholesale price when given."""
     plan = get_plan(session, tenant_id, body.plan_id)
     if not plan.is_active:
         raise InvalidState(f"voucher plan {plan.name!r} is retired; vouchers are made only "
                            f"of active plans", extra={"field": "plan_id"})
+    if body.reseller_id is not None:
+        wholesale.check_buyer(session, tenant_id, plan, body.reseller_id)
     now = utcnow()
     name = body.name.strip() or f"{plan.name} {now:%Y-%m-%d %H:%M}"
     batch = BatchRepository(session, tenant_id).add(VoucherBatch(
@@ -139,6 +150,9 @@ def create_batch(session: Session, tenant_id: uuid.UUID, body: schemas.BatchCrea
                                       "state": row["state"]}) for row in rows],
         label=f"voucher of batch {name}")
     changes.record(session, tenant_id, HotspotChange.BATCH, batch.id)
+    if body.reseller_id is not None:
+        wholesale.sell_to_reseller(session, tenant_id, batch.id, body.reseller_id,
+                                   sold_by=created_by)
     return batch
 
 

@@ -16,6 +16,7 @@ from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import DbSession, page_permission
 from dotmac_isp.modules.identity.models import User
 from dotmac_isp.modules.identity.permissions import Permission
+from dotmac_isp.modules.resellers import lookup as reseller_lookup
 from dotmac_isp.shared.errors import AppError
 from dotmac_isp.shared.pagination import PageParams, web_page_params
 from dotmac_isp.web.forms import FormErrors, FormReader, all_or_nothing, validate_form
@@ -24,14 +25,16 @@ from dotmac_isp.web.templating import flash, render, verify_csrf
 router = APIRouter(prefix="/admin/hotspot", include_in_schema=False)
 P = Permission
 PAGE = 50
-PLAN_LABELS = {"name": "Name", "price": "Price", "currency": "Currency",
+PLAN_LABELS = {"name": "Name", "price": "Price", "wholesale_price": "Wholesale price",
+               "currency": "Currency",
                "time_allowance_seconds": "Time (minutes)", "data_allowance_bytes": "Data (MB)",
                "validity_seconds": "Valid after first login (hours)",
                "download_kbps": "Download (kbit/s)", "upload_kbps": "Upload (kbit/s)",
                "devices": "Devices at once", "mac_login": "Allow MAC login",
                "description": "Description"}
 BATCH_LABELS = {"plan_id": "Plan", "count": "How many", "name": "Batch name",
-                "note": "Note", "code_length": "Code length"}
+                "note": "Note", "code_length": "Code length",
+                "reseller_id": "Sell to reseller"}
 SITE_LABELS = {"name": "Name", "flow": "Portal flow", "login_url": "NAS login URL",
                "allowed_hosts": "NAS hosts allowed", "title": "Headline",
                "welcome": "Welcome text", "terms": "Terms of use",
@@ -46,7 +49,7 @@ def _overview(request: Request, session: DbSession, user: User, **extra: Any) ->
                "plan_names": {p.id: p.name for p in plans}, "plan_labels": PLAN_LABELS,
                "batch_labels": BATCH_LABELS, "plan_errors": FormErrors(PLAN_LABELS),
                "batch_errors": FormErrors(BATCH_LABELS), "plan_form": {}, "batch_form": {},
-               **extra}
+               "resellers": reseller_lookup.names(session, user.tenant_id), **extra}
     failed = bool(context["plan_errors"] or context["batch_errors"])
     return render(request, "hotspot/index.html", context, status_code=422 if failed else 200)
 
@@ -68,6 +71,7 @@ async def create_plan(request: Request, session: DbSession,
     form = await verify_csrf(request)
     reader = FormReader(form, PLAN_LABELS)
     data = {"name": reader.text("name", required=True), "price": reader.raw("price"),
+            "wholesale_price": reader.raw("wholesale_price") or None,
             "currency": reader.raw("currency") or None, "description": reader.raw("description"),
             "time_allowance_seconds": _scaled(reader, "time_allowance_seconds", 60),
             "data_allowance_bytes": _scaled(reader, "data_allowance_bytes", 10**6),
@@ -97,7 +101,8 @@ async def create_batch(request: Request, session: DbSession,
     reader = FormReader(form, BATCH_LABELS)
     data = {"plan_id": reader.text("plan_id", required=True),
             "count": reader.whole("count", required=True), "name": reader.raw("name"),
-            "note": reader.raw("note"), "code_length": reader.whole("code_length") or 10}
+            "note": reader.raw("note"), "code_length": reader.whole("code_length") or 10,
+            "reseller_id": reader.raw("reseller_id") or None}
     body, errors = validate_form(schemas.BatchCreate, {
         k: v for k, v in data.items() if k not in reader.failed()}, BATCH_LABELS)
     errors.merge(reader.errors)
@@ -114,15 +119,25 @@ async def create_batch(request: Request, session: DbSession,
 
 
 @router.get("/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: uuid.UUID, session: DbSession,
-               user: User = page_permission(P.HOTSPOT_READ)) -> HTMLResponse:
+def batch_detail(request: Request, batch_id: uuid.UUID, session: DbSession,
+                 user: User = page_permission(P.HOTSPOT_READ)) -> HTMLResponse:
+    return batch_page(request, batch_id, session, user)
+
+
+def batch_page(request: Request, batch_id: uuid.UUID, session: DbSession, user: User, *,
+               sell_errors: FormErrors | None = None, sell_form: dict[str, str] | None = None,
+               status_code: int = 200) -> HTMLResponse:
     batch = service.get_batch(session, user.tenant_id, batch_id)
     plan = service.get_plan(session, user.tenant_id, batch.plan_id)
     vouchers = service.batch_vouchers(session, user.tenant_id, batch_id)
     return render(request, "hotspot/batch.html", {
         "current_user": user, "batch": batch, "plan": plan, "vouchers": vouchers[:500],
         "states": {v.id: service.state_of(v) for v in vouchers[:500]},
-        "allowance": cards.allowance(plan)})
+        "allowance": cards.allowance(plan),
+        "resellers": reseller_lookup.names(session, user.tenant_id),
+        "own_staff": request.state.principal.reseller_id is None,
+        "sell_errors": sell_errors or FormErrors({"reseller_id": "Reseller"}),
+        "sell_form": sell_form or {}}, status_code=status_code)
 
 
 @router.get("/batches/{batch_id}/cards.pdf")

@@ -2,7 +2,13 @@
 areas, and within those only the routes about customers and what belongs to them. Tenant-wide
 configuration (plans, tax rates, billing runs, SLA policies, settings, resellers) stays with the
 tenant's own staff. An allow-list, so a route added later is closed to reseller staff until it
-is opened here."""
+is opened here.
+
+Hotspot: hotspot:read stays in the cap (no permission of its own) and the allow-list opens
+only the batch and voucher reads (lists, details, cards PDF, CSV; GET only, so read-only
+whatever the role holds); the row scope shows only the batches sold to the reseller and
+their vouchers. Voucher plans, sites, selling and revoking stay with the tenant's staff, and
+hotspot:write is capped away."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from dotmac_isp.shared.errors import Forbidden
 P = Permission
 RESELLER_PERMISSIONS: frozenset[str] = frozenset({
     P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.SERVICES_READ, P.SERVICES_WRITE,
-    P.BILLING_READ, P.BILLING_WRITE, P.SUPPORT_READ, P.SUPPORT_WRITE})
+    P.BILLING_READ, P.BILLING_WRITE, P.SUPPORT_READ, P.SUPPORT_WRITE, P.HOTSPOT_READ})
 ANY = "*"
 # (method or ANY, route path prefix); a prefix matches itself and what follows a "/".
 ALLOWED: tuple[tuple[str, str], ...] = (
@@ -38,6 +44,10 @@ ALLOWED: tuple[tuple[str, str], ...] = (
     (ANY, "/admin/support/tickets"),
     (ANY, "/admin/support/attachments"),
     ("GET", "/admin/search"),
+    ("GET", "/api/v1/hotspot/batches"),
+    ("GET", "/api/v1/hotspot/vouchers"),
+    ("GET", "/admin/hotspot/batches"),
+    ("GET", "/admin/hotspot/vouchers"),
 )
 EXACT: frozenset[tuple[str, str]] = frozenset({("GET", "/admin")})  # the dashboard
 REFUSED = "this is not available to reseller staff"

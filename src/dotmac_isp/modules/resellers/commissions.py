@@ -9,6 +9,9 @@
 - A refund in the month reverses refund / payment amount of what that payment earned, with
   the same rule for each of its lines (a partial refund reverses proportionally).
 - A subscription first activated in the month earns its plan rule's fixed amount once.
+- A voucher batch the reseller bought is a negative line of its total (quantity x the unit
+  price, rounded when sold), in the batch's currency: the total is then what the ISP owes the
+  reseller net of what the reseller owes for vouchers, and may be negative (the reseller owes).
 - Each line is rounded to the currency's minor unit, half up; the statement's total is the
   sum of its rounded lines.
 """
@@ -42,7 +45,7 @@ class Line:
     key: str
     kind: LineKind
     occurred_on: date
-    customer_id: uuid.UUID
+    customer_id: uuid.UUID | None  # None: a voucher batch purchase
     source_id: uuid.UUID
     invoice_id: uuid.UUID | None
     plan_id: uuid.UUID | None
@@ -138,4 +141,11 @@ def compute(rows: MonthRows, rules: dict[uuid.UUID | None, Rule],
             f"Activation of {activation.username} "
             f"({plan_names.get(activation.plan_id, 'plan')})",
             ZERO, ZERO, round_minor(rule.activation_amount, tenant_currency)))
+    for batch in rows.batches:
+        places = currency_places(batch.currency)
+        lines.append(Line(
+            batch.currency, f"voucher_batch:{batch.batch_id}", LineKind.VOUCHER_BATCH,
+            batch.sold_at.astimezone(zone).date(), None, batch.batch_id, None, None,
+            f"Voucher batch {batch.name}: {batch.quantity} x {batch.unit_price:.{places}f}",
+            ZERO, ZERO, -round_minor(batch.total, batch.currency)))
     return lines

@@ -20,3 +20,4 @@ class LineKind(StrEnum):
     PAYMENT = "payment"
     REFUND = "refund"
     ACTIVATION = "activation"
+    VOUCHER_BATCH = "voucher_batch"  # what the reseller owes for a batch: a negative line

@@ -26,6 +26,18 @@ def check_assignable(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.U
                                extra={"field": "reseller_id"})
 
 
+def buyer_name(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID) -> str:
+    """The name of a reseller that may buy (a voucher batch): open, of the same tenant."""
+    found = session.execute(select(Reseller.name, Reseller.status).where(
+        Reseller.tenant_id == tenant_id, Reseller.id == reseller_id)).one_or_none()
+    if found is None:
+        raise ValidationFailed("reseller_id: no such reseller", extra={"field": "reseller_id"})
+    if found.status == ResellerStatus.CLOSED:
+        raise ValidationFailed("reseller_id: this reseller is closed",
+                               extra={"field": "reseller_id"})
+    return str(found.name)
+
+
 def names(session: Session, tenant_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """Every reseller of the tenant by id, for filters and labels."""
     rows = session.execute(select(Reseller.id, Reseller.name)

@@ -94,10 +94,15 @@ class CommissionStatement(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base
 
 class StatementLine(UUIDPrimaryKey, TenantOwned, Base):
     """One commission line: a payment's share of an invoice line's plan, a refund's reversal
-    of it, or an activation. `key` names its source, so a recomputation finds it again."""
+    of it, an activation, or (negative) a voucher batch the reseller bought. `key` names its
+    source, so a recomputation finds it again."""
 
     __tablename__ = "commission_statement_lines"
-    __table_args__ = (UniqueConstraint("statement_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("statement_id", "key"),
+        # which statement already carries a voucher batch's purchase (statements.py)
+        Index("ix_commission_statement_lines_tenant_source", "tenant_id", "source_id"),
+    )
 
     statement_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("commission_statements.id", ondelete="CASCADE"), index=True)
@@ -105,7 +110,8 @@ class StatementLine(UUIDPrimaryKey, TenantOwned, Base):
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(16))
     occurred_on: Mapped[date] = mapped_column(Date)
-    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # plain ids: a statement outlives them
+    # plain ids: a statement outlives them; no customer on a voucher batch purchase
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     source_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     plan_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)

@@ -114,7 +114,7 @@ class StatementLineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     kind: str
     occurred_on: date
-    customer_id: uuid.UUID
+    customer_id: uuid.UUID | None  # None on a voucher batch purchase (source_id: the batch)
     source_id: uuid.UUID
     invoice_id: uuid.UUID | None
     plan_id: uuid.UUID | None

@@ -26,6 +26,9 @@ from dotmac_isp.modules.billing.models import (
     Refund,
 )
 from dotmac_isp.modules.customers.models import Customer
+from dotmac_isp.modules.hotspot.models import VoucherBatch
+from dotmac_isp.modules.resellers.enums import LineKind as StatementLineKind
+from dotmac_isp.modules.resellers.models import CommissionStatement, StatementLine
 from dotmac_isp.modules.services.models import Subscription
 
 # Lines that are the service a reseller sold; fees and one-off items earn no commission.
@@ -84,6 +87,17 @@ class ActivationRow:
     activated_at: datetime
 
 
+@dataclass(frozen=True)
+class BatchPurchaseRow:
+    batch_id: uuid.UUID
+    name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    currency: str
+    sold_at: datetime
+
+
 @dataclass
 class MonthRows:
     payments: dict[uuid.UUID, PaymentRow]  # the month's payments and the refunded ones
@@ -91,6 +105,7 @@ class MonthRows:
     refunds: list[RefundRow]
     invoices: dict[uuid.UUID, InvoiceRow]
     activations: list[ActivationRow]
+    batches: list[BatchPurchaseRow] = field(default_factory=list)
 
 
 def _owned(tenant_id: uuid.UUID, reseller_id: uuid.UUID) -> Select[uuid.UUID]:
@@ -155,4 +170,29 @@ def month_rows(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID, f
                               Subscription.activated_at < until)
                        .order_by(Subscription.activated_at, Subscription.id))
                    if s.activated_at is not None]
-    return MonthRows(payments, received, refunds, invoices, activations)
+    return MonthRows(payments, received, refunds, invoices, activations,
+                     batch_purchases(session, tenant_id, reseller_id, first, until))
+
+
+def batch_purchases(session: Session, tenant_id: uuid.UUID, reseller_id: uuid.UUID,
+                    first: date, until: datetime) -> list[BatchPurchaseRow]:
+    """The voucher batches the reseller bought that the statement of the month starting
+    `first` carries: bought before the month's end and on no other statement of the
+    reseller. So a batch lands on its month's statement, or (when that one was approved
+    before the batch was sold, or never computed) on the next one computed, and on one only;
+    an approved statement is never recomputed, so what it carries stays there."""
+    elsewhere = (select(StatementLine.id)
+                 .join(CommissionStatement, CommissionStatement.id == StatementLine.statement_id)
+                 .where(StatementLine.tenant_id == tenant_id,
+                        StatementLine.source_id == VoucherBatch.id,
+                        StatementLine.kind == StatementLineKind.VOUCHER_BATCH.value,
+                        CommissionStatement.reseller_id == reseller_id,
+                        CommissionStatement.period_start != first))
+    rows = session.scalars(
+        select(VoucherBatch).where(VoucherBatch.tenant_id == tenant_id,
+                                   VoucherBatch.reseller_id == reseller_id,
+                                   VoucherBatch.sold_at < until, ~elsewhere.exists())
+        .order_by(VoucherBatch.sold_at, VoucherBatch.id))
+    return [BatchPurchaseRow(b.id, b.name, b.quantity or 0, b.unit_price or Decimal(0),
+                             b.total or Decimal(0), b.currency or "", b.sold_at)
+            for b in rows if b.sold_at is not None]

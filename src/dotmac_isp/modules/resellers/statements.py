@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dotmac_isp.modules.hotspot import wholesale
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.resellers import commissions, sources
 from dotmac_isp.modules.resellers.enums import StatementStatus
@@ -165,9 +166,11 @@ def approve(session: Session, tenant_id: uuid.UUID, statement_id: uuid.UUID,
 
 
 def reseller_ids(session: Session, tenant_id: uuid.UUID) -> list[uuid.UUID]:
-    """The resellers a statement run visits: every one with a commission rule."""
+    """The resellers a statement run visits: every one with a commission rule or a voucher
+    batch bought."""
     repo = RuleRepository(session, tenant_id)
-    return sorted(set(session.scalars(repo.select(repo.model.reseller_id))))
+    with_rules = set(session.scalars(repo.select(repo.model.reseller_id)))
+    return sorted(with_rules | set(wholesale.sold_to_resellers(session, tenant_id)))
 
 
 def csv_text(statement: CommissionStatement, reseller: Reseller) -> str:

@@ -3,7 +3,7 @@ price, quantity, total, when and by whom), and statement lines without a custome
 voucher batch purchase) found again by their source
 
 Revision ID: 0871
-Revises: 0841
+Revises: 0781
 Create Date: 2027-01-10 09:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import dotmac_isp.shared.types
 
 revision: str = "0871"
-down_revision: str | None = "0841"
+down_revision: str | None = "0781"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.inventory.radius_source",
     "dotmac_isp.modules.hotspot.radius_hooks",
     "dotmac_isp.modules.billing.adjustments",
+    "dotmac_isp.modules.sales.billing_hooks",
     "dotmac_isp.modules.billing.notify",
     "dotmac_isp.modules.billing.watermark",
     "dotmac_isp.modules.support.mail_in",

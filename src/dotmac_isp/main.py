@@ -72,6 +72,7 @@ from dotmac_isp.modules.network.topology import api as topology_api
 from dotmac_isp.modules.network.topology import web as topology_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.reports import web as reports_web
+from dotmac_isp.modules.sales import api as sales_api
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.services import web_lists as services_lists
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(notifications_api.router, prefix=API_PREFIX)
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(hotspot_api.router, prefix=API_PREFIX)
+    app.include_router(sales_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(reports_web.router)
     app.include_router(identity_users_web.router)

@@ -262,3 +262,11 @@ class SalesSettingsOut(BaseModel):
     sales_email: str
     quote_validity_days: int
     quote_terms: str
+
+
+class CoverageOut(BaseModel):
+    located: bool = Field(description="the lead has coordinates")
+    can_geocode: bool = Field(description="a geocoder is configured to place the address")
+    message: str
+    coverage: dict[str, Any] | None = Field(
+        None, description="serving sites and plans, as the map's coverage check answers")

@@ -73,6 +73,8 @@ from dotmac_isp.modules.network.topology import web as topology_web
 from dotmac_isp.modules.notifications import api as notifications_api
 from dotmac_isp.modules.reports import web as reports_web
 from dotmac_isp.modules.sales import api as sales_api
+from dotmac_isp.modules.sales import public_web as sales_public_web
+from dotmac_isp.modules.sales import web as sales_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.services import web_lists as services_lists
@@ -199,6 +201,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(radius_web.router)
     app.include_router(hotspot_web.router)
     app.include_router(hotspot_portal_web.router)
+    app.include_router(sales_web.router)
+    app.include_router(sales_public_web.router)
     app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

@@ -38,6 +38,20 @@ def _line_data(form: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
     return shown, data
 
 
+def _placed(errors: FormErrors) -> FormErrors:
+    """A rule over the whole line ("a one-off item needs a unit price") shown beside the
+    field it names."""
+    out = FormErrors(LABELS)
+    for field, lines in errors.by_field.items():
+        for line in lines:
+            out.put(field, line)
+    for line in errors.general:
+        named = [f for f in ("unit_price", "description", "plan_id", "quantity")
+                 if LABELS[f].lower() in line.lower() or f in line]
+        out.put(named[0] if named else None, line)
+    return out
+
+
 def quote_page(request: Request, session: Session, user: User, quote_id: uuid.UUID, *,
                errors: FormErrors | None = None, form: dict[str, Any] | None = None,
                status_code: int = 200) -> HTMLResponse:
@@ -88,6 +102,7 @@ async def add_line(request: Request, quote_id: uuid.UUID, session: DbSession,
     quotes.get_quote(session, user.tenant_id, quote_id)
     shown, data = _line_data(form)
     parsed, errors = validate_form(schemas.LineIn, data, LABELS)
+    errors = _placed(errors)
     if parsed is not None:
         valid = parsed
         try:

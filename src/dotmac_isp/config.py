@@ -118,6 +118,18 @@ class MapSettings(BaseModel):
     geocode_retry_hours: int = Field(24, ge=1, le=24 * 365)  # after a failed attempt
 
 
+class SalesSettings(BaseModel):
+    """Leads, the public enquiry form and quote links (DOTMAC_SALES__*); each tenant's sales
+    address and quote terms are its own settings."""
+
+    # An enquiry posted sooner than this after the form was served is refused (bots are fast)
+    enquiry_min_seconds: float = Field(3.0, ge=0, le=600)
+    enquiry_max_age_hours: int = Field(24, ge=1, le=24 * 30)  # then the form must be reloaded
+    # Enquiries stored per client address per hour (across tenants); more are refused
+    enquiries_per_hour: int = Field(5, ge=1, le=10_000)
+    quote_link_days: int = Field(30, ge=1, le=365)  # a quote's emailed link works this long
+
+
 class RetentionSettings(BaseModel):
     """How long history is kept (DOTMAC_RETENTION__*); the jobs delete in batches."""
 
@@ -214,6 +226,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
     payments: PaymentsSettings = Field(default_factory=PaymentsSettings)
+    sales: SalesSettings = Field(default_factory=SalesSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -89,6 +89,9 @@ from dotmac_isp.modules.resellers import api as resellers_api
 from dotmac_isp.modules.resellers import portal_web as resellers_portal_web
 from dotmac_isp.modules.resellers import web as resellers_web
 from dotmac_isp.modules.resellers import web_statements as resellers_statements_web
+from dotmac_isp.modules.sales import api as sales_api
+from dotmac_isp.modules.sales import public_web as sales_public_web
+from dotmac_isp.modules.sales import web as sales_web
 from dotmac_isp.modules.services import api as services_api
 from dotmac_isp.modules.services import web as services_web
 from dotmac_isp.modules.services import web_lists as services_lists
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(radius_api.router, prefix=API_PREFIX)
     app.include_router(hotspot_api.router, prefix=API_PREFIX)
     app.include_router(resellers_api.router, prefix=API_PREFIX)
+    app.include_router(sales_api.router, prefix=API_PREFIX)
     app.include_router(identity_web.router)
     app.include_router(reports_web.router)
     app.include_router(identity_users_web.router)
@@ -225,6 +229,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(resellers_statements_web.router)  # before /admin/resellers/{id}
     app.include_router(resellers_web.router)
     app.include_router(resellers_portal_web.router)
+    app.include_router(sales_web.router)
+    app.include_router(sales_public_web.router)
     app.include_router(global_search.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _add_operational_routes(app)

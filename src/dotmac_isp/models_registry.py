@@ -21,6 +21,7 @@ from dotmac_isp.modules.network.radius import models as radius_models
 from dotmac_isp.modules.network.topology import models as topology_models
 from dotmac_isp.modules.notifications import models as notifications_models
 from dotmac_isp.modules.resellers import models as resellers_models
+from dotmac_isp.modules.sales import models as sales_models
 from dotmac_isp.modules.services import models as services_models
 from dotmac_isp.modules.support import models as support_models
 from dotmac_isp.modules.support import sla_models as support_sla_models
@@ -33,4 +34,4 @@ MODEL_MODULES = (identity_models, customers_models, services_models, billing_mod
                  alerts_models, support_models, support_sla_models, notifications_models,
                  radius_models, topology_models, jobs_models, gateway_models,
                  inventory_models, hotspot_models, map_models, field_models, resellers_models,
-                 sequences)
+                 sales_models, sequences)

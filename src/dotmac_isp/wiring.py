@@ -14,6 +14,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "dotmac_isp.modules.inventory.field_hooks",
     "dotmac_isp.modules.hotspot.radius_hooks",
     "dotmac_isp.modules.billing.adjustments",
+    "dotmac_isp.modules.sales.billing_hooks",
     "dotmac_isp.modules.billing.notify",
     "dotmac_isp.modules.billing.watermark",
     "dotmac_isp.modules.support.mail_in",

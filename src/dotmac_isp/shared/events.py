@@ -28,17 +28,24 @@ Handler = Callable[[Session, Any], None]
 _handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
 
-def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> None:
-    if handler not in _handlers[event_type]:
-        _handlers[event_type].append(handler)
+def subscribe(event_type: type[E], handler: Callable[[Session, E], None], *,
+              first: bool = False) -> None:
+    """Run `handler` for each such event; `first`: before the handlers registered so far
+    (for work other handlers build on, such as charges waiting for an invoice they make)."""
+    handlers = _handlers[event_type]
+    if handler not in handlers:
+        if first:
+            handlers.insert(0, handler)
+        else:
+            handlers.append(handler)
 
 
-def on(event_type: type[E]) -> Callable[[Callable[[Session, E], None]],
-                                         Callable[[Session, E], None]]:
+def on(event_type: type[E], *, first: bool = False) -> Callable[
+        [Callable[[Session, E], None]], Callable[[Session, E], None]]:
     """Decorator form of subscribe()."""
 
     def register(handler: Callable[[Session, E], None]) -> Callable[[Session, E], None]:
-        subscribe(event_type, handler)
+        subscribe(event_type, handler, first=first)
         return handler
 
     return register

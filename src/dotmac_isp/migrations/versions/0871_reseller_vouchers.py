@@ -8,6 +8,7 @@ Create Date: 2027-01-10 09:00:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 UTC = dotmac_isp.shared.types.UTCDateTime
 MONEY = sa.Numeric(precision=18, scale=4)
-SALE = [("unit_price", MONEY), ("quantity", sa.Integer()), ("total", MONEY),
+SALE: list[tuple[str, Any]] = [("unit_price", MONEY), ("quantity", sa.Integer()), ("total", MONEY),
         ("currency", sa.String(length=3)), ("sold_at", UTC(timezone=True)),
         ("sold_by", sa.String(length=254))]
 

@@ -136,6 +136,10 @@ class _Document(FPDF):
         self.cell(30, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
+# The page layout (header with the company block, facts, grid, totals) other documents share.
+Document = _Document
+
+
 def _money(value: Decimal, currency: str) -> str:
     return f"{format_amount(value)} {currency}"
 

@@ -39,6 +39,10 @@ from dotmac_isp.modules.billing.models import (
     Receipt,
     Refund,
 )
+from dotmac_isp.modules.billing.offers import Charge as Charge
+from dotmac_isp.modules.billing.offers import TaxRules as TaxRules
+from dotmac_isp.modules.billing.offers import charge_on_first_invoice as charge_on_first_invoice
+from dotmac_isp.modules.billing.offers import tax_rules as tax_rules
 from dotmac_isp.modules.billing.repository import (
     CreditNoteRepository,
     InvoiceRepository,
@@ -365,3 +369,8 @@ def run_now(database: Database, tenant_id: uuid.UUID) -> BillingRun:
 def company_logo(session: Session, tenant_id: uuid.UUID) -> bytes | None:
     """The logo the tenant prints on its documents, if it has one."""
     return company.document_issuer(session, tenant_id).logo
+
+
+def document_issuer(session: Session, tenant_id: uuid.UUID) -> pdf.Issuer:
+    """The company block (and logo) the tenant prints on its documents."""
+    return company.document_issuer(session, tenant_id)

@@ -36,6 +36,8 @@ class Permission(StrEnum):
     FIELD_DISPATCH = "field:dispatch"  # assign work orders to technicians and schedule them
     RESELLERS_READ = "resellers:read"
     RESELLERS_WRITE = "resellers:write"
+    SALES_READ = "sales:read"
+    SALES_WRITE = "sales:write"  # leads, quotes, and turning an accepted quote into a customer
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(p.value for p in Permission)
@@ -53,7 +55,8 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Support agent: tickets, customers, subscriber status",
         frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.CUSTOMERS_WRITE, P.SERVICES_READ,
                    P.BILLING_READ, P.NETWORK_READ, P.SUPPORT_READ, P.SUPPORT_WRITE,
-                   P.INVENTORY_READ, P.MAP_READ, P.FIELD_READ, P.FIELD_WRITE, P.FIELD_DISPATCH}),
+                   P.INVENTORY_READ, P.MAP_READ, P.FIELD_READ, P.FIELD_WRITE, P.FIELD_DISPATCH,
+                   P.SALES_READ}),
     ),
     "network_engineer": (
         "Network engineer: RADIUS, IPAM, devices, subscriptions",
@@ -67,6 +70,13 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Field technician: their own work orders, the customers they visit",
         frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.SERVICES_READ, P.FIELD_READ,
                    P.FIELD_WRITE}),
+    ),
+    # Works leads and quotes; converting an accepted quote makes the customer, its pending
+    # services and the installation work order without customers:write or services:write.
+    "sales": (
+        "Sales: leads, quotes, coverage checks, converting accepted quotes",
+        frozenset({P.TENANT_READ, P.CUSTOMERS_READ, P.SERVICES_READ, P.MAP_READ, P.FIELD_READ,
+                   P.SALES_READ, P.SALES_WRITE}),
     ),
     "read_only": ("Read-only: can look at everything, change nothing", READ_PERMISSIONS),
 }

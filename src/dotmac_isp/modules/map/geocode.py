@@ -55,6 +55,16 @@ def tenant_geocoder(session: Session, tenant_id: uuid.UUID) -> Geocoder:
     return found
 
 
+def has_geocoder(session: Session, tenant_id: uuid.UUID) -> bool:
+    return geocoder_of(tenant_settings.map_settings(session, tenant_id)) is not None
+
+
+def place_of(session: Session, tenant_id: uuid.UUID, query: str) -> Outcome:
+    """Ask the tenant's geocoder where a free-form address is (not a customer's: nothing is
+    recorded); a 422 when none is configured."""
+    return ask(tenant_geocoder(session, tenant_id), uuid.UUID(int=0), query[:500])
+
+
 def tenants_with_geocoder(session: Session) -> list[uuid.UUID]:
     """Tenants that configured a geocoder (a job reads across tenants)."""
     return list(session.scalars(select(MapSettings.tenant_id).where(

@@ -30,6 +30,10 @@ _INVOICE = {"number": "INV-2026-0042", "total": "29.99", "currency": "USD",
             "issue_date": "2026-11-01", "due_date": "2026-11-15",
             "url": "https://isp.example/portal/invoices/1"}
 
+_LEAD = {"number": "L000007", "name": "Kemi Bello", "email": "kemi@example.com",
+         "phone": "+234 803 555 0142", "address": "14 Admiralty Way, Lekki, Lagos",
+         "message": "Is fibre available on our street?",
+         "url": "https://isp.example/admin/sales/leads/1"}
 _TICKET_FOOTER = "\n-- \n{{ tenant.name }} support, ticket {{ ticket.number }}\n"
 _APPOINTMENT = {"number": "WO000007", "kind": "installation", "date": "Tuesday 24 November 2026",
                 "from": "09:00", "to": "12:00", "address": "12 Marina Road, Lagos",
@@ -172,6 +176,28 @@ EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
         sample={"tenant": _TENANT, "customer": _CUSTOMER, "invoice": _INVOICE,
                 "suspension": {"date": "2026-11-22", "amount_due": "29.99", "currency": "USD",
                                "service": "Fibre 100"}}),
+    EventSpec(
+        "sales.enquiry_received", "To the tenant's sales address: an enquiry came in through "
+        "the public enquiry form.",
+        "New enquiry {{ lead.number }} from {{ lead.name }}",
+        "A new enquiry came in through the enquiry form.\n\nName: {{ lead.name }}\n"
+        "Email: {{ lead.email or '-' }}\nPhone: {{ lead.phone or '-' }}\n"
+        "Address: {{ lead.address or '-' }}\n\n{{ lead.message }}\n\n"
+        "Open the lead: {{ lead.url }}\n",
+        sample={"tenant": _TENANT, "lead": _LEAD}),
+    EventSpec(
+        "sales.quote_sent", "To the prospect: their quote, with a link to accept or decline "
+        "it (the PDF attached).",
+        "Your quote {{ quote.number }} from {{ tenant.name }}",
+        "Hello {{ lead.name }},\n\nThank you for your interest. Your quote {{ quote.number }} "
+        "is attached{% if quote.monthly_total %}: {{ quote.monthly_total }} {{ quote.currency }} "
+        "a month{% endif %}{% if quote.one_off_total %}, and {{ quote.one_off_total }} "
+        "{{ quote.currency }} once{% endif %}.\n\nRead it and accept or decline it here "
+        "(valid until {{ quote.valid_until }}):\n{{ quote.url }}\n\n{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "lead": _LEAD, "quote": {
+            "number": "Q000012", "monthly_total": "32.24", "one_off_total": "107.48",
+            "currency": "USD", "valid_until": "2026-12-31",
+            "url": "https://isp.example/quote/abc"}}),
 )}
 
 

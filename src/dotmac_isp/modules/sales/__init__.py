@@ -1,0 +1,1 @@
+"""Sales: leads, the public enquiry form, quotes and turning an accepted quote into a customer."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,13 +123,8 @@ def demo_engine(engine: Engine, settings: Settings, _postgres: Any,
 
 @pytest.fixture
 def demo_database(demo_engine: Engine) -> Iterator[RollbackDatabase]:
-    connection = demo_engine.connect()
-    outer = connection.begin()
-    try:
-        yield RollbackDatabase(demo_engine, connection)
-    finally:
-        outer.rollback()
-        connection.close()
+    with rolled_back(demo_engine) as database:
+        yield database
 
 
 @pytest.fixture
@@ -166,8 +162,9 @@ class RollbackDatabase:
         pass
 
 
-@pytest.fixture
-def db(engine: Engine) -> Iterator[RollbackDatabase]:
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[RollbackDatabase]:
+    """A Database whose every session joins one transaction, rolled back at the end."""
     connection = engine.connect()
     outer = connection.begin()
     try:
@@ -175,6 +172,12 @@ def db(engine: Engine) -> Iterator[RollbackDatabase]:
     finally:
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[RollbackDatabase]:
+    with rolled_back(engine) as database:
+        yield database
 
 
 @pytest.fixture

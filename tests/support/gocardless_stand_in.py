@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.support.http_stand_in import QuietHandler, serving
 
 ACCESS_TOKEN = "sandbox_standin_0123456789"
 WEBHOOK_SECRET = "gc-webhook-secret-standin"
@@ -194,22 +196,7 @@ class StandIn:
 
 
 def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _send(self, status: int, body: dict[str, Any] | str,
-                  headers: dict[str, str] | None = None) -> None:
-            data = (body if isinstance(body, str) else json.dumps(body)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html" if isinstance(body, str)
-                             else "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(QuietHandler):
         def _authorised(self) -> bool:
             if self.headers.get("Authorization") == f"Bearer {state.access_token}":
                 return True
@@ -264,13 +251,6 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def gocardless_stand_in() -> Iterator[StandIn]:
     state = StandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as base_url:
+        state.base_url = base_url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

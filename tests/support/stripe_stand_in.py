@@ -16,11 +16,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+
+from tests.support.http_stand_in import QuietHandler, serving
 
 SECRET_KEY = "sk_test_standin_0123456789"
 WEBHOOK_SECRET = "whsec_standin_0123456789"
@@ -237,22 +239,7 @@ def _error(message: str, code: str = "") -> dict[str, Any]:
 
 
 def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _send(self, status: int, body: dict[str, Any] | str,
-                  headers: dict[str, str] | None = None) -> None:
-            data = (body if isinstance(body, str) else json.dumps(body)).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html" if isinstance(body, str)
-                             else "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(QuietHandler):
         def _authorised(self) -> bool:
             if self.headers.get("Authorization") == f"Bearer {state.secret_key}":
                 return True
@@ -316,13 +303,6 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def stripe_stand_in() -> Iterator[StandIn]:
     state = StandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as base_url:
+        state.base_url = base_url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

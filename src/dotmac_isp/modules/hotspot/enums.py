@@ -30,3 +30,10 @@ class HotspotChange(StrEnum):
     VOUCHER = "hotspot_voucher"
     BATCH = "hotspot_batch"
     PLAN = "hotspot_plan"
+
+
+class PurchaseStatus(StrEnum):
+    """A voucher bought online: waiting for the payment, or paid (its voucher issued)."""
+
+    OPEN = "open"
+    PAID = "paid"

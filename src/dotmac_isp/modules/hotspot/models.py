@@ -144,3 +144,31 @@ class HotspotSite(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
     primary_color: Mapped[str] = mapped_column(String(7), default="#0b5cad")
     background_color: Mapped[str] = mapped_column(String(7), default="#f4f6f9")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class VoucherPurchase(UUIDPrimaryKey, Timestamps, TenantOwned, Audited, Base):
+    """A voucher bought on the captive portal: the gateway's checkout session it is paid
+    through, and the one voucher issued once the payment is in (sold to the email)."""
+
+    __tablename__ = "hotspot_voucher_purchases"
+    __table_args__ = (
+        UniqueConstraint("gateway", "session_id"),
+        # one purchase, one voucher: a webhook and the return page racing issue it once
+        UniqueConstraint("voucher_id"),
+        Index("ix_hotspot_voucher_purchases_tenant_created", "tenant_id", "created_at"),
+    )
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("hotspot_plans.id", ondelete="RESTRICT"), index=True)
+    site_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("hotspot_sites.id", ondelete="SET NULL"), nullable=True)
+    email: Mapped[str] = mapped_column(String(254))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn)
+    currency: Mapped[str] = mapped_column(String(3))
+    gateway: Mapped[str] = mapped_column(String(20))
+    session_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    voucher_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("hotspot_vouchers.id", ondelete="SET NULL"), nullable=True)

@@ -54,6 +54,7 @@ from dotmac_isp.modules.customers import web_lists as customers_lists
 from dotmac_isp.modules.field import api as field_api
 from dotmac_isp.modules.field import web as field_web
 from dotmac_isp.modules.hotspot import api as hotspot_api
+from dotmac_isp.modules.hotspot import portal_buy_web as hotspot_portal_buy_web
 from dotmac_isp.modules.hotspot import portal_web as hotspot_portal_web
 from dotmac_isp.modules.hotspot import web as hotspot_web
 from dotmac_isp.modules.hotspot import web_batches as hotspot_web_batches
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(hotspot_web.router)
     app.include_router(hotspot_web_batches.router)
     app.include_router(hotspot_portal_web.router)
+    app.include_router(hotspot_portal_buy_web.router)
     app.include_router(resellers_statements_web.router)  # before /admin/resellers/{id}
     app.include_router(resellers_web.router)
     app.include_router(resellers_portal_web.router)

@@ -10,27 +10,26 @@ from fastapi.responses import HTMLResponse, Response
 
 from dotmac_isp.modules.billing import service as billing_service
 from dotmac_isp.modules.billing.gateways import accounts as gateway_accounts
-from dotmac_isp.modules.hotspot import portal, service, sites
+from dotmac_isp.modules.hotspot import portal, sites
 from dotmac_isp.modules.hotspot.models import HotspotSite
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.modules.identity.deps import DbSession
 from dotmac_isp.modules.identity.models import Tenant
 from dotmac_isp.shared.errors import NotFound
-from dotmac_isp.shared.pagination import PageParams
 from dotmac_isp.web.security import PAGE_CSP
 from dotmac_isp.web.templating import render
 
 router = APIRouter(prefix="/hotspot", include_in_schema=False)
 
 
-def _tenant(session: DbSession, slug: str) -> Tenant:
+def portal_tenant(session: DbSession, slug: str) -> Tenant:
     tenant = identity_service.tenant_by_slug(session, slug)
     if not tenant.is_active:
         raise NotFound("no such hotspot")
     return tenant
 
 
-def _site(session: DbSession, tenant: Tenant, site_ref: str) -> HotspotSite:
+def portal_site(session: DbSession, tenant: Tenant, site_ref: str) -> HotspotSite:
     return sites.portal_site(session, tenant.id, site_ref)
 
 
@@ -42,8 +41,8 @@ def login_page(request: Request, slug: str, site_ref: str, session: DbSession,
                ip: str = Query("", max_length=64), error: str = Query("", max_length=300),
                username: str = Query("", max_length=64)) -> Response:
     """The sign-in page: branding, terms, the voucher code; posts to the NAS."""
-    tenant = _tenant(session, slug)
-    site = _site(session, tenant, site_ref)
+    tenant = portal_tenant(session, slug)
+    site = portal_site(session, tenant, site_ref)
     target = portal.login_target(site, link_login_only)
     base = f"/hotspot/{slug}/{site_ref}"
     response = render(request, "hotspot/portal_login.html", {
@@ -59,21 +58,9 @@ def login_page(request: Request, slug: str, site_ref: str, session: DbSession,
     return response
 
 
-@router.get("/{slug}/{site_ref}/buy", response_class=HTMLResponse)
-def buy_page(request: Request, slug: str, site_ref: str, session: DbSession) -> HTMLResponse:
-    """The voucher plans on sale, with their prices."""
-    tenant = _tenant(session, slug)
-    site = _site(session, tenant, site_ref)
-    plans = service.list_plans(session, tenant.id, PageParams(limit=100), active=True).items
-    return render(request, "hotspot/portal_buy.html", {
-        "tenant": tenant, "site": site, "plans": plans,
-        "pays_online": gateway_accounts.pays_online(session, tenant.id),
-        "back_url": f"/hotspot/{slug}/{site_ref}/login"})
-
-
 @router.get("/{slug}/logo")
 def logo(slug: str, session: DbSession) -> Response:
-    tenant = _tenant(session, slug)
+    tenant = portal_tenant(session, slug)
     content = billing_service.company_logo(session, tenant.id)
     if content is None:
         raise NotFound("no logo")

@@ -156,6 +156,21 @@ def create_batch(session: Session, tenant_id: uuid.UUID, body: schemas.BatchCrea
     return batch
 
 
+def issue_sold_voucher(session: Session, tenant_id: uuid.UUID, plan: VoucherPlan, *,
+                       batch_name: str, sold_to: str, created_by: str = "") -> Voucher:
+    """One voucher of the plan in a batch of its own, already sold to `sold_to` (a voucher
+    paid for online: issued even if the plan was retired while its buyer paid)."""
+    now = utcnow()
+    batch = BatchRepository(session, tenant_id).add(VoucherBatch(
+        plan_id=plan.id, name=batch_name[:100], count=1, created_by=created_by[:254]))
+    code = _fresh_codes(session, tenant_id, 1, codes.DEFAULT_LENGTH)[0]
+    voucher = VoucherRepository(session, tenant_id).add(Voucher(
+        batch_id=batch.id, plan_id=plan.id, code=code, state=VoucherState.UNUSED.value,
+        sold_to=sold_to[:200], sold_at=now))
+    changes.record(session, tenant_id, HotspotChange.BATCH, batch.id)
+    return voucher
+
+
 def batch_vouchers(session: Session, tenant_id: uuid.UUID,
                    batch_id: uuid.UUID) -> list[Voucher]:
     """A batch's vouchers in code order, for the cards and the export."""

@@ -198,6 +198,18 @@ EVENTS: dict[str, EventSpec] = {spec.key: spec for spec in (
             "number": "Q000012", "monthly_total": "32.24", "one_off_total": "107.48",
             "currency": "USD", "valid_until": "2026-12-31",
             "url": "https://isp.example/quote/abc"}}),
+    EventSpec(
+        "hotspot.voucher_purchased", "To a hotspot visitor: the voucher code they bought "
+        "online on the captive portal.",
+        "Your {{ tenant.name }} hotspot voucher: {{ voucher.code }}",
+        "Hello,\n\nThank you for your purchase. Your voucher code is:\n\n"
+        "    {{ voucher.code }}\n\n{{ voucher.plan }}, {{ voucher.price }} "
+        "{{ voucher.currency }}.\n\nEnter the code on the hotspot's sign-in page"
+        "{% if voucher.login_url %}, or open {{ voucher.login_url }}{% endif %}.\n\n"
+        "{{ tenant.name }}\n",
+        sample={"tenant": _TENANT, "voucher": {
+            "code": "K7WQ4M2P", "plan": "Day pass", "price": "2.50", "currency": "USD",
+            "login_url": "https://isp.example/hotspot/lagos/default/login?username=K7WQ4M2P"}}),
 )}
 
 

@@ -25,6 +25,7 @@ from dotmac_isp.modules.billing.models import Invoice, Payment, Refund
 from dotmac_isp.modules.billing.payments import PaymentInput
 from dotmac_isp.modules.billing.repository import InvoiceRepository
 from dotmac_isp.modules.customers import service as customers_service
+from dotmac_isp.modules.hotspot import purchases as voucher_purchases
 from dotmac_isp.modules.identity import service as identity_service
 from dotmac_isp.sdks.payments import (
     CheckoutRequest,
@@ -103,14 +104,17 @@ def _record(session: Session, tenant_id: uuid.UUID, checkout: GatewayCheckout,
 
 
 def settle(session: Session, tenant_id: uuid.UUID, gateway: HostedPaymentGateway,
-           reference: str) -> tuple[Payment | None, str]:
+           reference: str, settings: Settings | None = None) -> tuple[Payment | None, str]:
     """Record the gateway payment `reference` once, as the gateway's API reports it:
-    (payment, what happened)."""
+    (payment, what happened). A hotspot voucher bought on the captive portal is no customer
+    payment: it issues the voucher instead."""
     settled = gateway.payment(reference)
     if not settled.succeeded:
         return None, f"not succeeded: {settled.failure_message or 'pending'}"
     if settled.metadata.get("dotmac_tenant") != str(tenant_id):
         return None, "not a payment of this account's checkouts"
+    if voucher_purchases.MARK in settled.metadata:
+        return None, voucher_purchases.fulfil(session, settings, tenant_id, settled)[1]
     if "dotmac_invoice" in settled.metadata and "dotmac_checkout" not in settled.metadata:
         return _settle_autopay(session, tenant_id, gateway, settled)
     try:
@@ -164,7 +168,7 @@ def settle_returned(session: Session, settings: Settings, tenant_id: uuid.UUID,
     reference = gateway.checkout_payment(checkout.session_id)
     if reference is None:
         return None
-    return settle(session, tenant_id, gateway, reference)[0]
+    return settle(session, tenant_id, gateway, reference, settings)[0]
 
 
 def handle_webhook(session: Session, settings: Settings, key: str, payload: bytes,
@@ -190,7 +194,7 @@ def handle_webhook(session: Session, settings: Settings, key: str, payload: byte
     if not isinstance(reference, str) or not reference:
         row.outcome = "ignored"
         return row.outcome
-    row.outcome = settle(session, tenant_id, gateway, reference)[1][:300]
+    row.outcome = settle(session, tenant_id, gateway, reference, settings)[1][:300]
     session.flush()
     return row.outcome
 

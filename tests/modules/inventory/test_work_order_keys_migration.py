@@ -41,7 +41,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path, _postgres: Any) ->
 
 
 def test_unknown_work_orders_are_cleared_and_real_ones_become_keys(empty_url: str) -> None:
-    db_migrate.upgrade(empty_url, revision="0801")
+    db_migrate.upgrade(empty_url, revision="0841")  # the revision before 0851
     database = Database.from_url(empty_url)
     ghost = uuid.uuid4()
     with database.unit_of_work() as session:
@@ -109,7 +109,7 @@ def test_unknown_work_orders_are_cleared_and_real_ones_become_keys(empty_url: st
     with pytest.raises(IntegrityError), database.unit_of_work() as session:  # one place
         session.execute(update(Item.__table__).where(Item.id == items["REAL"])
                         .values(location_id=warehouse_id))
-    db_migrate.downgrade(empty_url, revision="0801")
+    db_migrate.downgrade(empty_url, revision="0841")
     with database.unit_of_work() as session:  # the key is gone again
         session.execute(update(Movement.__table__).where(Movement.item_id == items["REAL"])
                         .values(work_order_id=ghost))

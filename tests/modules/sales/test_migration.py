@@ -15,7 +15,7 @@ from tests.modules.field.test_migration import empty_url  # noqa: F401  (the fix
 
 
 def test_existing_tenants_get_the_sales_role(empty_url: str) -> None:  # noqa: F811
-    db_migrate.upgrade(empty_url, revision="0801")
+    db_migrate.upgrade(empty_url, revision="0871")
     database = Database.from_url(empty_url)
     with database.unit_of_work() as session:
         ids = []

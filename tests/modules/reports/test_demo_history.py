@@ -23,7 +23,6 @@ from dotmac_isp.modules.network.devices.polling.models import (
 )
 from dotmac_isp.modules.reports.dashboard import build_dashboard
 from dotmac_isp.modules.reports.tables import receivables_aging
-from dotmac_isp.shared.types import utcnow
 from tests.support.factories import access_token
 
 
@@ -40,7 +39,10 @@ def test_demo_seed_gives_devices_a_week_of_charts(demo_session: Session, setting
     headers = {"Authorization": f"Bearer {access_token(settings, admin)}"}
     core = session.scalars(select(Device).where(Device.tenant_id == tenant.id,
                                                 Device.name == "core-1")).one()
-    since = (utcnow() - timedelta(days=7)).isoformat()
+    # the week before the seed (the run's shared demo may have been seeded a while ago)
+    seeded = session.scalar(select(func.max(DeviceSample.sampled_at)).where(
+        DeviceSample.device_id == core.id))
+    since = (seeded - timedelta(days=7)).isoformat()
     week = client.get(f"/api/v1/devices/{core.id}/metrics", params={"since": since},
                       headers=headers).json()
     assert week["resolution"] == "hourly" and len(week["points"]) >= 7 * 24 - 1
